@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+// ogf — a declarative plan/apply engine for whole-release deploys.
+// Targets are grouped by layer; dependencies point one way:
+// core ← config/graph/plan ← state/apply ← kinds ← commands ← ogf.
+import PackageDescription
+
+let package = Package(
+    name: "ogf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ogf", targets: ["ogf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian, through pkg-config.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // Small C helpers for POSIX calls Swift's Glibc module hides.
+        .target(name: "CSupport"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Addresses, values, diagnostics, schemas and the resource-kind protocol. No I/O.
+        .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // YAML (libyaml) → typed configuration with source locations; includes, variables, references.
+        .target(name: "OGFConfig", dependencies: ["OGFCore", "CYAML"]),
+        // Dependency graph, cycle detection, ordering, critical-path weights.
+        .target(name: "OGFGraph", dependencies: ["OGFCore"]),
+        // Diff against state, the plan model and its renderers (text, JSON, Markdown).
+        .target(name: "OGFPlan", dependencies: ["OGFCore", "OGFConfig", "OGFGraph"]),
+        // State format, atomic file store with journal, locking, saved-plan files.
+        .target(name: "OGFState", dependencies: ["OGFCore", "OGFPlan"]),
+        // The parallel walker: applies a plan, emits events, honours cancellation.
+        .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
+        // HTTP over libcurl behind a small protocol.
+        .target(name: "OGFHTTP", dependencies: ["CCurl"]),
+        // The built-in resource kinds: gates, checks, exec.
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
+        // argument-parser commands and views.
+        .target(name: "OGFCommands", dependencies: [
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The entry point only.
+        .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds"]),
+
+        .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
+        .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
+        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], resources: [.copy("Golden")]),
+        .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
+        .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
+        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)

@@ -1,0 +1,184 @@
+import Foundation
+import OGFConfig
+import OGFCore
+import OGFGraph
+import OGFPlan
+import OGFState
+import Synchronization
+
+/// Carries out a plan: walks the changed resources in dependency order, in parallel, asking each
+/// kind to apply, recording each finished resource in state at once, and skipping whatever
+/// depends on a failure.
+public struct Applier: Sendable {
+    public var plan: Plan
+    public var config: EnvironmentConfig
+    public var registry: KindRegistry
+    public var environment: [String: String]
+    public var context: KindContext
+    public var writer: StateWriter
+    public var parallelism: Int
+    public var hooks: any ApplyHooks
+    public var control: WalkControl
+    /// How often a long resource reports it is still running.
+    public var heartbeat: Duration
+
+    public init(plan: Plan, config: EnvironmentConfig, registry: KindRegistry, environment: [String: String], context: KindContext,
+                writer: StateWriter, parallelism: Int = 10, hooks: any ApplyHooks = NoHooks(), control: WalkControl = WalkControl(),
+                heartbeat: Duration = .seconds(30)) {
+        self.plan = plan
+        self.config = config
+        self.registry = registry
+        self.environment = environment
+        self.context = context
+        self.writer = writer
+        self.parallelism = parallelism
+        self.hooks = hooks
+        self.control = control
+        self.heartbeat = heartbeat
+    }
+
+    /// The graph of work: changed resources with their dependencies; a destroyed resource waits
+    /// for the destruction of whatever depended on it.
+    func workGraph() -> DependencyGraph {
+        let active = plan.changes.filter { $0.action != .noop }
+        let deletes = Set(active.filter { $0.action == .delete }.map(\.address))
+        var edges: [ResourceAddress: [ResourceAddress]] = [:]
+        for c in active where c.action != .delete { edges[c.address] = c.dependencies }
+        for c in active where c.action == .delete {
+            for dep in c.dependencies where deletes.contains(dep) { edges[dep, default: []].append(c.address) }
+        }
+        return DependencyGraph(nodes: active.map(\.address), edges: edges)
+    }
+
+    public func run(operation: String = "apply") async -> ApplyReport {
+        let graph = workGraph()
+        let prior = writer.state.resources
+        let weights = graph.criticalPathWeights { Double(prior[$0]?.durationMs ?? 1000) } ?? [:]
+        let changes = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.address, $0) })
+        let live = Locked<[ResourceAddress: [String: Value]]>([:])
+        let timings = Locked<[ResourceAddress: (Double, String?, String?)]>([:])
+        let hasher = writer.state.hasher
+        var variableDiags: [Diagnostic] = []
+        let variables = Evaluator.resolveVariables(config.variables, environment: environment, envFile: config.envFile, diagnostics: &variableDiags)
+
+        let started = Date()
+        let historyID = (writer.state.history.map(\.id).max() ?? 0) + 1
+        var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: "running", planHash: plan.hash,
+                                   user: ProcessIdentity.user, host: ProcessIdentity.host)
+        try? writer.record(history)
+
+        let walker = DAGWalker(graph: graph, parallelism: parallelism, priority: weights)
+        let results = await walker.walk(control: control) { address in
+            let change = changes[address]!
+            hooks.handle(.started(address, change.action))
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            func elapsed() -> Double {
+                let d = clock.now - t0
+                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+            let outcome = await self.applyOne(change, graph: graph, variables: variables, live: live, hasher: hasher, prior: prior)
+            let secs = elapsed()
+            switch outcome {
+            case .success(let summary):
+                timings.withLock { $0[address] = (secs, nil, summary) }
+                hooks.handle(.succeeded(address, change.action, duration: secs, summary: summary))
+                return true
+            case .failure(let message):
+                timings.withLock { $0[address] = (secs, message, nil) }
+                hooks.handle(.failed(address, change.action, duration: secs, message: message))
+                return false
+            }
+        }
+
+        let times = timings.withLock { $0 }
+        var entries: [ApplyReport.Entry] = []
+        for a in graph.nodes {
+            let outcome = results[a] ?? .notStarted
+            if case .skipped(let cause) = outcome { hooks.handle(.skipped(a, cause: cause)) }
+            entries.append(.init(address: a, action: changes[a]!.action, outcome: outcome, duration: times[a]?.0, message: times[a]?.1, summary: times[a]?.2))
+        }
+        let report = ApplyReport(entries: entries, interrupted: control.isStopping || Task.isCancelled)
+        history.finishedAt = Date()
+        history.outcome = report.ok ? "succeeded" : report.interrupted ? "interrupted" : "failed"
+        history.succeeded = report.succeeded.count
+        history.failed = report.failed.map(\.address.description)
+        history.skipped = report.skipped.count + report.notStarted.count
+        try? writer.record(history)
+        return report
+    }
+
+    enum Outcome { case success(String?), failure(String) }
+
+    func applyOne(_ change: ResourceChange, graph: DependencyGraph, variables: [String: Value],
+                  live: Locked<[ResourceAddress: [String: Value]]>, hasher: SecretHasher, prior: [ResourceAddress: ResourceState]) async -> Outcome {
+        let address = change.address
+        let kind = registry[address.kind]
+        if change.action == .delete {
+            do {
+                if let kind, let state = prior[address] {
+                    try await kind.destroy(DestroyRequest(address: address, prior: state, context: context))
+                }
+                try writer.remove(address)
+                return .success("removed")
+            } catch {
+                return .failure("\(error)")
+            }
+        }
+        guard let kind, let rc = config.resources[address] else { return .failure("\(address) is not in the configuration") }
+        let writerRef = writer
+        let evaluator = Evaluator(variables: variables, environment: environment, envFile: config.envFile) { dep in
+            if let outs = live.withLock({ $0[dep] }) { return outs }
+            return writerRef.state.resources[dep]?.outputs
+        }
+        var diags: [Diagnostic] = []
+        let values = ResourceResolver(registry: registry, evaluator: evaluator).resolve(rc, diagnostics: &diags)
+        if let e = diags.first(where: { (d: Diagnostic) in d.severity == .error }) { return .failure(e.description) }
+        if !values.values.allSatisfy(\.isKnown) {
+            return .failure("some values are still unknown after the resources they depend on were applied")
+        }
+
+        let progress: @Sendable (String) -> Void = { [hooks] msg in hooks.handle(.progress(address, msg)) }
+        let request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: context, progress: progress)
+        let t0 = ContinuousClock.now
+        let beat = heartbeat
+        let ticker = Task { [hooks] in
+            var n = 1
+            while !Task.isCancelled {
+                try? await Task.sleep(for: beat)
+                if Task.isCancelled { break }
+                hooks.handle(.stillRunning(address, elapsed: Double((beat * n).components.seconds)))
+                n += 1
+            }
+        }
+        defer { ticker.cancel() }
+
+        func record(outputs: [String: Value], status: String) {
+            let d = ContinuousClock.now - t0
+            let ms = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+            let attrs = values.mapValues { $0.redacted(with: hasher) }
+            let outs = outputs.mapValues { $0.redacted(with: hasher) }
+            let sensitive = Value.map(attrs).sensitivePaths() + Value.map(outs).sensitivePaths(prefix: "").map { "outputs.\($0)" }
+            let state = ResourceState(kind: address.kind, attributes: attrs, outputs: outs, sensitivePaths: sensitive,
+                                      dependencies: rc.dependencies, appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: ms, status: status)
+            do { try writer.put(address, state) } catch { diags.append(.error("could not record \(address) in state: \(error)")) }
+        }
+
+        do {
+            let response = try await kind.apply(request)
+            if Task.isCancelled { return .failure("interrupted") }
+            live.withLock { $0[address] = response.outputs }
+            record(outputs: response.outputs, status: "ok")
+            if let e = diags.first { return .failure(e.description) }
+            return .success(response.summary)
+        } catch is CancellationError {
+            return .failure("interrupted")
+        } catch let f as ResourceFailure {
+            record(outputs: f.outputs, status: "failed")
+            return .failure(f.message)
+        } catch {
+            record(outputs: [:], status: "failed")
+            return .failure("\(error)")
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import OGFApply
+import OGFConfig
+import OGFCore
+import OGFGraph
+import OGFPlan
+import OGFState
+
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply a saved plan, or plan an environment and apply after confirmation.",
+        discussion: """
+        ogf apply FILE       applies a plan saved with `ogf plan ENV -out FILE`, exactly as reviewed. It is refused when
+                             the state or the configuration changed since the plan was made, or it came from another ogf.
+        ogf apply ENV        plans, shows the plan and asks for `yes` (or takes --auto-approve).
+
+        Resources run in parallel where dependencies allow (--parallelism, default 10), longest chains first. A failure
+        skips what depends on it; independent work finishes. Each finished resource is recorded in state at once.
+        Ctrl-C once: nothing new starts, in-flight work finishes, state is saved. Twice: in-flight work is stopped.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A saved plan file, or an environment name.") var planOrEnvironment: String
+    @Flag(name: [.customLong("auto-approve"), .customLong("auto-approve", withSingleDash: true)], help: "Apply without asking for confirmation.")
+    var autoApprove = false
+    @OptionGroup var options: PlanOptions
+
+    func run() async throws {
+        let ws = Workspace(global)
+        let isFile = planOrEnvironment.contains("/") || planOrEnvironment.hasSuffix(".out") || planOrEnvironment.hasSuffix(".json")
+            || (FileManager.default.fileExists(atPath: planOrEnvironment) && !ConfigLoader(root: ws.root, registry: ws.registry).availableEnvironments().contains(planOrEnvironment))
+        if isFile {
+            try await applySaved(ws)
+        } else {
+            try await applyFresh(ws)
+        }
+    }
+
+    func applyFresh(_ ws: Workspace) async throws {
+        let session = try await PlanSession.make(ws, environment: planOrEnvironment, options: options, operation: "apply")
+        defer { session.lock.release() }
+        let plan = session.plan
+        Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
+        guard plan.changes.contains(where: { $0.action != .noop }) else { return }
+        if !autoApprove {
+            guard ws.terminal.stdinIsTTY else {
+                throw ws.fail("refusing to apply without confirmation", detail: "stdin is not a terminal: pass --auto-approve, or save a plan with `ogf plan \(planOrEnvironment) -out plan.out` and apply that.")
+            }
+            Terminal.out("\nDo you want to perform these actions on \(planOrEnvironment)?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+            guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                Terminal.out("\nApply cancelled.\n")
+                throw ExitCode(1)
+            }
+        }
+        Terminal.out("\n")
+        try await execute(ws, plan: plan, config: session.config, variables: session.variables, state: session.state)
+    }
+
+    func applySaved(_ ws: Workspace) async throws {
+        let plan: Plan
+        do {
+            plan = try PlanFile.read(planOrEnvironment)
+        } catch {
+            throw ws.fail("\(error)")
+        }
+        let config = try ws.loadConfig(plan.environment)
+        guard config.inputDigest == plan.inputDigest else {
+            throw ws.fail("the saved plan is stale: the configuration of \(plan.environment) changed since it was made",
+                          detail: "Files read: \(config.inputFiles.joined(separator: ", ")). Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
+        }
+        let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
+        let (lock, state) = try ws.lockAndRecover(plan.environment, operation: "apply \((planOrEnvironment as NSString).lastPathComponent)", timeout: timeout)
+        defer { lock.release() }
+        guard state.lineage == plan.stateLineage else {
+            throw ws.fail("the saved plan was made for another state (lineage \(plan.stateLineage), this state is \(state.lineage))",
+                          detail: "Plan again against this state: `ogf plan \(plan.environment) -out \(planOrEnvironment)`.")
+        }
+        guard state.serial == plan.stateSerial else {
+            throw ws.fail("the saved plan is stale: the state of \(plan.environment) changed since it was made (serial \(plan.stateSerial) → \(state.serial))",
+                          detail: "Someone applied or recovered in between. Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
+        }
+        let variables = ws.variables(config)
+        let context = ws.context(config, variables, hasher: state.hasher)
+        let targets = plan.targets.compactMap(ResourceAddress.init(parsing:))
+        let verifier = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
+                               refresh: plan.refresh, targets: targets, parallelism: options.parallelism)
+        let (_, diags) = await verifier.plan(mode: .verify(plan))
+        if diags.hasErrors {
+            ws.report(Diagnostics(diags.errors))
+            throw ws.failure(diags)
+        }
+        let summary = plan.summary
+        Terminal.out("Applying the saved plan for \(plan.environment): \(summary.add) to add, \(summary.change) to change, \(summary.destroy) to destroy, \(summary.checks) check\(summary.checks == 1 ? "" : "s").\n\n")
+        try await execute(ws, plan: plan, config: config, variables: variables, state: state)
+    }
+
+    func execute(_ ws: Workspace, plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
+        let writer: StateWriter
+        do {
+            writer = try StateWriter(store: ws.store(plan.environment), state: state)
+        } catch {
+            throw ws.fail("\(error)")
+        }
+        let style = TextStyle(color: ws.terminal.color)
+        let total = plan.changes.filter { $0.action != .noop }.count
+        let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
+        let control = WalkControl()
+        let context = ws.context(config, variables, hasher: state.hasher)
+        let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
+                              writer: writer, parallelism: options.parallelism, hooks: view, control: control)
+        let task = Task { await applier.run() }
+        let interrupts = InterruptHandler(
+            first: {
+                control.stopStarting()
+                view.handle(.stopping(inFlight: view.inFlight))
+            },
+            second: {
+                Terminal.out(style.red("Second interrupt: stopping in-flight work now.") + "\n")
+                task.cancel()
+            })
+        let report = await task.value
+        interrupts.cancel()
+        view.clear()
+        do {
+            _ = try writer.finish()
+        } catch {
+            throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
+        }
+        Terminal.out("\n" + (report.ok ? style.green(style.bold(report.summaryLine)) : style.red(style.bold(report.summaryLine))) + "\n")
+        if report.interrupted {
+            Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")
+            throw ExitCode(130)
+        }
+        if !report.ok { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import OGFConfig
+import OGFCore
+import OGFPlan
+import OGFState
+
+struct PlanOptions: ParsableArguments {
+    @Option(name: .customLong("target"), help: ArgumentHelp("Plan only this resource and what it depends on; repeatable.", valueName: "ADDR"))
+    var targets: [String] = []
+
+    @Option(name: .customLong("refresh"), help: ArgumentHelp("Read live systems while planning (false: trust state).", valueName: "true|false"))
+    var refresh: Bool = true
+
+    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("Wait this long for another ogf to release the state lock.", valueName: "DURATION"))
+    var lockTimeout: String = "0s"
+
+    @Option(name: .customLong("parallelism"), help: "How many resources to plan or apply at once.")
+    var parallelism: Int = 10
+
+    func validate() throws {
+        guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+    }
+}
+
+/// Makes a plan for an environment: load, lock, recover, plan. Shared by plan and apply.
+struct PlanSession {
+    let ws: Workspace
+    let config: EnvironmentConfig
+    let variables: [String: String]
+    let lock: StateLock
+    let state: StateFile
+    let plan: Plan
+
+    static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String) async throws -> PlanSession {
+        let config = try ws.loadConfig(environment)
+        let targets = try parseTargets(options.targets, ws)
+        let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
+        let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
+        let variables = ws.variables(config)
+        let context = ws.context(config, variables, hasher: state.hasher)
+        let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
+                              refresh: options.refresh, targets: targets, parallelism: options.parallelism)
+        let (plan, diags) = await planner.plan()
+        ws.report(Diagnostics(diags.items.filter { $0.severity == .error }))
+        guard let plan else {
+            lock.release()
+            throw ws.failure(diags)
+        }
+        return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what an apply would do, and optionally save it.",
+        discussion: """
+        Compares the configuration with state/ENV.json (and, with --refresh, live systems) and prints each change:
+          +  create      ~  update in place      -/+  replace      -  destroy      <=  check (gates and checks run every apply)
+        Save it with -out FILE and apply exactly that with `ogf apply FILE`; a saved plan holds no secret values.
+        Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only).
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The environment: environments/ENV.yaml.") var environment: String
+    @Option(name: [.customLong("out", withSingleDash: true), .customLong("out")], help: ArgumentHelp("Save the plan to FILE for `ogf apply FILE`.", valueName: "FILE"))
+    var out: String?
+    @Flag(name: .customLong("json"), help: "Print the plan as JSON (docs/json-format.md) instead of text.")
+    var json = false
+    @Flag(name: [.customLong("detailed-exitcode", withSingleDash: true), .customLong("detailed-exitcode")], help: "Exit 0 for no changes, 2 for changes, 1 for errors.")
+    var detailedExitcode = false
+    @OptionGroup var options: PlanOptions
+
+    func run() async throws {
+        let ws = Workspace(global)
+        let session = try await PlanSession.make(ws, environment: environment, options: options, operation: "plan")
+        defer { session.lock.release() }
+        let plan = session.plan
+        if json {
+            Terminal.out(JSONRenderer().render(plan))
+        } else {
+            Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
+        }
+        if let out {
+            let path = out.hasPrefix("/") ? out : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(out)
+            do {
+                try PlanFile.write(plan, to: path)
+            } catch {
+                throw ws.fail("cannot write plan file \(out): \(error)")
+            }
+            if !json { Terminal.out("\nSaved the plan to \(out). Apply exactly these actions with:\n    ogf apply \(out)\n") }
+        }
+        if detailedExitcode && plan.summary.hasChanges { throw ExitCode(2) }
+    }
+}

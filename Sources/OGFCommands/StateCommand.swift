@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import OGFCore
+import OGFPlan
+import OGFState
+
+struct StateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Inspect recorded state.",
+        subcommands: [StateListCommand.self, StateShowCommand.self]
+    )
+}
+
+/// Loads state for reading, journal included, without taking the lock.
+func readState(_ ws: Workspace, _ env: String) throws -> StateFile {
+    let store = ws.store(env)
+    guard store.exists || FileManager.default.fileExists(atPath: store.journalPath) else {
+        throw ws.fail("no state for \(env) yet (state/\(env).json does not exist)", detail: "It is created by the first `ogf apply`.")
+    }
+    do {
+        return try store.load().state
+    } catch {
+        throw ws.fail("\(error)")
+    }
+}
+
+struct StateListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the resources recorded in state, one address a line.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The environment.") var environment: String
+
+    func run() async throws {
+        let ws = Workspace(global)
+        let state = try readState(ws, environment)
+        Terminal.out(state.resources.keys.sorted().map { "\($0)\n" }.joined())
+    }
+}
+
+struct StateShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show recorded state: a summary with history, or one resource's attributes and outputs.",
+        discussion: "Sensitive values are stored and shown only as (sensitive). With --json, the resource or the whole state as JSON."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The environment.") var environment: String
+    @Argument(help: "A resource address, e.g. exec.integration_tests.") var address: String?
+    @Flag(name: .customLong("json"), help: "Print JSON.") var json = false
+    @Option(name: .customLong("history"), help: "How many history entries to show.") var historyCount = 10
+
+    func run() async throws {
+        let ws = Workspace(global)
+        let state = try readState(ws, environment)
+        let style = TextStyle(color: ws.terminal.color)
+        let iso = ISO8601DateFormatter()
+        if let address {
+            guard let a = ResourceAddress(parsing: address), let r = state.resources[a] else {
+                throw ws.fail("\(address) is not in the state of \(environment).\(Suggestion.didYouMean(address, state.resources.keys.map(\.description)))")
+            }
+            if json {
+                Terminal.out(Self.resourceValue(a, r, iso).jsonText() + "\n")
+                return
+            }
+            var out = "# \(a)\n"
+            out += "status       = \(r.status == "ok" ? style.green(r.status) : style.red(r.status))\n"
+            out += "applied_at   = \(iso.string(from: r.appliedAt)) (ogf \(r.ogfVersion)\(r.durationMs.map { ", took \(DurationText.format(Double($0) / 1000))" } ?? ""))\n"
+            if !r.dependencies.isEmpty { out += "depends_on   = [\(r.dependencies.map(\.description).joined(separator: ", "))]\n" }
+            out += "\nattributes:\n"
+            let w = r.attributes.keys.map(\.count).max() ?? 0
+            for k in r.attributes.keys.sorted() { out += "  \(k.padding(toLength: w, withPad: " ", startingAt: 0)) = \(r.attributes[k]!)\n" }
+            if !r.outputs.isEmpty {
+                out += "\noutputs:\n"
+                let w2 = r.outputs.keys.map(\.count).max() ?? 0
+                for k in r.outputs.keys.sorted() {
+                    let v = r.outputs[k]!
+                    if case .string(let s) = v, s.contains("\n") {
+                        out += "  \(k.padding(toLength: w2, withPad: " ", startingAt: 0)) =\n" + s.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ \($0)\n" }.joined()
+                    } else {
+                        out += "  \(k.padding(toLength: w2, withPad: " ", startingAt: 0)) = \(v)\n"
+                    }
+                }
+            }
+            Terminal.out(out)
+            return
+        }
+        if json {
+            var resources: [String: Value] = [:]
+            for (a, r) in state.resources { resources[a.description] = Self.resourceValue(a, r, iso) }
+            let history: [Value] = state.history.map { h in
+                .map(["id": .int(h.id), "operation": .string(h.operation), "started_at": .string(iso.string(from: h.startedAt)),
+                      "finished_at": h.finishedAt.map { .string(iso.string(from: $0)) } ?? .null, "outcome": .string(h.outcome),
+                      "plan_hash": .string(h.planHash), "user": .string(h.user), "host": .string(h.host), "ogf_version": .string(h.ogfVersion),
+                      "succeeded": .int(h.succeeded), "failed": .list(h.failed.map(Value.string)), "skipped": .int(h.skipped)])
+            }
+            Terminal.out(Value.map(["environment": .string(state.environment), "lineage": .string(state.lineage), "serial": .int(state.serial),
+                                    "resources": .map(resources), "history": .list(history)]).jsonText() + "\n")
+            return
+        }
+        var out = "Environment \(style.bold(environment)): serial \(state.serial), lineage \(state.lineage)\n\n"
+        out += "Resources (\(state.resources.count)):\n"
+        let w = state.resources.keys.map(\.description.count).max() ?? 0
+        for a in state.resources.keys.sorted() {
+            let r = state.resources[a]!
+            let status = r.status == "ok" ? style.green("ok    ") : style.red(r.status.padding(toLength: 6, withPad: " ", startingAt: 0))
+            out += "  \(a.description.padding(toLength: w, withPad: " ", startingAt: 0))  \(status)  \(iso.string(from: r.appliedAt))\n"
+        }
+        out += "\nHistory (latest \(min(historyCount, state.history.count)) of \(state.history.count)):\n"
+        for h in state.history.suffix(historyCount).reversed() {
+            let outcome = h.outcome == "running" ? "did not finish (killed or crashed)" : h.outcome
+            let colored = h.outcome == "succeeded" ? style.green(outcome) : style.red(outcome)
+            var line = "  #\(h.id)  \(iso.string(from: h.startedAt))  \(h.operation)  \(colored)  by \(h.user)@\(h.host)"
+            line += "  \(h.succeeded) ok"
+            if !h.failed.isEmpty { line += ", failed: \(h.failed.joined(separator: ", "))" }
+            if h.skipped > 0 { line += ", \(h.skipped) skipped" }
+            out += line + "\n"
+        }
+        Terminal.out(out)
+    }
+
+    static func resourceValue(_ a: ResourceAddress, _ r: ResourceState, _ iso: ISO8601DateFormatter) -> Value {
+        .map(["address": .string(a.description), "kind": .string(r.kind), "status": .string(r.status),
+              "attributes": .map(r.attributes), "outputs": .map(r.outputs), "sensitive_paths": .list(r.sensitivePaths.map(Value.string)),
+              "dependencies": .list(r.dependencies.map { .string($0.description) }), "applied_at": .string(iso.string(from: r.appliedAt)),
+              "ogf_version": .string(r.ogfVersion), "duration_ms": r.durationMs.map(Value.int) ?? .null])
+    }
+}

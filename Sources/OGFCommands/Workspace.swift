@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import OGFConfig
+import OGFCore
+import OGFKinds
+import OGFPlan
+import OGFState
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .customLong("chdir")], help: ArgumentHelp("Run as if ogf was started in DIR (the project folder with environments/, plans/ and state/).", valueName: "DIR"))
+    var directory: String?
+
+    @Flag(name: .customLong("no-color"), help: "Never color the output (also: NO_COLOR=1).")
+    var noColor = false
+
+    var root: String {
+        let cwd = FileManager.default.currentDirectoryPath
+        guard let d = directory else { return cwd }
+        return d.hasPrefix("/") ? d : (cwd as NSString).appendingPathComponent(d)
+    }
+}
+
+/// A project folder and one environment in it: configuration, environment variables, state
+/// and the kinds, put together the same way for every command.
+struct Workspace {
+    let root: String
+    let registry: KindRegistry
+    let terminal: Terminal
+
+    init(_ options: GlobalOptions) {
+        root = options.root
+        registry = BuiltinKinds.registry()
+        terminal = Terminal(noColor: options.noColor)
+    }
+
+    var stateDirectory: String { (root as NSString).appendingPathComponent("state") }
+
+    func store(_ env: String) -> StateStore { StateStore(directory: stateDirectory, environment: env) }
+
+    /// Loads and checks configuration, printing diagnostics; exits 1 on errors.
+    func loadConfig(_ env: String) throws -> EnvironmentConfig {
+        let (config, diags) = ConfigLoader(root: root, registry: registry).load(environment: env)
+        report(diags)
+        guard let config, !diags.hasErrors else { throw failure(diags) }
+        return config
+    }
+
+    /// The process environment over the env file's values: what `${env.X}` and gates see.
+    func variables(_ config: EnvironmentConfig) -> [String: String] {
+        config.envFileValues.merging(ProcessInfo.processInfo.environment) { _, process in process }
+    }
+
+    /// Every secret's value, to mask it wherever free text is recorded or shown.
+    func redactor(_ config: EnvironmentConfig, _ variables: [String: String]) -> Redactor {
+        var names = Set<String>()
+        for rc in config.resources.values {
+            for expr in rc.fields.values {
+                for (r, _) in expr.references { if case .secret(let n) = r { names.insert(n) } }
+            }
+            if rc.address.kind == "gate_secret", case .list(let xs)? = rc.fields["names"]?.literalValue {
+                for x in xs { if let n = x.stringValue { names.insert(n) } }
+            }
+        }
+        for v in config.variables.values {
+            for (r, _) in v.expr.references { if case .secret(let n) = r { names.insert(n) } }
+        }
+        return Redactor(secrets: names.compactMap { variables[$0] })
+    }
+
+    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher) -> KindContext {
+        let redactor = redactor(config, variables)
+        return KindContext(environment: config.name, isProtected: config.isProtected, projectRoot: root, variables: variables,
+                           redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) })
+    }
+
+    func report(_ diags: Diagnostics) {
+        guard !diags.isEmpty else { return }
+        let style = TextStyle(color: terminal.stderrIsTTY && terminal.color)
+        var out = ""
+        for d in diags.sorted {
+            let text = d.description
+            out += (d.severity == .error ? style.red(text) : d.severity == .warning ? style.yellow(text) : text) + "\n"
+        }
+        Terminal.err(out)
+    }
+
+    /// Exit 1 after saying how many errors there were.
+    func failure(_ diags: Diagnostics) -> ExitCode {
+        let n = diags.errors.count
+        if n > 1 { Terminal.err("\(n) errors.\n") }
+        return ExitCode(1)
+    }
+
+    /// Prints one error and returns exit code 1.
+    func fail(_ message: String, detail: String? = nil) -> ExitCode {
+        report(Diagnostics([.error(message, detail: detail)]))
+        return ExitCode(1)
+    }
+
+    /// Takes the environment's lock and folds in any journal an interrupted apply left.
+    func lockAndRecover(_ env: String, operation: String, timeout: Double) throws -> (StateLock, StateFile) {
+        let lock: StateLock
+        do {
+            lock = try StateLock.acquire(directory: stateDirectory, environment: env, operation: operation, timeout: timeout)
+        } catch let e as LockError {
+            throw fail("\(e)".replacingOccurrences(of: "ENV", with: env))
+        }
+        if let stale = lock.staleInfo, stale.holderIsGone {
+            Terminal.err("note: a previous ogf (pid \(stale.pid), \"\(stale.operation)\" since \(ISO8601DateFormatter().string(from: stale.createdAt))) ended without releasing its lock; the lock was stale and has been taken over.\n")
+        }
+        do {
+            let (state, recovered) = try store(env).compactIfNeeded()
+            if recovered > 0 {
+                Terminal.err("note: recovered \(recovered) journal entr\(recovered == 1 ? "y" : "ies") from an apply that did not finish; they are now in state/\(env).json.\n")
+            }
+            return (lock, state)
+        } catch {
+            lock.release()
+            throw fail("\(error)")
+        }
+    }
+}
+
+extension StateFile {
+    var priorState: PriorState { PriorState(lineage: lineage, serial: serial, hasher: hasher, resources: resources) }
+}
+
+/// Parses `--target` values.
+func parseTargets(_ raw: [String], _ ws: Workspace) throws -> [ResourceAddress] {
+    try raw.map { t in
+        guard let a = ResourceAddress(parsing: t) else {
+            throw ws.fail("--target \(t) is not a resource address", detail: "Write <kind>.<name>, for example exec.integration_tests.")
+        }
+        return a
+    }
+}
+
+/// Parses durations given on the command line.
+func parseDuration(_ s: String, flag: String, _ ws: Workspace) throws -> Double {
+    guard let d = DurationText.seconds(s) else { throw ws.fail("\(flag): \"\(s)\" is not a duration", detail: "Write for example 30s, 5m or 1h.") }
+    return d
+}

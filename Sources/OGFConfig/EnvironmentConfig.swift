@@ -1,0 +1,55 @@
+import OGFCore
+
+/// One resource as configured: its address, its fields as expressions, its explicit
+/// dependencies, and where it was written.
+public struct ResourceConfig: Sendable {
+    public var address: ResourceAddress
+    /// The location of the `kind.name:` key.
+    public var location: SourceLocation
+    /// Kind-specific fields (meta-arguments such as `depends_on` are taken out).
+    public var fields: [String: Expr]
+    public var fieldLocations: [String: SourceLocation]
+    public var dependsOn: [(address: ResourceAddress, location: SourceLocation)]
+    public var description: String?
+
+    /// Resources this one references through `${kind.name.output}`.
+    public var referencedResources: [(address: ResourceAddress, location: SourceLocation)] {
+        fields.keys.sorted().flatMap { k in
+            fields[k]!.references.compactMap { ref, loc -> (ResourceAddress, SourceLocation)? in
+                if case .resource(let a, _) = ref { return (a, loc) }
+                return nil
+            }
+        }
+    }
+
+    /// Every dependency: explicit ones and references, without duplicates, sorted.
+    public var dependencies: [ResourceAddress] {
+        Array(Set(dependsOn.map(\.address) + referencedResources.map(\.address))).sorted()
+    }
+}
+
+/// A variable definition: from the blueprint (a default) or the environment (an override).
+public struct VariableConfig: Sendable {
+    public var name: String
+    public var expr: Expr
+    public var location: SourceLocation
+}
+
+/// An environment's whole configuration after includes are read: what the planner works from.
+public struct EnvironmentConfig: Sendable {
+    public var name: String
+    public var isProtected: Bool
+    /// The environment file, relative to the project root.
+    public var file: String
+    public var envFile: String?
+    /// Values from `env_file`; the process environment takes precedence over them.
+    public var envFileValues: [String: String]
+    public var variables: [String: VariableConfig]
+    public var resources: [ResourceAddress: ResourceConfig]
+    /// Every file read, in order, relative to the root.
+    public var inputFiles: [String]
+    /// SHA-256 over the paths and contents of every file read: a saved plan records it.
+    public var inputDigest: String
+
+    public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
+}

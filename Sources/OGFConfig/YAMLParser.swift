@@ -1,0 +1,182 @@
+import CYAML
+import OGFCore
+
+/// Reads YAML with libyaml into `YAMLNode`s carrying file:line:column.
+///
+/// Rejects what would make later stages misbehave: duplicate keys, unknown anchors, and documents
+/// whose aliases expand beyond `maxExpandedNodes` (the "billion laughs" attack) — detected while
+/// parsing, without expanding anything.
+public struct YAMLParser {
+    public var maxExpandedNodes: Int
+
+    public init(maxExpandedNodes: Int = 1_000_000) {
+        self.maxExpandedNodes = maxExpandedNodes
+    }
+
+    /// All documents of a stream. Diagnostics hold syntax errors and duplicate keys; on a syntax
+    /// error the documents read so far are returned with it.
+    public func parseAll(_ text: String, file: String) -> (documents: [YAMLNode], diagnostics: [Diagnostic]) {
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { bytes = [10] }
+        return bytes.withUnsafeBufferPointer { buf in
+            var parser = yaml_parser_t()
+            guard yaml_parser_initialize(&parser) == 1 else {
+                return ([], [.error("could not initialise the YAML parser", at: SourceLocation(file: file, line: 1, column: 1))])
+            }
+            defer { yaml_parser_delete(&parser) }
+            yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
+            var builder = Builder(file: file, maxExpandedNodes: maxExpandedNodes)
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    builder.diagnostics.append(Self.syntaxError(parser, file: file))
+                    return (builder.documents, builder.diagnostics)
+                }
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { break }
+                if let d = builder.handle(&event) {
+                    builder.diagnostics.append(d)
+                    return (builder.documents, builder.diagnostics)
+                }
+            }
+            return (builder.documents, builder.diagnostics)
+        }
+    }
+
+    /// A single document (an empty file is an empty mapping).
+    public func parse(_ text: String, file: String) -> (document: YAMLNode, diagnostics: [Diagnostic]) {
+        let (docs, diags) = parseAll(text, file: file)
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        var all = diags
+        if docs.count > 1 {
+            all.append(.error("expected one YAML document, found \(docs.count)", detail: "Remove the extra \"---\" separators.", at: docs[1].location))
+        }
+        return (docs.first ?? YAMLNode(.mapping([]), at: start), all)
+    }
+
+    static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+        let mark = parser.problem_mark
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        var detail: String?
+        if let ctx = parser.context {
+            let cm = parser.context_mark
+            detail = "\(String(cString: ctx)) at line \(cm.line + 1), column \(cm.column + 1)"
+        }
+        return .error("invalid YAML: \(problem)", detail: detail,
+                      at: SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1))
+    }
+
+    /// Turns the event stream into nodes.
+    struct Builder {
+        enum Frame {
+            case sequence(items: [YAMLNode], at: SourceLocation, anchor: String?, tag: String?)
+            case mapping(pairs: [(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?, at: SourceLocation, anchor: String?, tag: String?)
+        }
+
+        let file: String
+        let maxExpandedNodes: Int
+        var stack: [Frame] = []
+        var anchors: [String: YAMLNode] = [:]
+        var documents: [YAMLNode] = []
+        var diagnostics: [Diagnostic] = []
+        var expanded = 0
+
+        init(file: String, maxExpandedNodes: Int) {
+            self.file = file
+            self.maxExpandedNodes = maxExpandedNodes
+        }
+
+        func location(_ mark: yaml_mark_t) -> SourceLocation {
+            SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        }
+
+        static func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            p.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+        }
+
+        mutating func handle(_ event: inout yaml_event_t) -> Diagnostic? {
+            let at = location(event.start_mark)
+            switch event.type {
+            case YAML_DOCUMENT_START_EVENT:
+                anchors = [:]
+            case YAML_SCALAR_EVENT:
+                let s = event.data.scalar
+                let text = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: s.length), as: UTF8.self) } ?? ""
+                let node = YAMLNode(.scalar(text, plain: s.style == YAML_PLAIN_SCALAR_STYLE), at: at, tag: Self.string(s.tag))
+                return add(node, anchor: Self.string(s.anchor), counted: 1)
+            case YAML_ALIAS_EVENT:
+                let name = Self.string(event.data.alias.anchor) ?? ""
+                guard var node = anchors[name] else {
+                    return .error("unknown YAML anchor \"*\(name)\"", detail: "Define it with \"&\(name)\" before using it.", at: at)
+                }
+                node.location = at
+                return add(node, anchor: nil, counted: node.expandedSize)
+            case YAML_SEQUENCE_START_EVENT:
+                let s = event.data.sequence_start
+                stack.append(.sequence(items: [], at: at, anchor: Self.string(s.anchor), tag: Self.string(s.tag)))
+            case YAML_SEQUENCE_END_EVENT:
+                guard case .sequence(let items, let start, let anchor, let tag)? = stack.popLast() else { return nil }
+                return add(YAMLNode(.sequence(items), at: start, tag: tag), anchor: anchor, counted: 1)
+            case YAML_MAPPING_START_EVENT:
+                let m = event.data.mapping_start
+                stack.append(.mapping(pairs: [], pendingKey: nil, at: at, anchor: Self.string(m.anchor), tag: Self.string(m.tag)))
+            case YAML_MAPPING_END_EVENT:
+                guard case .mapping(let pairs, _, let start, let anchor, let tag)? = stack.popLast() else { return nil }
+                return add(YAMLNode(.mapping(mergeKeys(pairs)), at: start, tag: tag), anchor: anchor, counted: 1)
+            default:
+                break
+            }
+            return nil
+        }
+
+        /// Applies YAML merge keys (`<<: *defaults`): keys already present win.
+        func mergeKeys(_ pairs: [(key: YAMLNode, value: YAMLNode)]) -> [(key: YAMLNode, value: YAMLNode)] {
+            guard pairs.contains(where: { $0.key.scalar == "<<" && $0.key.tag == nil }) else { return pairs }
+            var out = pairs.filter { $0.key.scalar != "<<" }
+            var present = Set(out.compactMap { $0.key.scalar })
+            for p in pairs where p.key.scalar == "<<" {
+                let sources = p.value.sequence ?? [p.value]
+                for src in sources {
+                    for q in src.mapping ?? [] where !present.contains(q.key.scalar ?? "\u{0}") {
+                        out.append(q)
+                        if let k = q.key.scalar { present.insert(k) }
+                    }
+                }
+            }
+            return out
+        }
+
+        /// `counted` is what the node adds to the expanded total: 1 for a node read from the text,
+        /// its whole expanded size for an alias (whose nodes were not read again).
+        mutating func add(_ node: YAMLNode, anchor: String?, counted: Int) -> Diagnostic? {
+            expanded = YAMLNode.saturatingAdd(expanded, counted)
+            if expanded > maxExpandedNodes {
+                return .error("YAML aliases expand to more than \(maxExpandedNodes) nodes",
+                              detail: "This looks like an alias bomb (\"billion laughs\"); ogf refuses to expand it. Write the values out, or use fewer nested aliases.",
+                              at: node.location)
+            }
+            if let anchor { anchors[anchor] = node }
+            guard let top = stack.popLast() else {
+                documents.append(node)
+                expanded = 0
+                return nil
+            }
+            switch top {
+            case .sequence(var items, let at, let a, let t):
+                items.append(node)
+                stack.append(.sequence(items: items, at: at, anchor: a, tag: t))
+            case .mapping(var pairs, let pending, let at, let a, let t):
+                if let key = pending {
+                    pairs.append((key, node))
+                    stack.append(.mapping(pairs: pairs, pendingKey: nil, at: at, anchor: a, tag: t))
+                } else {
+                    if let k = node.scalar, k != "<<", let first = pairs.first(where: { $0.key.scalar == k }) {
+                        diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first.key.location). Remove one of them.", at: node.location))
+                    }
+                    stack.append(.mapping(pairs: pairs, pendingKey: node, at: at, anchor: a, tag: t))
+                }
+            }
+            return nil
+        }
+    }
+}

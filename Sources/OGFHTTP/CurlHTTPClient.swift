@@ -1,0 +1,127 @@
+import CCurl
+import Foundation
+
+/// HTTP over the system libcurl. Each request runs on its own dispatch thread: a blocking
+/// transfer must never occupy one of Swift's few cooperative threads.
+public struct CurlHTTPClient: HTTPClient {
+    static let initialised: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL))
+        return true
+    }()
+
+    public init() { _ = Self.initialised }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { cont in
+            DispatchQueue.global().async {
+                cont.resume(with: Result { try Self.perform(request) })
+            }
+        }
+    }
+
+    final class Sink {
+        var body = Data()
+        var headerLines: [String] = []
+        var upload: Data
+        var uploadOffset = 0
+
+        init(upload: Data) { self.upload = upload }
+    }
+
+    static func perform(_ r: HTTPRequest) throws -> HTTPResponse {
+        guard let h = curl_easy_init() else { throw HTTPError("could not initialise libcurl") }
+        defer { curl_easy_cleanup(h) }
+        let sink = Sink(upload: r.body ?? Data())
+        let ctx = Unmanaged.passRetained(sink)
+        defer { ctx.release() }
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (k, v) in r.headers { list = curl_slist_append(list, "\(k): \(v)") }
+        if r.body != nil, !r.headers.contains(where: { $0.0.lowercased() == "expect" }) {
+            list = curl_slist_append(list, "Expect:")
+        }
+        defer { curl_slist_free_all(list) }
+
+        var errbuf = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code: CURLcode = r.url.withCString { url in
+            r.method.withCString { method in
+                errbuf.withUnsafeMutableBufferPointer { eb in
+                    _ = ogf_curl_setopt_str(h, CURLOPT_URL, url)
+                    _ = ogf_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, eb.baseAddress)
+                    _ = ogf_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+                    _ = ogf_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout * 1000)))
+                    _ = ogf_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(min(r.timeout, 30) * 1000)))
+                    _ = ogf_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1 : 0)
+                    if r.insecure {
+                        _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0)
+                        _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0)
+                    }
+                    if let ca = r.caFile { _ = ca.withCString { ogf_curl_setopt_str(h, CURLOPT_CAINFO, $0) } }
+                    _ = ogf_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, list)
+                    _ = ogf_curl_setopt_write(h) { ptr, size, n, ud in
+                        let s = Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue()
+                        s.body.append(UnsafeRawPointer(ptr!).assumingMemoryBound(to: UInt8.self), count: size * n)
+                        return size * n
+                    }
+                    _ = ogf_curl_setopt_ptr(h, CURLOPT_WRITEDATA, ctx.toOpaque())
+                    _ = ogf_curl_setopt_header(h) { ptr, size, n, ud in
+                        let s = Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue()
+                        let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: size * n), as: UTF8.self)
+                        s.headerLines.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+                        return size * n
+                    }
+                    _ = ogf_curl_setopt_ptr(h, CURLOPT_HEADERDATA, ctx.toOpaque())
+                    switch r.method {
+                    case "GET": _ = ogf_curl_setopt_long(h, CURLOPT_HTTPGET, 1)
+                    case "HEAD": _ = ogf_curl_setopt_long(h, CURLOPT_NOBODY, 1)
+                    default: _ = ogf_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, method)
+                    }
+                    if r.body != nil {
+                        _ = ogf_curl_setopt_long(h, CURLOPT_UPLOAD, 1)
+                        _ = ogf_curl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(sink.upload.count))
+                        _ = ogf_curl_setopt_read(h) { buf, size, n, ud in
+                            let s = Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue()
+                            let take = min(size * n, s.upload.count - s.uploadOffset)
+                            if take > 0 {
+                                s.upload.withUnsafeBytes { raw in
+                                    UnsafeMutableRawPointer(buf!).copyMemory(from: raw.baseAddress! + s.uploadOffset, byteCount: take)
+                                }
+                                s.uploadOffset += take
+                            }
+                            return take
+                        }
+                        _ = ogf_curl_setopt_ptr(h, CURLOPT_READDATA, ctx.toOpaque())
+                        // CURLOPT_UPLOAD means PUT; keep the method asked for.
+                        if r.method != "PUT" { _ = ogf_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, method) }
+                    }
+                    return curl_easy_perform(h)
+                }
+            }
+        }
+        guard code == CURLE_OK else {
+            let detail = String(cString: errbuf)
+            let base = String(cString: curl_easy_strerror(code))
+            throw HTTPError("\(r.method) \(Self.redact(r.url)): \(detail.isEmpty ? base : detail)", isTimeout: code == CURLE_OPERATION_TIMEDOUT)
+        }
+        var status = 0
+        _ = ogf_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+        var total = 0.0
+        _ = ogf_curl_getinfo_double(h, CURLINFO_TOTAL_TIME, &total)
+        // Keep only the headers of the final response (after redirects and 100-continue).
+        var headers: [(String, String)] = []
+        for line in sink.headerLines {
+            if line.hasPrefix("HTTP/") { headers = []; continue }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        return HTTPResponse(status: status, headers: headers, body: sink.body, totalTime: total)
+    }
+
+    /// Hides a password in a URL (`https://user:****@host`) for messages.
+    public static func redact(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].firstIndex(of: "@") else { return url }
+        let userinfo = url[schemeEnd.upperBound..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":****" + String(url[at...])
+    }
+}

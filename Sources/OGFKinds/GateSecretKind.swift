@@ -1,0 +1,60 @@
+import OGFCore
+
+/// `gate_secret`: required secrets are present and long enough. Values never leave memory: state
+/// keeps a salted hash of each, so a plan can say a secret was rotated without knowing it.
+public struct GateSecretKind: ResourceKind {
+    public init() {}
+
+    public let name = "gate_secret"
+    public let role = ResourceRole.gate
+    public let summary = "Pre-flight: required secrets are present and at least min_length characters long."
+    public let schema = Schema([
+        FieldSpec("names", .list(.string), required: true, doc: "Secrets that must be present (process environment or env_file)."),
+        FieldSpec("min_length", .int, default: 32, doc: "Minimum length in characters (JWT and encryption keys need 32 or more)."),
+    ])
+    public let outputs = ["fingerprints": "Salted hashes of the secrets (in state only as hashes)."]
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        var r = defaultPlan(request)
+        let problems = check(request.config, request.context)
+        if !problems.isEmpty {
+            r.diagnostics.append(.warning("\(request.address) will fail: \(problems.joined(separator: "; "))"))
+        }
+        // Rotation shows in the plan: compare salted hashes with the last apply's.
+        if let old = request.prior?.outputs["fingerprints"]?.mapValue {
+            for n in names(request.config) {
+                guard let v = request.context.variables[n], case .redacted(let h)? = old[n] else { continue }
+                if request.context.hashSecret(v) != h { r.details.append("\(n) changed since the last apply") }
+            }
+        }
+        return r
+    }
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let problems = check(request.config, request.context)
+        guard problems.isEmpty else {
+            throw ResourceFailure(problems.joined(separator: "; ") + ". Provide them through the process environment (your CI's secret store) or the env_file.")
+        }
+        var prints: [String: Value] = [:]
+        for n in names(request.config) { prints[n] = .sensitive(.string(request.context.variables[n] ?? "")) }
+        let n = prints.count
+        return ApplyResponse(outputs: ["fingerprints": .map(prints)], summary: "\(n) secret\(n == 1 ? "" : "s") present")
+    }
+
+    func names(_ config: [String: Value]) -> [String] {
+        config["names"]?.listValue?.compactMap(\.stringValue) ?? []
+    }
+
+    func check(_ config: [String: Value], _ ctx: KindContext) -> [String] {
+        let minLength = config["min_length"]?.intValue ?? 32
+        var problems: [String] = []
+        for n in names(config) {
+            guard let v = ctx.variables[n], !v.isEmpty else {
+                problems.append("secret \(n) is missing")
+                continue
+            }
+            if v.count < minLength { problems.append("secret \(n) is \(v.count) characters, shorter than \(minLength)") }
+        }
+        return problems
+    }
+}

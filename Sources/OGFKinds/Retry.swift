@@ -1,0 +1,37 @@
+import Foundation
+import OGFCore
+
+/// Shared retry settings of checks: `retries` more attempts, `interval` apart.
+struct RetryPolicy {
+    var retries: Int
+    var interval: Double
+
+    init(_ config: [String: Value]) {
+        retries = max(0, config["retries"]?.intValue ?? 0)
+        interval = config["interval"]?.stringValue.flatMap(DurationText.seconds) ?? 2
+    }
+
+    /// Runs `attempt` until it returns nil (success) or attempts run out; returns the last error.
+    func run(progress: @Sendable (String) -> Void, _ attempt: () async -> String?) async throws -> String? {
+        var last: String?
+        for i in 0...retries {
+            try Task.checkCancellation()
+            last = await attempt()
+            guard let failure = last else { return nil }
+            if i < retries {
+                progress("attempt \(i + 1) of \(retries + 1) failed: \(failure); retrying in \(DurationText.format(interval))")
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            }
+        }
+        return last.map { retries > 0 ? "\($0) (after \(retries + 1) attempts)" : $0 }
+    }
+}
+
+extension Schema {
+    static let retryFields: [FieldSpec] = [
+        FieldSpec("timeout", .duration, default: "10s", doc: "Time allowed for one attempt."),
+        FieldSpec("retries", .int, default: 0, doc: "Further attempts after a failure."),
+        FieldSpec("interval", .duration, default: "2s", doc: "Wait between attempts."),
+        FieldSpec("max_latency", .duration, doc: "Fail when an attempt succeeds but takes longer than this."),
+    ]
+}

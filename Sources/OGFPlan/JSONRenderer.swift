@@ -1,0 +1,61 @@
+import Foundation
+import OGFCore
+
+/// The machine-readable plan (`ogf plan --json`, `ogf show --json`). Its shape is versioned and
+/// documented in docs/json-format.md; add fields freely, never change or remove one without
+/// raising `formatVersion`'s major number.
+public struct JSONRenderer: Sendable {
+    public static let formatVersion = "1.0"
+
+    public init() {}
+
+    public func value(_ plan: Plan) -> Value {
+        let s = plan.summary
+        var changes: [Value] = []
+        for c in plan.changes {
+            var m: [String: Value] = [
+                "address": .string(c.address.description),
+                "kind": .string(c.address.kind),
+                "name": .string(c.address.name),
+                "role": .string(c.role.rawValue),
+                "action": .string(c.action.rawValue),
+                "reasons": .list(c.reasons.map(Value.string)),
+                "before": c.before.map(Value.map) ?? .null,
+                "after": c.after.map(Value.map) ?? .null,
+                "after_unknown": .list((c.after.map(Value.map)?.unknownPaths() ?? []).map(Value.string)),
+                "before_sensitive": .list((c.before.map(Value.map)?.sensitivePaths() ?? []).map(Value.string)),
+                "after_sensitive": .list((c.after.map(Value.map)?.sensitivePaths() ?? []).map(Value.string)),
+                "replace_paths": .list(c.replacePaths.map(Value.string)),
+                "dependencies": .list(c.dependencies.map { .string($0.description) }),
+                "details": .list(c.details.map(Value.string)),
+            ]
+            m["planned_outputs"] = .map(c.plannedOutputs)
+            changes.append(.map(m))
+        }
+        return .map([
+            "format_version": .string(Self.formatVersion),
+            "ogf_version": .string(plan.ogfVersion),
+            "environment": .string(plan.environment),
+            "protected": .bool(plan.isProtected),
+            "created_at": .string(ISO8601DateFormatter().string(from: plan.createdAt)),
+            "state": .map(["lineage": .string(plan.stateLineage), "serial": .int(plan.stateSerial)]),
+            "input_digest": .string(plan.inputDigest),
+            "plan_hash": .string(plan.hash),
+            "targets": .list(plan.targets.map(Value.string)),
+            "refresh": .bool(plan.refresh),
+            "resource_changes": .list(changes),
+            "summary": .map(["add": .int(s.add), "change": .int(s.change), "destroy": .int(s.destroy), "checks": .int(s.checks),
+                             "has_changes": .bool(s.hasChanges)]),
+            "diagnostics": .list(plan.warnings.map(Self.diagnostic)),
+        ])
+    }
+
+    public func render(_ plan: Plan) -> String { value(plan).jsonText() + "\n" }
+
+    public static func diagnostic(_ d: Diagnostic) -> Value {
+        var m: [String: Value] = ["severity": .string(d.severity.rawValue), "summary": .string(d.summary)]
+        if let detail = d.detail { m["detail"] = .string(detail) }
+        if let l = d.location { m["range"] = .map(["filename": .string(l.file), "line": .int(l.line), "column": .int(l.column)]) }
+        return .map(m)
+    }
+}

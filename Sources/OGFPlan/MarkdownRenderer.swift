@@ -1,0 +1,62 @@
+import Foundation
+import OGFCore
+
+/// The plan as a pull-request comment: the summary first, each resource in a collapsible
+/// section, the whole kept under a size limit (GitHub rejects comments over 65,536 characters).
+public struct MarkdownRenderer: Sendable {
+    public var limit: Int
+
+    public init(limit: Int = 60_000) { self.limit = limit }
+
+    public func render(_ plan: Plan, planFile: String? = nil) -> String {
+        let s = plan.summary
+        var head = "### ogf plan: `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
+        if s.hasChanges || s.checks > 0 {
+            head += "**Plan: \(s.add) to add, \(s.change) to change, \(s.destroy) to destroy, \(s.checks) check\(s.checks == 1 ? "" : "s").**\n\n"
+        } else {
+            head += "**No changes.** The deployment matches its configuration.\n\n"
+        }
+        let visible = plan.changes.filter { $0.action != .noop }
+        if !visible.isEmpty {
+            head += "| | resource | action |\n|---|---|---|\n"
+            for c in visible { head += "| `\(c.action.symbol)` | `\(c.address)` | \(c.action.verbPhrase)\(c.reasons.isEmpty ? "" : " (\(c.reasons.joined(separator: "; ")))") |\n" }
+            head += "\n"
+        }
+        for w in plan.warnings { head += "> **\(w.severity.rawValue):** \(escape(w.description))\n" }
+        if !plan.warnings.isEmpty { head += "\n" }
+
+        let footer = "<sub>ogf \(plan.ogfVersion) · state serial \(plan.stateSerial) · plan \(plan.hash.prefix(12))</sub>\n"
+        var body = ""
+        var omitted = 0
+        let text = TextRenderer(style: TextStyle(color: false))
+        for (i, c) in visible.enumerated() {
+            let section = "<details><summary><code>\(c.action.symbol) \(c.address)</code> \(c.action.verbPhrase)</summary>\n\n```diff\n\(diffText(text.renderChange(c)))```\n\n</details>\n"
+            let note = truncationNote(remaining: visible.count - i, planFile: planFile)
+            if head.count + body.count + section.count + footer.count + note.count > limit {
+                omitted = visible.count - i
+                break
+            }
+            body += section
+        }
+        if omitted > 0 { body += "\n" + truncationNote(remaining: omitted, planFile: planFile) }
+        return head + body + "\n" + footer
+    }
+
+    func truncationNote(remaining: Int, planFile: String?) -> String {
+        let cmd = planFile.map { "`ogf show \($0)`" } ?? "`ogf show PLANFILE`"
+        return "> **Truncated:** \(remaining) more resource\(remaining == 1 ? "" : "s") not shown to stay under GitHub's comment size limit. Run \(cmd) to see the whole plan.\n"
+    }
+
+    /// Puts Terraform-style symbols in the first column so GitHub colours the diff block.
+    func diffText(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let t = line.drop { $0 == " " }
+            if t.hasPrefix("+ ") || t.hasPrefix("+\u{20}") { return "+" + line.dropFirst() }
+            if t.hasPrefix("- ") { return "-" + line.dropFirst() }
+            if t.hasPrefix("~ ") { return "!" + line.dropFirst() }
+            return String(line)
+        }.joined(separator: "\n")
+    }
+
+    func escape(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: "  \n") }
+}

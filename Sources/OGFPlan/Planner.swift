@@ -1,0 +1,163 @@
+import Foundation
+import OGFConfig
+import OGFCore
+import OGFGraph
+import Synchronization
+
+/// What the planner needs to know of the recorded state.
+public struct PriorState: Sendable {
+    public var lineage: String
+    public var serial: Int
+    public var hasher: SecretHasher
+    public var resources: [ResourceAddress: ResourceState]
+
+    public init(lineage: String, serial: Int, hasher: SecretHasher, resources: [ResourceAddress: ResourceState]) {
+        self.lineage = lineage
+        self.serial = serial
+        self.hasher = hasher
+        self.resources = resources
+    }
+}
+
+/// Builds the dependency graph from configuration, reporting cycles at their source.
+public enum GraphBuilder {
+    public static func build(_ config: EnvironmentConfig) -> (DependencyGraph, [Diagnostic]) {
+        var edges: [ResourceAddress: [ResourceAddress]] = [:]
+        for (a, rc) in config.resources { edges[a] = rc.dependencies }
+        let graph = DependencyGraph(nodes: Array(config.resources.keys), edges: edges)
+        let diags = graph.cycles().map { cycle -> Diagnostic in
+            let first = config.resources[cycle[0]]!
+            let loc = first.dependsOn.first { $0.address == cycle[1] }?.location
+                ?? first.referencedResources.first { $0.address == cycle[1] }?.location ?? first.location
+            return .error("dependency cycle: \(cycle.map(\.description).joined(separator: " → "))",
+                          detail: "Each resource in a cycle waits for another. Remove one of these depends_on entries or references.", at: loc)
+        }
+        return (graph, diags)
+    }
+}
+
+/// Diffs configuration against recorded state and asks each kind what it would do, walking the
+/// graph so that a resource sees whether the outputs it references will be known.
+public struct Planner: Sendable {
+    public var config: EnvironmentConfig
+    public var registry: KindRegistry
+    public var prior: PriorState
+    /// Process environment merged with the env file.
+    public var environment: [String: String]
+    public var context: KindContext
+    public var refresh: Bool
+    public var targets: [ResourceAddress]
+    public var parallelism: Int
+
+    public init(config: EnvironmentConfig, registry: KindRegistry, prior: PriorState, environment: [String: String],
+                context: KindContext, refresh: Bool = true, targets: [ResourceAddress] = [], parallelism: Int = 10) {
+        self.config = config
+        self.registry = registry
+        self.prior = prior
+        self.environment = environment
+        self.context = context
+        self.refresh = refresh
+        self.targets = targets
+        self.parallelism = parallelism
+    }
+
+    /// When verifying a saved plan, the kinds are not asked again: the saved actions are taken,
+    /// and only the desired values are recomputed and compared.
+    public enum Mode: Sendable {
+        case fresh
+        case verify(Plan)
+    }
+
+    public func plan(mode: Mode = .fresh, now: Date = Date()) async -> (Plan?, Diagnostics) {
+        var diags = Diagnostics()
+        let (graph, cycleDiags) = GraphBuilder.build(config)
+        diags.append(contentsOf: cycleDiags)
+        for t in targets where config.resources[t] == nil && prior.resources[t] == nil {
+            diags.append(.error("--target \(t): no such resource.\(Suggestion.didYouMean(t.description, config.resources.keys.map(\.description)))"))
+        }
+        var varDiags: [Diagnostic] = []
+        let variables = Evaluator.resolveVariables(config.variables, environment: environment, envFile: config.envFile, diagnostics: &varDiags)
+        diags.append(contentsOf: varDiags)
+        if diags.hasErrors { return (nil, diags) }
+
+        let inScope = targets.isEmpty ? Set(graph.nodes) : graph.closure(of: targets)
+        let scoped = DependencyGraph(nodes: Array(inScope), edges: graph.dependencies)
+        let results = Locked<[ResourceAddress: ResourceChange]>([:])
+        let problems = Locked<[Diagnostic]>([])
+        let saved: Plan? = if case .verify(let p) = mode { p } else { nil }
+        let prior = self.prior
+        let walker = DAGWalker(graph: scoped, parallelism: parallelism)
+
+        _ = await walker.walk { address in
+            let rc = config.resources[address]!
+            let kind = registry[address.kind]!
+            let priorState = prior.resources[address]
+            let evaluator = Evaluator(variables: variables, environment: environment, envFile: config.envFile) { dep in
+                guard let c = results.withLock({ $0[dep] }) else { return prior.resources[dep]?.outputs }
+                return c.action == .noop ? prior.resources[dep]?.outputs : c.plannedOutputs
+            }
+            var d: [Diagnostic] = []
+            let values = ResourceResolver(registry: registry, evaluator: evaluator).resolve(rc, diagnostics: &d)
+            let redacted = values.mapValues { $0.redacted(with: prior.hasher) }
+            let before = priorState?.attributes
+            let changed = Set(redacted.keys).union(before?.keys ?? [:].keys).filter { redacted[$0] != before?[$0] }.sorted()
+
+            var response: PlanResponse
+            if let saved {
+                guard let sc = saved.change(address) else {
+                    problems.withLock { $0.append(.error("the saved plan does not include \(address), which the configuration now declares", at: rc.location)) }
+                    return false
+                }
+                response = PlanResponse(action: sc.action, reasons: sc.reasons, plannedOutputs: sc.plannedOutputs, details: sc.details)
+            } else {
+                let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh, context: context)
+                do {
+                    response = try await kind.plan(request)
+                } catch {
+                    d.append(.error("\(address): planning failed: \(error)", at: rc.location))
+                    response = PlanResponse(action: .noop)
+                }
+                d.append(contentsOf: response.diagnostics)
+            }
+            let replacePaths = response.action == .replace ? changed.filter { kind.schema.field($0)?.forcesReplacement == true } : []
+            let change = ResourceChange(address: address, role: kind.role, action: response.action, reasons: response.reasons,
+                                        before: before, after: redacted, replacePaths: replacePaths,
+                                        plannedOutputs: response.plannedOutputs.mapValues { $0.redacted(with: prior.hasher) },
+                                        dependencies: rc.dependencies, details: response.details)
+            results.withLock { $0[address] = change }
+            if !d.isEmpty { problems.withLock { $0.append(contentsOf: d) } }
+            return true
+        }
+        diags.append(contentsOf: problems.withLock { $0 })
+
+        var changes = Array(results.withLock { $0 }.values)
+        // Recorded resources that left the configuration are destroyed (only those targeted, if any).
+        for (address, state) in prior.resources where config.resources[address] == nil {
+            if !targets.isEmpty && !targets.contains(address) { continue }
+            let role = registry[address.kind]?.role ?? .managed
+            changes.append(ResourceChange(address: address, role: role, action: .delete, reasons: ["no longer in the configuration"],
+                                          before: state.attributes, after: nil, replacePaths: [], plannedOutputs: [:],
+                                          dependencies: state.dependencies, details: []))
+        }
+        if let saved {
+            let now = Dictionary(uniqueKeysWithValues: changes.map { ($0.address, $0) })
+            for sc in saved.changes {
+                guard let c = now[sc.address] else {
+                    diags.append(.error("the saved plan changes \(sc.address), which is no longer part of the configuration"))
+                    continue
+                }
+                if c.afterDigest != sc.afterDigest {
+                    let fields = Set((c.after ?? [:]).keys).union((sc.after ?? [:]).keys).filter { c.after?[$0] != sc.after?[$0] }.sorted()
+                    let what = fields.isEmpty ? "its values" : fields.joined(separator: ", ")
+                    diags.append(.error("the saved plan is stale: \(sc.address) now resolves differently (\(what))",
+                                        detail: "An environment variable, secret or file it uses changed since the plan was made. Run `ogf plan` again."))
+                }
+            }
+        }
+        if diags.hasErrors { return (nil, diags) }
+        let warnings = diags.items.filter { $0.severity != .error }
+        return (Plan(environment: config.name, isProtected: config.isProtected, createdAt: now, stateLineage: prior.lineage,
+                     stateSerial: prior.serial, inputDigest: config.inputDigest, targets: targets.map(\.description), refresh: refresh,
+                     changes: changes, warnings: warnings), diags)
+    }
+}

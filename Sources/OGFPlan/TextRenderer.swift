@@ -1,0 +1,60 @@
+import Foundation
+import OGFCore
+
+/// Renders a plan the way Terraform users read one: a symbol per resource, attribute-level
+/// `before → after`, then the summary line. Deterministic: resources in address order.
+public struct TextRenderer: Sendable {
+    public var style: TextStyle
+
+    public init(style: TextStyle = TextStyle(color: false)) { self.style = style }
+
+    public func render(_ plan: Plan) -> String {
+        var out = ""
+        let visible = plan.changes.filter { $0.action != .noop }
+        if visible.isEmpty {
+            out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
+            return out
+        }
+        out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"
+        for c in visible {
+            out += "\n" + renderChange(c)
+        }
+        if !plan.warnings.isEmpty {
+            out += "\n"
+            for w in plan.warnings { out += style.yellow(w.description) + "\n" }
+        }
+        out += "\n" + summaryLine(plan.summary) + "\n"
+        return out
+    }
+
+    public func renderChange(_ c: ResourceChange) -> String {
+        var header = "  # \(c.address) \(c.action.verbPhrase)"
+        if !c.reasons.isEmpty { header += " (\(c.reasons.joined(separator: "; ")))" }
+        var out = style.dim(header) + "\n"
+        let symbol = c.action.symbol
+        let pad = String(repeating: " ", count: max(0, 3 - symbol.count))
+        out += pad + style.forAction(c.action, style.bold(symbol)) + " " + style.bold(c.address.description) + "\n"
+        let lines = AttributeDiff.lines(for: c)
+        let shown = lines.filter { $0.kind != .unchanged || c.action == .check }
+        let width = shown.map(\.key.count).max() ?? 0
+        for l in shown {
+            let key = l.key.padding(toLength: width, withPad: " ", startingAt: 0)
+            switch l.kind {
+            case .added: out += "      " + style.green("+") + " \(key) = \(l.after!.description)\n"
+            case .removed: out += "      " + style.red("-") + " \(key) = \(l.before!.description)\n"
+            case .changed:
+                out += "      " + style.yellow("~") + " \(key) = \(l.before!.description) → \(l.after!.description)"
+                out += l.forcesReplacement ? style.red(" # forces replacement") + "\n" : "\n"
+            case .unchanged: out += "        \(key) = \(l.after!.description)\n"
+            }
+        }
+        let hidden = lines.count - shown.count
+        if hidden > 0 { out += style.dim("        (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)") + "\n" }
+        for d in c.details { out += "      \(d)\n" }
+        return out
+    }
+
+    public func summaryLine(_ s: Plan.Summary) -> String {
+        style.bold("Plan:") + " \(s.add) to add, \(s.change) to change, \(s.destroy) to destroy, \(s.checks) check\(s.checks == 1 ? "" : "s")."
+    }
+}

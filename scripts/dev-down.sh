@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stops what scripts/dev-up.sh started, by pid file.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+for f in .ci-servers/*.pid; do
+  [ -f "$f" ] || continue
+  kill "$(cat "$f")" 2>/dev/null && echo "stopped $(basename "$f" .pid)"
+  rm -f "$f"
+done

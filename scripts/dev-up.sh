@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the loopback servers the local example and the tests use. Idempotent: a server
+# already answering is left alone. Stop them with scripts/dev-down.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=.ci-servers
+mkdir -p "$RUN"
+
+# OffGridFlow API stand-in on 127.0.0.1:18080.
+if ! python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",18080)))' 2>/dev/null; then
+  nohup python3 scripts/example/offgridflow-stub.py 18080 "$RUN/stub.pid" >"$RUN/stub.log" 2>&1 &
+  for _ in $(seq 50); do
+    python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",18080)))' 2>/dev/null && break
+    sleep 0.1
+  done
+fi
+echo "==> stub API on http://127.0.0.1:18080"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages ogf builds and tests against (Debian).
+# Idempotent: packages already present are skipped, so a warm machine pays nothing.
+set -euo pipefail
+PACKAGES=(libyaml-dev libcurl4-openssl-dev libpq-dev python3)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "==> system packages ready"
