@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
         .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"]),
         .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
-        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], resources: [.copy("Golden")]),
+        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], exclude: ["Golden"]),
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
