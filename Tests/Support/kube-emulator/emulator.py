@@ -63,7 +63,9 @@ def self_signed(directory):
     if not openssl:
         sys.exit("emulator: --tls-self-signed needs the openssl binary")
     cert, key = os.path.join(directory, "tls.crt"), os.path.join(directory, "tls.key")
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+    # EC P-256 keys are generated instantly (RSA takes noticeable CPU) and Go accepts them.
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert,
                     "-days", "2", "-subj", "/CN=kube-emulator",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -85,6 +87,9 @@ def parse_args(argv):
     p.add_argument("--deny", action="append", default=[], metavar="VERB:RESOURCE[:NAMESPACE]",
                    help="forbid (403) and report as not allowed in SelfSubjectAccessReviews; "
                         "repeatable and/or comma-separated; '*' wildcards")
+    p.add_argument("--allow-anonymous-info", action="store_true",
+                   help="with --token: let requests without any Authorization header read /version, "
+                        "/healthz, /livez, /readyz (kube-apiserver's default); otherwise everything needs the token")
     p.add_argument("--server-version", default="1.32.0", help="version reported by /version")
     p.add_argument("--no-aggregated-discovery", action="store_true",
                    help="answer /api and /apis only in the legacy (unaggregated) format")
@@ -100,7 +105,8 @@ def main(argv=None):
     deny = [r for item in args.deny for r in item.split(",") if r.strip()]
     options = Options(token=args.token, rollout_delay=args.rollout_delay, deny=deny,
                       server_version=args.server_version,
-                      aggregated_discovery=not args.no_aggregated_discovery, verbose=args.verbose)
+                      aggregated_discovery=not args.no_aggregated_discovery, verbose=args.verbose,
+                      anonymous_info=args.allow_anonymous_info)
     app = App(options)
 
     ctx, ca_pem, tmpdir = None, None, None

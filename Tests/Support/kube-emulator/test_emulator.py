@@ -168,6 +168,16 @@ def deployment(name, replicas=2, image="nginx:1.25", annotations=None, labels=No
             "metadata": {"name": name, "labels": labels or {"app": name}}, "spec": spec}
 
 
+def wait_rolled_out(ns, name, replicas):
+    """Poll (over HTTP, cheaper than kubectl) until a Deployment is fully rolled out."""
+    def done():
+        d = E.ok("GET", "/apis/apps/v1/namespaces/%s/deployments/%s" % (ns, name))
+        st = d.get("status") or {}
+        return st.get("observedGeneration") == d["metadata"]["generation"] and \
+            st.get("availableReplicas", 0) == st.get("replicas", 0) == st.get("updatedReplicas", 0) == replicas
+    wait_for(done, what="deployment %s/%s rolled out" % (ns, name))
+
+
 def configmap(name, data, labels=None):
     md = {"name": name}
     if labels:
@@ -239,9 +249,12 @@ class KubectlBasics(unittest.TestCase):
         self.assertEqual(status, 404)
         self.assertEqual((body["kind"], body["reason"], body["code"]), ("Status", "NotFound", 404))
         self.assertEqual(body["details"], {"name": "does-not-exist", "kind": "namespaces"})
-        # reads in a missing namespace: the object is not found
+        # a read in a missing namespace is a plain NotFound for the object (kubectl
+        # then looks the namespace up itself and reports that instead)
+        status, _, body = E.http("GET", "/api/v1/namespaces/does-not-exist/configmaps/x")
+        self.assertEqual((status, body["message"]), (404, 'configmaps "x" not found'))
         r = E.kubectl("get", "configmap", "x", "-n", "does-not-exist")
-        self.assertIn('configmaps "x" not found', r.stderr)
+        self.assertIn('namespaces "does-not-exist" not found', r.stderr)
 
     def test_label_selectors(self):
         ns = E.new_namespace()
@@ -253,20 +266,27 @@ class KubectlBasics(unittest.TestCase):
         def names(sel):
             out = E.kubectl_ok("get", "configmaps", "-n", ns, "-l", sel, "-o", "jsonpath={.items[*].metadata.name}")
             return set(out.split())
-        self.assertEqual(names("env=prod"), {"a", "c"})
-        self.assertEqual(names("env==dev"), {"b"})
-        self.assertEqual(names("env!=prod"), {"b", "d"})
+
+        def http_names(sel):
+            from urllib.parse import quote
+            lst = E.ok("GET", "/api/v1/namespaces/%s/configmaps?labelSelector=%s" % (ns, quote(sel)))
+            return {i["metadata"]["name"] for i in lst["items"]}
         self.assertEqual(names("env in (dev,prod),tier=web"), {"a", "b"})
-        self.assertEqual(names("env notin (prod)"), {"b", "d"})
-        self.assertEqual(names("tier"), {"a", "b"})
         self.assertEqual(names("!tier"), {"c", "d"})
+        self.assertEqual(names("env!=prod"), {"b", "d"})
+        self.assertEqual(http_names("env=prod"), {"a", "c"})
+        self.assertEqual(http_names("env==dev"), {"b"})
+        self.assertEqual(http_names("env notin (prod)"), {"b", "d"})
+        self.assertEqual(http_names("tier"), {"a", "b"})
+        self.assertEqual(http_names("env=prod,!tier"), {"c"})
+        status, _, body = E.http("GET", "/api/v1/namespaces/%s/configmaps?labelSelector=env%%20in%%20(prod" % ns)
+        self.assertEqual((status, body["reason"]), (400, "BadRequest"))
         out = E.kubectl_ok("get", "configmaps", "-n", ns, "--field-selector", "metadata.name=c", "-o", "name")
         self.assertEqual(out.split(), ["configmap/c"])
         # the human-readable path goes through server-side Table printing
         table = E.kubectl_ok("get", "configmaps", "-n", ns, "-l", "env=prod")
         self.assertEqual(table.split("\n")[0].split(), ["NAME", "DATA", "AGE"])
-        r = E.kubectl("get", "configmaps", "-n", ns, "-l", "env in (prod")
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual([line.split()[:2] for line in table.strip().split("\n")[1:]], [["a", "0"], ["c", "0"]])
 
     def test_patch_merge_json_and_strategic(self):
         ns = E.new_namespace()
@@ -329,7 +349,9 @@ class ServerSideApply(unittest.TestCase):
         # defaulted fields are not owned by the applier
         self.assertNotIn("f:revisionHistoryLimit", entry["fieldsV1"]["f:spec"])
         self.assertEqual(live["spec"]["revisionHistoryLimit"], 10)
-        # re-applying the same manifest is a no-op: no new resourceVersion
+        # re-applying the same manifest is a no-op: no new resourceVersion (wait
+        # for the rollout first: the controllers write status meanwhile)
+        wait_rolled_out(ns, "web", 2)
         rv = E.ok("GET", "/apis/apps/v1/namespaces/%s/deployments/web" % ns)["metadata"]["resourceVersion"]
         E.kubectl_ok("apply", "--server-side", "-n", ns, "-f", "-", stdin=json.dumps(dep))
         self.assertEqual(E.ok("GET", "/apis/apps/v1/namespaces/%s/deployments/web" % ns)["metadata"]
@@ -394,6 +416,7 @@ class ServerSideApply(unittest.TestCase):
     def test_diff_server_side(self):
         ns = E.new_namespace()
         E.kubectl_ok("apply", "--server-side", "-n", ns, "-f", "-", stdin=json.dumps(deployment("df", 3)))
+        wait_rolled_out(ns, "df", 3)     # else the controllers' status writes show up in the diff
         r = E.kubectl("diff", "--server-side", "-n", ns, "-f", "-", stdin=json.dumps(deployment("df", 3)))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout, "")
@@ -463,7 +486,7 @@ class Rollouts(unittest.TestCase):
         E.kubectl_ok("set", "image", "deployment/ro", "-n", ns, "app=nginx:1.27")
         out = E.kubectl_ok("rollout", "status", "deployment/ro", "-n", ns, "--timeout=30s")
         self.assertIn("successfully rolled out", out)
-        d = E.kubectl_json("get", "deploy", "ro", "-n", ns)
+        d = E.ok("GET", "/apis/apps/v1/namespaces/%s/deployments/ro" % ns)
         self.assertEqual(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2")
         pods = E.ok("GET", "/api/v1/namespaces/%s/pods" % ns)["items"]
         self.assertEqual({p["spec"]["containers"][0]["image"] for p in pods}, {"nginx:1.27"})
@@ -484,6 +507,10 @@ class Rollouts(unittest.TestCase):
         conds = {c["type"]: c for c in E.kubectl_json("get", "deploy", "stuck", "-n", ns)["status"]["conditions"]}
         self.assertEqual((conds["Progressing"]["status"], conds["Progressing"]["reason"]),
                          ("False", "ProgressDeadlineExceeded"))
+        # fixing the template starts a new rollout that succeeds
+        E.kubectl_ok("apply", "--server-side", "-n", ns, "-f", "-", stdin=json.dumps(deployment("stuck", 2)))
+        out = E.kubectl_ok("rollout", "status", "deployment/stuck", "-n", ns, "--timeout=30s")
+        self.assertIn('deployment "stuck" successfully rolled out', out)
 
     def test_crashloop_pods(self):
         ns = E.new_namespace()
@@ -544,9 +571,10 @@ class Http(unittest.TestCase):
         r = E.kubectl("--token", "wrong", "get", "pods")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("Unauthorized", r.stderr)
-        # /version stays readable anonymously (not with a bad token), like kube-apiserver
-        self.assertEqual(E.http("GET", "/version", token=None)[0], 200)
-        self.assertEqual(E.http("GET", "/version", token="wrong")[0], 401)
+        self.assertEqual(E.http("GET", "/version", token=None)[0], 401)
+        self.assertEqual(E.http("GET", "/version")[0], 200)
+        log = E.ok("GET", "/emulator/requests")["requests"]
+        self.assertEqual([r["authorization"] for r in log[-2:]], ["none", "bearer"])
 
     def test_discovery_documents(self):
         self.assertEqual(E.ok("GET", "/api")["versions"], ["v1"])
@@ -613,16 +641,22 @@ class Http(unittest.TestCase):
         rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
         self.assertEqual(rvs, sorted(rvs))
         self.assertGreater(rvs[0], int(rv))
-        # without resourceVersion a watch starts with the current state as ADDED events
+        # without resourceVersion a watch starts with the current state as ADDED
+        # events; with a selector, objects entering/leaving it are ADDED/DELETED
         E.ok("POST", base, configmap("x", {}, {"sel": "yes"}))
         E.ok("POST", base, configmap("y", {}))
         conn = E.connection(timeout=10)
         conn.request("GET", base + "?watch=true&labelSelector=sel%3Dyes&timeoutSeconds=1",
                      headers={"Authorization": "Bearer " + TOKEN})
-        body = conn.getresponse().read().decode()       # ends after timeoutSeconds
+        resp = conn.getresponse()
+        merge = "application/merge-patch+json"
+        E.ok("PATCH", base + "/y", {"metadata": {"labels": {"sel": "yes"}}}, merge)
+        E.ok("PATCH", base + "/x", {"metadata": {"labels": {"sel": None}}}, merge)
+        body = resp.read().decode()       # the stream ends after timeoutSeconds
         conn.close()
         evs = [json.loads(line) for line in body.splitlines() if line]
-        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "x")])
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs],
+                         [("ADDED", "x"), ("ADDED", "y"), ("DELETED", "x")])
 
     def test_put_conflict_and_unconditional_update(self):
         ns = E.new_namespace()
@@ -670,7 +704,12 @@ class Http(unittest.TestCase):
         E.ok("POST", base, configmap("dry", {"a": "1"}))
         out = E.ok("PATCH", base + "/dry?dryRun=All", {"data": {"a": "2"}}, "application/merge-patch+json")
         self.assertEqual(out["data"], {"a": "2"})
-        out = E.ok("PATCH", base + "/dry?dryRun=All&fieldManager=t", configmap("dry", {"a": "3"}),
+        # data.a is owned by the creator (an Update manager): a different value
+        # conflicts unless forced - even in a dry run
+        status, _, body = E.http("PATCH", base + "/dry?dryRun=All&fieldManager=t", configmap("dry", {"a": "3"}),
+                                 "application/apply-patch+yaml")
+        self.assertEqual((status, body["reason"]), (409, "Conflict"))
+        out = E.ok("PATCH", base + "/dry?dryRun=All&fieldManager=t&force=true", configmap("dry", {"a": "3"}),
                    "application/apply-patch+yaml")
         self.assertEqual(out["data"], {"a": "3"})
         status, _, _ = E.http("PATCH", base + "/new?dryRun=All&fieldManager=t", configmap("new", {}),
@@ -739,8 +778,13 @@ class Control(unittest.TestCase):
         self.assertIn("InternalError", r.stderr)
 
     def test_deny_rules_ssar_and_forbidden(self):
-        emu = Emulator("--tls-self-signed", "--deny", "delete:deployments,create:secrets:locked", token="t0k")
+        emu = Emulator("--tls-self-signed", "--deny", "delete:deployments,create:secrets:locked",
+                       "--allow-anonymous-info", token="t0k")
         try:
+            # --allow-anonymous-info: no credentials may read /version, but nothing else
+            self.assertEqual(emu.http("GET", "/version", token=None)[0], 200)
+            self.assertEqual(emu.http("GET", "/api", token=None)[0], 401)
+            self.assertEqual(emu.http("GET", "/version", token="bad")[0], 401)
             out = emu.kubectl_ok("auth", "can-i", "create", "deployments")
             self.assertEqual(out.strip(), "yes")
             r = emu.kubectl("auth", "can-i", "delete", "deployments.apps")

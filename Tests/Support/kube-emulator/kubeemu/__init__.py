@@ -16,5 +16,6 @@ Module map (dependencies flow downwards):
     resources   the resource registry, discovery documents, OpenAPI stubs
     selectors   label and field selectors
     yamlite     a small YAML-subset reader (apply bodies may be YAML)
+    protobuf    decoder for the few protobuf bodies kubectl's typed clients send
     errors      ApiError and metav1.Status construction
 """

@@ -17,7 +17,6 @@ import datetime
 import json
 import os
 import random
-import string
 import uuid
 
 from . import errors, patch as patchmod, ssa, yamlite

@@ -39,7 +39,6 @@ import traceback
 
 from .api import now_rfc3339, random_suffix, system_ctx
 from .errors import ApiError
-from .selectors import selector_object_matches
 
 FAIL_ANNOTATION = "emulator.ogf/fail"
 REVISION = "deployment.kubernetes.io/revision"
@@ -502,10 +501,14 @@ class Controllers(threading.Thread):
         elif timed_out:
             set_cond("Progressing", "False", "ProgressDeadlineExceeded",
                      'ReplicaSet "%s" has timed out progressing.' % rs_name)
-        elif (conds.get("Progressing") or {}).get("reason") != "ProgressDeadlineExceeded" or new_avail > 0:
-            prev = conds.get("Progressing")
-            if prev is None or prev.get("reason") == "NewReplicaSetCreated" and \
-                    prev.get("message") == 'Created new replica set "%s"' % rs_name:
+        else:
+            # A new rollout (another ReplicaSet, or a new generation after a
+            # timeout) starts over as NewReplicaSetCreated; progress on it is
+            # ReplicaSetUpdated.
+            prev = conds.get("Progressing") or {}
+            fresh = rs_name not in prev.get("message", "") or \
+                (prev.get("reason") == "NewReplicaSetCreated" and new_avail == 0)
+            if fresh:
                 set_cond("Progressing", "True", "NewReplicaSetCreated", 'Created new replica set "%s"' % rs_name)
             else:
                 set_cond("Progressing", "True", "ReplicaSetUpdated", 'ReplicaSet "%s" is progressing.' % rs_name)

@@ -263,6 +263,16 @@ class Registry:
                                 "x-kubernetes-group-version-kind": gvk, "parameters": params,
                                 "responses": {"200": {"description": "OK"}}}
             paths[item] = ops
+        if not group and version == "v1":
+            # kubectl validates a `kind: List` document as a whole before
+            # flattening it; declaring server-side field validation support
+            # for v1/List makes it validate the items server-side instead of
+            # needing /openapi/v2 for client-side validation.
+            gvk = {"group": "", "version": "v1", "kind": "List"}
+            paths["/api/v1/lists/{name}"] = {"patch": {"operationId": "patchList", "x-kubernetes-action": "patch",
+                                                       "x-kubernetes-group-version-kind": gvk,
+                                                       "parameters": params,
+                                                       "responses": {"200": {"description": "OK"}}}}
         return {"openapi": "3.0.0",
                 "info": {"title": "Kubernetes (ogf emulator)", "version": "v1.32.0"},
                 "paths": paths, "components": {"schemas": {}}}

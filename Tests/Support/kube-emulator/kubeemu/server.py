@@ -31,13 +31,14 @@ DISCOVERY_CT = "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscovery
 
 class Options:
     def __init__(self, token=None, rollout_delay=0.5, deny=(), server_version="1.32.0",
-                 aggregated_discovery=True, verbose=False):
+                 aggregated_discovery=True, verbose=False, anonymous_info=False):
         self.token = token
         self.rollout_delay = rollout_delay
         self.deny = list(deny)
         self.server_version = server_version
         self.aggregated_discovery = aggregated_discovery
         self.verbose = verbose
+        self.anonymous_info = anonymous_info
 
 
 class FailRule:
@@ -81,6 +82,11 @@ class App:
         ns_rt = self.registry.for_kind("", "Namespace")
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.api.create(ctx, ns_rt, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        # The `kubernetes` Service every cluster has in `default`.
+        self.api.create(ctx, self.registry.for_kind("", "Service"), "default", {
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
         node_rt = self.registry.for_kind("", "Node")
         _, node = self.api.create(system_ctx("kubelet"), node_rt, "", {
             "apiVersion": "v1", "kind": "Node",
@@ -102,7 +108,7 @@ class App:
         return {"major": major, "minor": minor, "gitVersion": "v" + self.options.server_version,
                 "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
                 "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23.4", "compiler": "gc",
-                "platform": "linux/amd64", "emulation": "ogf kube-emulator"}
+                "platform": "linux/amd64"}
 
     def take_failure(self, method, path):
         with self.lock:
@@ -244,7 +250,8 @@ class Handler(BaseHTTPRequestHandler):
         started = time.time()
         entry = {"method": self.command, "path": path, "query": url.query,
                  "userAgent": self.headers.get("User-Agent", ""),
-                 "contentType": self.headers.get("Content-Type", ""), "time": started}
+                 "contentType": self.headers.get("Content-Type", ""), "time": started,
+                 "authorization": self._auth_kind()}
         try:
             if self.app.latency:
                 time.sleep(self.app.latency)
@@ -280,13 +287,22 @@ class Handler(BaseHTTPRequestHandler):
             entry["duration"] = round(time.time() - started, 4)
             self.app.log_request(entry)
 
+    def _auth_kind(self):
+        """How the request authenticated, for the request log: none, bearer, invalid."""
+        auth = self.headers.get("Authorization")
+        if auth is None:
+            return "none"
+        token = self.app.options.token
+        return "bearer" if auth.startswith("Bearer ") and (not token or auth == "Bearer " + token) else "invalid"
+
     def authenticate(self, path):
         token = self.app.options.token
         if not token:
             return
         auth = self.headers.get("Authorization")
-        if auth is None and (path in PUBLIC_PATHS or path.startswith(("/healthz/", "/livez/", "/readyz/"))):
-            return      # anonymous access to public info, as with kube-apiserver's defaults
+        if auth is None and self.app.options.anonymous_info and \
+                (path in PUBLIC_PATHS or path.startswith(("/healthz/", "/livez/", "/readyz/"))):
+            return      # kube-apiserver's default: anonymous may read version/health
         if auth != "Bearer " + token:
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
@@ -348,7 +364,17 @@ class Handler(BaseHTTPRequestHandler):
                 doc = reg.openapi_v3_gv(parts[1], parts[2])
             if doc is not None:
                 return self.send_json(200, doc)
-        # /openapi/v2 is deliberately absent: kubectl copes (see README).
+        if path == "/openapi/v2":
+            # An empty (schema-less) document.  kubectl needs *a* v2 document
+            # to client-side-validate `kind: List` files; without definitions
+            # it validates nothing and computes client-side apply patches
+            # from its compiled-in types.  Protobuf is what it asks for: the
+            # empty message encodes as zero bytes.
+            if "protobuf" in self.headers.get("Accept", ""):
+                return self.send_bytes(200, b"", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+            return self.send_json(200, {"swagger": "2.0", "info": {"title": "Kubernetes (ogf emulator)",
+                                                                   "version": "v" + self.app.options.server_version},
+                                        "paths": {}, "definitions": {}})
         raise errors.not_found_path()
 
     # ------------------------------------------------------------------ resources
@@ -514,10 +540,8 @@ class Handler(BaseHTTPRequestHandler):
                                                    % (rv_param, store.oldest_rv)))
                 self.write_chunk(b"")
                 return
-            visible = set()
             for o in initial:
                 emit("ADDED", o)
-                visible.add((o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             if send_initial and bookmarks:
                 emit("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version,
                                   "metadata": {"resourceVersion": str(start),
@@ -529,20 +553,16 @@ class Handler(BaseHTTPRequestHandler):
                     last = ev.rv
                     if ev.key != key or (rt.namespaced and ns and ev.namespace != ns):
                         continue
-                    ident = (ev.namespace, ev.obj["metadata"]["name"])
-                    ok = matches(ev.obj)
-                    if ev.type == "DELETED":
-                        if ok or ident in visible:
+                    now_ok = matches(ev.obj)
+                    if ev.type == "MODIFIED":
+                        # selection semantics: entering -> ADDED, leaving -> DELETED
+                        was_ok = ev.prev is not None and matches(ev.prev)
+                        if now_ok:
+                            emit("MODIFIED" if was_ok else "ADDED", ev.obj)
+                        elif was_ok:
                             emit("DELETED", ev.obj)
-                        visible.discard(ident)
-                    elif ok:
-                        emit("ADDED" if (ev.type == "ADDED" or (ident not in visible and (reqs or terms)))
-                             else ev.type, ev.obj)
-                        visible.add(ident)
-                    elif ident in visible:
-                        # no longer matches the selector: watchers see it go away
-                        emit("DELETED", ev.obj)
-                        visible.discard(ident)
+                    elif now_ok:
+                        emit(ev.type, ev.obj)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.client_gone():
                     break

@@ -20,10 +20,14 @@ MAX_HISTORY = 200000
 
 
 class WatchEvent:
-    __slots__ = ("rv", "type", "key", "namespace", "obj")
+    """One write.  ``obj`` is the object after the write and ``prev`` the one
+    before it (None for ADDED) - watches with selectors need both to turn a
+    modification into ADDED/DELETED when an object enters/leaves the selection.
+    Both are shared with the store and must never be mutated."""
+    __slots__ = ("rv", "type", "key", "namespace", "obj", "prev")
 
-    def __init__(self, rv, type_, key, namespace, obj):
-        self.rv, self.type, self.key, self.namespace, self.obj = rv, type_, key, namespace, obj
+    def __init__(self, rv, type_, key, namespace, obj, prev):
+        self.rv, self.type, self.key, self.namespace, self.obj, self.prev = rv, type_, key, namespace, obj, prev
 
 
 class Store:
@@ -63,10 +67,12 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
-    def _record(self, type_, key, obj):
+    def _record(self, type_, key, obj, prev=None):
+        # Stored objects are never mutated in place (writes replace them and
+        # readers get copies), so events can share them without copying.
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
-        ev = WatchEvent(self.rv, type_, key, obj["metadata"].get("namespace", ""), copy.deepcopy(obj))
+        ev = WatchEvent(self.rv, type_, key, obj["metadata"].get("namespace", ""), obj, prev)
         self.history.append(ev)
         self.history_rvs.append(self.rv)
         if len(self.history) > MAX_HISTORY:
@@ -82,11 +88,12 @@ class Store:
             md = obj["metadata"]
             bucket = self.objects.setdefault(key, {})
             ident = (md.get("namespace", ""), md["name"])
-            type_ = "MODIFIED" if ident in bucket else "ADDED"
+            prev = bucket.get(ident)
+            type_ = "MODIFIED" if prev is not None else "ADDED"
             obj = copy.deepcopy(obj)
             if type_ == "ADDED":
                 self.created_at.setdefault(md.get("uid"), time.monotonic())
-            self._record(type_, key, obj)
+            self._record(type_, key, obj, prev)
             bucket[ident] = obj
             return copy.deepcopy(obj)
 
@@ -97,6 +104,7 @@ class Store:
             if obj is None:
                 return None
             self.created_at.pop(obj["metadata"].get("uid"), None)
+            obj = copy.deepcopy(obj)          # the deleted object gets a new resourceVersion
             self._record("DELETED", key, obj)
             return copy.deepcopy(obj)
 
