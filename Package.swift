@@ -20,6 +20,7 @@ let package = Package(
         // Small C helpers for POSIX calls Swift's Glibc module hides.
         .target(name: "CSupport"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Addresses, values, diagnostics, schemas and the resource-kind protocol. No I/O.
         .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -37,9 +38,11 @@ let package = Package(
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
         // The built-in resource kinds: gates, checks, exec.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
+        // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
+        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
-            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds",
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
+        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFKinds", "OGFCore"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )
