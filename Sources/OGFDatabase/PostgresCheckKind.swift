@@ -32,7 +32,7 @@ public struct PostgresCheckKind: ResourceKind {
             samples.append(Date().timeIntervalSince(t))
         }
         let latency = samples.sorted()[2]
-        let outputs: [String: Value] = ["server_version": .string(version), "latency_ms": .double((latency * 10000).rounded() / 10)]
+        let outputs: [String: Value] = ["server_version": .string(version), "latency_ms": .double((latency * 100000).rounded() / 100)]
         var problems: [String] = []
         if let min = c["min_server_version"]?.intValue, conn.serverMajorVersion < min {
             problems.append("server version \(version) is older than min_server_version \(min)")
@@ -53,6 +53,6 @@ public struct PostgresCheckKind: ResourceKind {
             problems.append("round trip \(DurationText.format(latency)) is slower than max_latency \(DurationText.format(max))")
         }
         guard problems.isEmpty else { throw ResourceFailure("\(target.shown): " + problems.joined(separator: "; "), outputs: outputs) }
-        return ApplyResponse(outputs: outputs, summary: "PostgreSQL \(version), \(String(format: "%.1f", latency * 1000))ms round trip")
+        return ApplyResponse(outputs: outputs, summary: "PostgreSQL \(version), \(String(format: "%.2f", latency * 1000))ms round trip")
     }
 }

@@ -146,7 +146,7 @@ public struct PostgresSchemaKind: ResourceKind {
 
     /// Down files, newest first; irreversible ones marked.
     static func rollback(_ pending: [MigrationFile]) -> [String] {
-        pending.reversed().map { $0.downPath ?? "\($0.fileName): IRREVERSIBLE (no down file)" }
+        pending.reversed().map { $0.downPath ?? "\($0.path): IRREVERSIBLE (no down file)" }
     }
 
     static func rollbackLines(_ pending: [MigrationFile]) -> [String] {
@@ -228,7 +228,7 @@ public struct PostgresSchemaKind: ResourceKind {
                                         "rollback": .list(Self.rollback(status.pending).map { .string($0) })]
         let summary = applied.isEmpty ? "version \(from), nothing pending"
             : "version \(from) → \(to) (\(applied.count) migration\(applied.count == 1 ? "" : "s") in \(DurationText.format(Double(total) / 1000))); rollback: "
-                + Self.rollback(status.pending).joined(separator: ", ")
+                + status.pending.reversed().map { $0.downPath.map { ($0 as NSString).lastPathComponent } ?? "\($0.fileName) IRREVERSIBLE" }.joined(separator: ", ")
         return ApplyResponse(outputs: outputs, summary: summary)
     }
 

@@ -42,7 +42,10 @@ public struct ShadowDryRun: Sendable {
         let shadow: PostgresConnection
         do {
             shadow = try connect(url.with(database: name))
+            // Recent pg_dump releases wrap plain dumps in psql meta-commands (\restrict KEY); a
+            // schema-only dump has no COPY data, so dropping backslash lines is safe.
             let schema = try String(contentsOfFile: dumpFile, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("\\") }.joined(separator: "\n")
             try shadow.execute(schema)
             // The dump empties search_path and sets other session options; start the migrations clean.
             try shadow.execute("RESET ALL")
