@@ -22,8 +22,10 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
+        // Zero-downtime lint of PostgreSQL migrations: SQL splitter, directives, one rule per file. No I/O.
+        .target(name: "OGFSQLLint", exclude: ["README.md"]),
         // Addresses, values, diagnostics, schemas and the resource-kind protocol. No I/O.
-        .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // YAML (libyaml) → typed configuration with source locations; includes, variables, references.
         .target(name: "OGFConfig", dependencies: ["OGFCore", "CYAML"]),
         // Dependency graph, cycle detection, ordering, critical-path weights.
@@ -50,10 +52,11 @@ let package = Package(
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
         .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds"]),
 
+        .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
-        .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"]),
         .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
-        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], resources: [.copy("Golden")]),
+        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], exclude: ["Golden"]),
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),

@@ -92,14 +92,17 @@ public struct DependencyGraph: Sendable {
     /// Dependencies before dependents; nil if there is a cycle.
     public func topologicalOrder() -> [ResourceAddress]? {
         var indegree = dependencies.mapValues(\.count)
-        var ready = nodes.filter { indegree[$0] == 0 }.reversed() as [ResourceAddress]
+        // Among the ready nodes the smallest address goes first, so the order is stable.
+        var ready = Heap<ReadyNode>()
+        for n in nodes where indegree[n] == 0 { ready.push(ReadyNode(address: n, priority: 0)) }
         var out: [ResourceAddress] = []
         out.reserveCapacity(nodes.count)
-        while let n = ready.popLast() {
+        while let next = ready.pop() {
+            let n = next.address
             out.append(n)
             for d in dependents[n]! {
                 indegree[d]! -= 1
-                if indegree[d] == 0 { ready.append(d) }
+                if indegree[d] == 0 { ready.push(ReadyNode(address: d, priority: 0)) }
             }
         }
         return out.count == nodes.count ? out : nil

@@ -19,10 +19,18 @@ public struct MarkdownRenderer: Sendable {
         let visible = plan.changes.filter { $0.action != .noop }
         if !visible.isEmpty {
             head += "| | resource | action |\n|---|---|---|\n"
-            for c in visible { head += "| `\(c.action.symbol)` | `\(c.address)` | \(c.action.verbPhrase)\(c.reasons.isEmpty ? "" : " (\(c.reasons.joined(separator: "; ")))") |\n" }
+            // The table gets at most a third of the budget; the rest goes to the details.
+            for (i, c) in visible.enumerated() {
+                let row = "| `\(c.action.symbol)` | `\(c.address)` | \(c.action.verbPhrase)\(c.reasons.isEmpty ? "" : " (\(c.reasons.joined(separator: "; ")))") |\n"
+                if head.count + row.count > limit / 3 {
+                    head += "| | … and \(visible.count - i) more | |\n"
+                    break
+                }
+                head += row
+            }
             head += "\n"
         }
-        for w in plan.warnings { head += "> **\(w.severity.rawValue):** \(escape(w.description))\n" }
+        for w in plan.warnings { head += "> **\(w.severity.rawValue):** \(escape((w.location.map { "\($0): " } ?? "") + w.summary + (w.detail.map { "\n" + $0 } ?? "")))\n" }
         if !plan.warnings.isEmpty { head += "\n" }
 
         let footer = "<sub>ogf \(plan.ogfVersion) · state serial \(plan.stateSerial) · plan \(plan.hash.prefix(12))</sub>\n"

@@ -277,6 +277,7 @@ class Api:
 
     def _init_new(self, rt, obj):
         """Identity metadata, initial status, defaults and validation of a new object."""
+        obj = ssa.drop_nulls(obj)
         md = obj["metadata"]
         for k in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
                   "managedFields"):
@@ -298,7 +299,10 @@ class Api:
 
     def _prepare_update(self, rt, old, new, subresource=""):
         """Turn a requested object into the object to store (see module doc)."""
-        new = copy.deepcopy(new)
+        # Typed decoding in kube-apiserver turns JSON nulls into zero values,
+        # which are then omitted; dropping them keeps e.g. template hashes of
+        # `creationTimestamp: null` templates stable.
+        new = ssa.drop_nulls(new)
         if not isinstance(new.get("metadata"), dict):
             new["metadata"] = {}
         md, omd = new["metadata"], old["metadata"]

@@ -415,7 +415,10 @@ class Controllers(threading.Thread):
             return
         new_avail = (new_rs.get("status") or {}).get("availableReplicas", 0)
         remaining = 0 if recreate else max(0, replicas - new_avail)
-        for rs in sorted(old, key=rev, reverse=True):
+        # Keep the old ReplicaSets that still serve (available pods) longest;
+        # unhealthy old replicas go first, as in the real rolling updater.
+        for rs in sorted(old, key=lambda r: ((r.get("status") or {}).get("availableReplicas", 0), rev(r)),
+                         reverse=True):
             cur = (rs.get("spec") or {}).get("replicas", 0)
             keep = min(cur, remaining)
             remaining -= keep

@@ -17,7 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import errors, tables
+from . import errors, protobuf, tables
 from .api import Api, Ctx, parse_json_body, parse_object_body
 from .controllers import Controllers
 from .errors import ApiError, dumps
@@ -382,6 +382,11 @@ class Handler(BaseHTTPRequestHandler):
         if api.is_denied(verb, rt.group, rt.plural, sub, ns):
             raise errors.forbidden(rt, name, verb, api.user, ns, sub)
         content_type = self.headers.get("Content-Type", "application/json")
+        if method in ("POST", "PUT") and "protobuf" in content_type:
+            body = protobuf.decode(body)       # typed kubectl clients; see protobuf.py
+        elif method in ("POST", "PUT", "PATCH") and ("protobuf" in content_type or "cbor" in content_type):
+            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                           "accepted media types include: application/json, application/yaml")
 
         if method in ("GET", "HEAD"):
             if watch:
@@ -399,11 +404,11 @@ class Handler(BaseHTTPRequestHandler):
                 code, obj = api.list(ctx, rt, ns)
             return self.respond_object(code, obj, rt, ctx, single=bool(name) and not sub)
         if method == "POST":
-            obj = parse_object_body(body, content_type)
+            obj = body if isinstance(body, dict) else parse_object_body(body, content_type)
             code, out = api.create(ctx, rt, ns, obj)
             return self.send_json(code, out)
         if method == "PUT":
-            obj = parse_object_body(body, content_type)
+            obj = body if isinstance(body, dict) else parse_object_body(body, content_type)
             code, out = api.update(ctx, rt, ns, name, obj, "" if sub == "finalize" else sub)
             return self.send_json(code, out)
         if method == "PATCH":

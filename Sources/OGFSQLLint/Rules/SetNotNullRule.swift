@@ -1,0 +1,54 @@
+/// Rule 5: `ALTER COLUMN ... SET NOT NULL` on an existing table scans it under an ACCESS EXCLUSIVE lock,
+/// unless a validated `CHECK (col IS NOT NULL)` already proves the column has no NULLs (PostgreSQL 12+).
+public struct SetNotNullRule: LintRule {
+    public static let id = "set-not-null"
+    public static let severity = LintSeverity.error
+
+    public init() {}
+
+    private struct Column: Hashable {
+        let table: QualifiedName
+        let name: String
+    }
+
+    public func check(_ migration: MigrationContext) -> [LintFinding] {
+        // Walk in file order: the safe recipe's CHECK and VALIDATE have to come before the SET NOT NULL.
+        var unvalidatedChecks: [QualifiedName: [String: String]] = [:]  // table → constraint → column
+        var provenColumns: Set<Column> = []
+        var findings: [LintFinding] = []
+        for statement in migration.statements {
+            guard let alter = migration.alterTable(statement) else { continue }
+            for action in alter.actions {
+                switch action.kind {
+                case .addConstraint(let constraint):
+                    guard let column = constraint.notNullCheckColumn else { break }
+                    if !constraint.isNotValid {
+                        provenColumns.insert(Column(table: alter.table, name: column))
+                    } else if let name = constraint.name {
+                        unvalidatedChecks[alter.table, default: [:]][name] = column
+                    }
+                case .validateConstraint(let name):
+                    if let column = unvalidatedChecks[alter.table]?[name] {
+                        provenColumns.insert(Column(table: alter.table, name: column))
+                    }
+                case .alterColumn(let column, let change):
+                    let cursor = TokenCursor(change)
+                    guard cursor.isLooking(at: "SET", "NOT", "NULL"),
+                          !migration.isNewTable(alter.table, before: statement.index),
+                          !provenColumns.contains(Column(table: alter.table, name: column)) else { break }
+                    findings.append(finding(
+                        in: migration, statement: statement, at: cursor.current,
+                        message: "SET NOT NULL on column \(column) of existing table \(alter.table)",
+                        whyDangerous: "SET NOT NULL scans the whole table to prove there are no NULLs while holding an "
+                            + "ACCESS EXCLUSIVE lock: every read and write of the running app waits for the scan.",
+                        safeAlternative: "ADD CONSTRAINT c CHECK (\(column) IS NOT NULL) NOT VALID; then, in a separate "
+                            + "transaction, VALIDATE CONSTRAINT c (only a SHARE UPDATE EXCLUSIVE lock); then SET NOT NULL, "
+                            + "which on PostgreSQL 12+ uses the valid check instead of scanning; then DROP CONSTRAINT c."))
+                default:
+                    break
+                }
+            }
+        }
+        return findings
+    }
+}

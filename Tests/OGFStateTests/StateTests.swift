@@ -1,0 +1,193 @@
+import Foundation
+import OGFCore
+import OGFPlan
+import Testing
+@testable import OGFState
+
+func tempDir() -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-state-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+func resource(_ n: Int) -> ResourceState {
+    ResourceState(kind: "exec", attributes: ["command": ["echo", .string("\(n)")]], outputs: ["exit_code": 0], sensitivePaths: [],
+                  dependencies: [], appliedAt: Date(timeIntervalSince1970: 1_700_000_000), ogfVersion: OGFVersion.current, durationMs: 5)
+}
+
+@Suite struct StateStoreTests {
+    @Test func saveIsAtomicAndKeepsABackup() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        var (s, _) = try store.load()
+        #expect(s.serial == 0)
+        s.resources[ResourceAddress(kind: "exec", name: "a")] = resource(1)
+        try store.save(&s)
+        #expect(s.serial == 1)
+        s.resources[ResourceAddress(kind: "exec", name: "b")] = resource(2)
+        try store.save(&s)
+        let backup = try JSONDecoder().decode([String: Value].self, from: Data(contentsOf: URL(fileURLWithPath: store.backupPath)))
+        #expect(backup["serial"] == 1)
+        let loaded = try store.load().state
+        #expect(loaded.serial == 2)
+        #expect(loaded.resources.count == 2)
+        #expect(loaded.lineage == s.lineage)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.directory).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func journalSurvivesAKilledWriterIncludingATornLastLine() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        var (s, _) = try store.load()
+        try store.save(&s)
+        let writer = try StateWriter(store: store, state: s)
+        for i in 0..<5 { try writer.put(ResourceAddress(kind: "exec", name: "r\(i)"), resource(i)) }
+        // Simulate a kill in the middle of writing a sixth line.
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: store.journalPath))
+        h.seekToEndOfFile()
+        h.write(Data("{\"op\":\"put\",\"address\":\"exec.r5\",\"reso".utf8))
+        try h.close()
+        let (recovered, n) = try store.load()
+        #expect(n == 5)
+        #expect(recovered.resources.count == 5)
+        let (compacted, _) = try store.compactIfNeeded()
+        #expect(compacted.serial == s.serial + 1)
+        #expect(!FileManager.default.fileExists(atPath: store.journalPath))
+        #expect(try store.load().state.resources.count == 5)
+    }
+
+    @Test func journalFromAnotherLineageIsRefused() throws {
+        let dir = tempDir()
+        let store = StateStore(directory: dir, environment: "prod")
+        var (s, _) = try store.load()
+        try store.save(&s)
+        let other = StateFile(environment: "prod")
+        let writer = try StateWriter(store: store, state: other)
+        try writer.put(ResourceAddress(kind: "exec", name: "x"), resource(1))
+        #expect(throws: StateError.self) { try store.load() }
+    }
+
+    @Test func finishWritesOnceAndRemovesTheJournal() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        let writer = try StateWriter(store: store, state: try store.load().state)
+        try writer.put(ResourceAddress(kind: "exec", name: "a"), resource(1))
+        try writer.remove(ResourceAddress(kind: "exec", name: "a"))
+        try writer.put(ResourceAddress(kind: "exec", name: "b"), resource(2))
+        let final = try writer.finish()
+        #expect(final.serial == 1)
+        #expect(Array(final.resources.keys) == [ResourceAddress(kind: "exec", name: "b")])
+        #expect(!FileManager.default.fileExists(atPath: store.journalPath))
+    }
+
+    @Test func unsupportedFormatVersionSaysWhatToDo() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        try Data(#"{"format_version": 99}"#.utf8).write(to: URL(fileURLWithPath: store.path))
+        do {
+            _ = try store.load()
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("state format version 99 is not supported"))
+        }
+    }
+
+    @Test func corruptStatePointsAtTheBackup() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: store.path))
+        do {
+            _ = try store.load()
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains(store.backupPath))
+        }
+    }
+}
+
+@Suite struct LockTests {
+    @Test func secondHolderFailsAtOnceSayingWho() throws {
+        let dir = tempDir()
+        let first = try StateLock.acquire(directory: dir, environment: "prod", operation: "apply")
+        let start = Date()
+        do {
+            _ = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan")
+            Issue.record("expected the lock to be held")
+        } catch let LockError.held(info?, _) {
+            #expect(info.id == first.info.id)
+            #expect(info.operation == "apply")
+            #expect(info.pid == getpid())
+        }
+        #expect(Date().timeIntervalSince(start) < 1)
+        first.release()
+        let again = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan")
+        #expect(again.staleInfo == nil)
+        again.release()
+    }
+
+    @Test func waitsForTheLockTimeout() async throws {
+        let dir = tempDir()
+        let first = try StateLock.acquire(directory: dir, environment: "prod", operation: "apply")
+        Task.detached {
+            try? await Task.sleep(for: .milliseconds(300))
+            first.release()
+        }
+        let second = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan", timeout: 5)
+        #expect(second.info.operation == "plan")
+        second.release()
+    }
+
+    @Test func aDeadHoldersInfoIsReportedAsStale() throws {
+        let dir = tempDir()
+        // What a killed ogf leaves: its info in the file, but no kernel lock (released with the process).
+        let dead = LockInfo(id: "dead-1", operation: "apply", user: "ci", host: ProcessIdentity.host, pid: 999_999,
+                            createdAt: Date(), ogfVersion: OGFVersion.current)
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        try e.encode(dead).write(to: URL(fileURLWithPath: dir + "/prod.lock"))
+        #expect(dead.holderIsGone)
+        let lock = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan")
+        #expect(lock.staleInfo?.id == "dead-1")
+        lock.release()
+    }
+
+    @Test func forceUnlockNeedsTheRightID() throws {
+        let dir = tempDir()
+        let held = try StateLock.acquire(directory: dir, environment: "prod", operation: "apply")
+        #expect(throws: LockError.self) { try StateLock.forceUnlock(directory: dir, environment: "prod", id: "wrong") }
+        let info = try StateLock.forceUnlock(directory: dir, environment: "prod", id: held.info.id)
+        #expect(info.id == held.info.id)
+        // The environment can be locked again although the old holder still has its (unlinked) file.
+        let next = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan")
+        next.release()
+        held.release()
+    }
+}
+
+@Suite struct PlanFileTests {
+    func plan(version: String = OGFVersion.current) -> Plan {
+        Plan(ogfVersion: version, environment: "prod", isProtected: true, createdAt: Date(timeIntervalSince1970: 0), stateLineage: "l", stateSerial: 3,
+             inputDigest: "d", targets: [], refresh: true,
+             changes: [ResourceChange(address: ResourceAddress(kind: "exec", name: "a"), role: .managed, action: .create, reasons: [],
+                                      before: nil, after: ["command": ["true"], "token": .redacted("hmac-sha256:ab")], replacePaths: [],
+                                      plannedOutputs: ["exit_code": .unknown], dependencies: [], details: [])],
+             warnings: [])
+    }
+
+    @Test func roundTrips() throws {
+        let path = tempDir() + "/plan.out"
+        try PlanFile.write(plan(), to: path)
+        let back = try PlanFile.read(path)
+        #expect(back.changes == plan().changes)
+        #expect(back.hash == plan().hash)
+    }
+
+    @Test func refusesAnotherVersion() throws {
+        let path = tempDir() + "/plan.out"
+        try PlanFile.write(plan(version: "0.0.1"), to: path)
+        #expect { try PlanFile.read(path) } throws: { "\($0)".contains("was made by ogf 0.0.1") }
+    }
+
+    @Test func refusesSomethingElse() throws {
+        let path = tempDir() + "/plan.out"
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+        #expect { try PlanFile.read(path) } throws: { "\($0)".contains("is not an ogf plan file") }
+        #expect { try PlanFile.read(path + ".missing") } throws: { "\($0)".contains("does not exist") }
+    }
+}
