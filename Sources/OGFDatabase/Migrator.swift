@@ -130,7 +130,7 @@ public struct Migrator: Sendable {
 
     /// Runs one migration, throwing `MigrationFailure` with FILE:LINE.
     public func run(_ m: MigrationFile, on c: PostgresConnection, recordHistory: Bool = true) throws {
-        let statements = SQLSplitter.split(m.sql)
+        let statements = MigrationStatement.split(m.sql)
         if m.directives.noTransaction {
             let start = try c.query("SELECT clock_timestamp()::text").firstValue
             for s in settings(local: false) { try c.execute(s) }
