@@ -43,6 +43,10 @@ head -1 "$DATA/postmaster.pid" > "$RUN/postgres.pid"
 # Roles and the example database (idempotent).
 PSQL=("${AS[@]}" "$BIN/psql" -h "$DATA" -p "$PORT" -U postgres -X -q -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -d postgres <<'SQL'
+-- A backend notices a killed client within 1s even while a statement runs (PostgreSQL 14+),
+-- so a migrator killed mid-migration releases its transaction and advisory lock promptly.
+ALTER SYSTEM SET client_connection_check_interval = '1s';
+SELECT pg_reload_conf() \gset
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ogf') THEN
     CREATE ROLE ogf LOGIN CREATEDB PASSWORD 'ogf-local-pg-pass';
