@@ -12,7 +12,8 @@ public struct MigrationFile: Sendable, Equatable {
     public var checksum: String
     public var downPath: String?
     public var downSQL: String?
-    public var directives: MigrationFlags
+    /// Parsed on demand: only pending migrations need them, and a folder may hold hundreds.
+    public var directives: MigrationFlags { MigrationFlags(sql: sql) }
 
     public var fileName: String { (path as NSString).lastPathComponent }
     public var isReversible: Bool { downSQL != nil }
@@ -68,7 +69,7 @@ public struct MigrationFolder: Sendable {
             let sql = String(decoding: data, as: UTF8.self)
             var m = MigrationFile(version: version, name: name, path: rel, sql: sql,
                                   checksum: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined(),
-                                  downPath: nil, downSQL: nil, directives: MigrationFlags(sql: sql))
+                                  downPath: nil, downSQL: nil)
             if let d = downs.removeValue(forKey: version) {
                 m.downPath = (folder as NSString).appendingPathComponent(d)
                 m.downSQL = FileManager.default.contents(atPath: (abs as NSString).appendingPathComponent(d)).map { String(decoding: $0, as: UTF8.self) }

@@ -45,8 +45,10 @@ public struct MigrationFlags: Sendable, Equatable {
     /// `-- ogf:breaking`: the author says the old app version will not work with this schema.
     public var breaking: Bool
 
-    public init(sql: String) {
-        let d = MigrationDirectives(script: SQLSplitter.split(sql))
+    public init(sql: String) { self.init(SQLSplitter.split(sql)) }
+
+    init(_ script: SQLScript) {
+        let d = MigrationDirectives(script: script)
         noTransaction = d.runsOutsideTransaction
         breaking = d.isBreaking
     }

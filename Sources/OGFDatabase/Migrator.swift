@@ -130,8 +130,8 @@ public struct Migrator: Sendable {
 
     /// Runs one migration, throwing `MigrationFailure` with FILE:LINE.
     public func run(_ m: MigrationFile, on c: PostgresConnection, recordHistory: Bool = true) throws {
-        let statements = MigrationStatement.split(m.sql)
-        if m.directives.noTransaction {
+        let (statements, flags) = MigrationStatement.parse(m.sql)
+        if flags.noTransaction {
             let start = try c.query("SELECT clock_timestamp()::text").firstValue
             for s in settings(local: false) { try c.execute(s) }
             defer { _ = try? c.execute("RESET lock_timeout; RESET statement_timeout") }

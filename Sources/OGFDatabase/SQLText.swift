@@ -15,8 +15,12 @@ public struct MigrationStatement: Sendable, Equatable {
     }
 
     /// Splits a file with OGFSQLLint's splitter (comments, all quote styles, dollar quotes).
-    public static func split(_ sql: String) -> [MigrationStatement] {
-        SQLSplitter.split(sql).statements.map { MigrationStatement(text: $0.text, line: $0.line, column: $0.column) }
+    public static func split(_ sql: String) -> [MigrationStatement] { parse(sql).statements }
+
+    /// Statements and directives from one pass of the splitter.
+    public static func parse(_ sql: String) -> (statements: [MigrationStatement], flags: MigrationFlags) {
+        let script = SQLSplitter.split(sql)
+        return (script.statements.map { MigrationStatement(text: $0.text, line: $0.line, column: $0.column) }, MigrationFlags(script))
     }
 
     /// The 1-based line inside the file of a 1-based character position inside `text` (the
