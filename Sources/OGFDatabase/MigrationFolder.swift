@@ -26,8 +26,15 @@ public struct MigrationFolder: Sendable {
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public var file: String
+        public var line: Int = 1
         public var message: String
-        public var description: String { "\(file): \(message)" }
+        public var description: String { "\(file)\(line > 1 ? ":\(line)" : ""): \(message)" }
+
+        public init(file: String, line: Int = 1, message: String) {
+            self.file = file
+            self.line = line
+            self.message = message
+        }
     }
 
     /// `folder` is relative to `root` (or absolute); paths in results keep the folder's spelling.

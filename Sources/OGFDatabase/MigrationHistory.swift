@@ -86,6 +86,14 @@ public struct MigrationStatus: Sendable {
                 pending.append(f)
             }
         }
+        // ogf wraps each migration in its own transaction; a COMMIT inside a file would end it early
+        // and leave the history row outside it.
+        for f in pending {
+            let (statements, flags) = MigrationStatement.parse(f.sql)
+            if !flags.noTransaction, let s = statements.first(where: \.isTransactionControl) {
+                problems.append(.init(file: f.path, line: s.line, message: "transaction control (\(s.text.prefix(20))) in a migration: ogf runs each file in its own transaction; remove it, or mark the file -- ogf:no-transaction"))
+            }
+        }
         self.pending = pending
         self.problems = problems
     }

@@ -75,7 +75,7 @@ public struct PostgresSchemaKind: ResourceKind {
         do {
             let (folder, problems) = try MigrationFolder.read(s.folder, root: request.context.projectRoot)
             files = folder.migrations
-            diags += problems.map { .error("\(request.address): \($0.message)", at: SourceLocation(file: $0.file, line: 1, column: 1)) }
+            diags += problems.map { .error("\(request.address): \($0.message)", at: SourceLocation(file: $0.file, line: $0.line, column: 1)) }
         } catch let p as MigrationFolder.Problem {
             return PlanResponse(action: .noop, diagnostics: [.error("\(request.address): \(p)")])
         }
@@ -91,7 +91,7 @@ public struct PostgresSchemaKind: ResourceKind {
         }
         diags += status.problems.map {
             .error("\(request.address): \($0.message)", detail: "A migration that ran must never change; ogf refuses to plan until the folder and the history agree.",
-                   at: SourceLocation(file: $0.file, line: 1, column: 1))
+                   at: SourceLocation(file: $0.file, line: $0.line, column: 1))
         }
         let from = status.currentVersion, to = status.targetVersion
         var planned: [String: Value] = ["version": .int(to), "previous_version": .int(from), "pending": .int(status.pending.count),

@@ -23,6 +23,18 @@ public struct MigrationStatement: Sendable, Equatable {
         return (script.statements.map { MigrationStatement(text: $0.text, line: $0.line, column: $0.column) }, MigrationFlags(script))
     }
 
+    /// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK (not ROLLBACK TO SAVEPOINT), ABORT.
+    public var isTransactionControl: Bool {
+        let words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).prefix(2).map(String.init)
+        guard let first = words.first else { return false }
+        switch first {
+        case "begin", "commit", "end", "abort": return true
+        case "start": return words.count > 1 && words[1] == "transaction"
+        case "rollback": return !(words.count > 1 && words[1] == "to")
+        default: return false
+        }
+    }
+
     /// The 1-based line inside the file of a 1-based character position inside `text` (the
     /// server's error position), so a failure points at the right line of a long statement.
     public func fileLine(ofPosition position: Int) -> Int {

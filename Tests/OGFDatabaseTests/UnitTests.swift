@@ -47,3 +47,24 @@ import Testing
         #expect(MigrationFlags(sql: "-- ogf:breaking\nALTER TABLE t DROP COLUMN x;").breaking)
     }
 }
+
+@Suite struct TransactionControlTests {
+    @Test func transactionControlIsRecognised() {
+        let yes = ["BEGIN", "begin work", "START TRANSACTION", "COMMIT", "end", "ROLLBACK", "abort"]
+        let no = ["ROLLBACK TO SAVEPOINT a", "SAVEPOINT a", "CREATE TABLE begin_x (id int)", "SELECT 1", "START_X"]
+        for s in yes { #expect(MigrationStatement(text: s, line: 1, column: 1).isTransactionControl, "\(s)") }
+        for s in no { #expect(!MigrationStatement(text: s, line: 1, column: 1).isTransactionControl, "\(s)") }
+    }
+
+    @Test func aPendingFileWithCommitIsAProblemNamingItsLine() throws {
+        let p = try Project()
+        defer { p.cleanup() }
+        try p.write("0001_a.up.sql", "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n")
+        let files = try MigrationFolder.read(p.folder, root: p.root).0.migrations
+        let status = MigrationStatus(files: files, applied: [], folder: p.folder)
+        #expect(status.problems.map(\.description).first?.hasPrefix("db/migrations/0001_a.up.sql: transaction control (BEGIN)") == true)
+        try p.write("0001_a.up.sql", "-- ogf:no-transaction\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n")
+        let again = try MigrationFolder.read(p.folder, root: p.root).0.migrations
+        #expect(MigrationStatus(files: again, applied: [], folder: p.folder).problems.isEmpty)
+    }
+}
