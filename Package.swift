@@ -41,7 +41,7 @@ let package = Package(
         // The built-in resource kinds: gates, checks, exec.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
         // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
-        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
             "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase",
