@@ -19,7 +19,7 @@ public struct PostgresBackupKind: ResourceKind {
     public let role = ResourceRole.managed
     public let summary = "pg_dump --format=custom backup, verified with pg_restore --list; taken when migrations are pending; keeps the newest N."
     public let schema = Schema([
-        FieldSpec("url", .string, required: true, doc: "postgres:// URL of the database to back up."),
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL of the database to back up."),
         FieldSpec("dir", .string, doc: "Folder for the dumps, relative to the project folder (default backups/<ENV>)."),
         FieldSpec("keep", .int, default: 10, doc: "How many of this database's dumps to keep in dir; older ones are deleted after a verified backup."),
         FieldSpec("migrations", .string, doc: "The postgres_schema's migrations folder: a backup is planned whenever some of them are pending."),

@@ -10,7 +10,7 @@ public struct PostgresCheckKind: ResourceKind {
     public let role = ResourceRole.check
     public let summary = "Pre-flight: PostgreSQL answers; server version, latency, required extensions, CREATE privilege."
     public let schema = Schema([
-        FieldSpec("url", .string, required: true, doc: "postgres:// URL (sslmode and other libpq parameters honoured)."),
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL (sslmode and other libpq parameters honoured)."),
         FieldSpec("timeout", .duration, default: "5s", doc: "Connection timeout."),
         FieldSpec("extensions", .list(.string), doc: "Extensions that must be installed in the database (pg_extension)."),
         FieldSpec("create_in_schema", .string, doc: "A schema the role must be allowed to CREATE in (to run migrations), e.g. public."),

@@ -10,7 +10,7 @@ public struct PostgresQueryKind: ResourceKind {
     public let role = ResourceRole.check
     public let summary = "Post-deploy: a query's p50 and p95 over N runs against thresholds."
     public let schema = Schema([
-        FieldSpec("url", .string, required: true, doc: "postgres:// URL."),
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL."),
         FieldSpec("query", .string, required: true, doc: "The SQL to time (one statement; use a read-only query)."),
         FieldSpec("runs", .int, default: 20, doc: "Timed runs."),
         FieldSpec("warmup", .int, default: 2, doc: "Untimed runs first (warm caches and plans)."),

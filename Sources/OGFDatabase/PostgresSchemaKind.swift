@@ -15,7 +15,7 @@ public struct PostgresSchemaKind: ResourceKind {
     public let role = ResourceRole.managed
     public let summary = "PostgreSQL migrations: history table, advisory lock, per-migration transactions, shadow dry run, lint, rollback plan."
     public let schema = Schema([
-        FieldSpec("url", .string, required: true, doc: "postgres:// URL of the database (from ${env.X} or ${secret.X}); sslmode and other libpq parameters are honoured."),
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL of the database (from ${env.X} or ${secret.X}); sslmode and other libpq parameters are honoured."),
         FieldSpec("migrations", .string, required: true, doc: "Folder of NNNN_name.up.sql files (and optional NNNN_name.down.sql), relative to the project folder."),
         FieldSpec("backup", .string, doc: "A backup that must exist before migrating, as a reference: \"${postgres_backup.NAME.path}\" (which also orders the backup first)."),
         FieldSpec("history_table", .string, default: "ogf_schema_migrations", doc: "The history table's name."),

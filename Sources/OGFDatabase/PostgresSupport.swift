@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OGFCore
 
 /// What every PostgreSQL kind shares: reading the URL from configuration, connecting with a
@@ -48,8 +51,15 @@ extension KindContext {
     /// `user@host` of whoever runs ogf, recorded as applied_by and shown to a second migrator.
     var operatorName: String {
         let user = variables["USER"] ?? variables["LOGNAME"] ?? "unknown"
-        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+        return "\(user)@\(Self.hostName)"
     }
+
+    /// gethostname(2) only: Foundation's hostName may resolve the name through DNS.
+    static let hostName: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        return String(cString: buf)
+    }()
 }
 
 extension Value {

@@ -11,7 +11,7 @@ struct RedisTarget {
     var timeout: Double
 
     static let fields: [FieldSpec] = [
-        FieldSpec("url", .string, doc: "redis://[user[:password]@]host[:port] (with a password, redis://default:PASSWORD@host:port)."),
+        FieldSpec("url", .string, sensitive: true, doc: "redis://[user[:password]@]host[:port] (with a password, redis://default:PASSWORD@host:port)."),
         FieldSpec("host", .string, doc: "Host, when not given by url (default 127.0.0.1)."),
         FieldSpec("port", .int, doc: "Port, when not given by url (default 6379)."),
         FieldSpec("user", .string, doc: "ACL user (Redis 6+); with password, sends AUTH user password."),
