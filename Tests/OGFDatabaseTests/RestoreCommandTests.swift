@@ -27,6 +27,11 @@ import Testing
         let (s1, o1) = try KillTests.run(ogf, ["apply", "-C", p.root, "staging", "--auto-approve", "--no-color"], env)
         try #require(s1 == 0, "\(o1)")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: p.root + "/backups/staging").first)
+        // Nothing pending, nothing changed: no new backup, unless asked for with --replace.
+        let (_, plain) = try KillTests.run(ogf, ["plan", "-C", p.root, "staging", "--no-color"], env)
+        #expect(plain.contains("No changes"), "\(plain)")
+        let (_, forced) = try KillTests.run(ogf, ["plan", "-C", p.root, "staging", "--replace", "postgres_backup.main", "--no-color"], env)
+        #expect(forced.contains("-/+ postgres_backup.main") && forced.contains("(--replace)"), "\(forced)")
         try conn.execute("DELETE FROM devices WHERE id > 100")
 
         // Without a terminal and without --auto-approve it refuses.
