@@ -6,21 +6,12 @@ import Testing
 /// migration back, the advisory lock goes with the session, and the next apply finishes it.
 /// Runs the built ogf binary (scripts/test.sh builds it with --build-tests).
 @Suite(.serialized) struct KillTests {
-    static var packageRoot: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }
-
     @Test func killDuringAMigrationLeavesTheLastGoodVersion() async throws {
-        let ogf = Self.packageRoot + "/.build/debug/ogf"
-        try #require(FileManager.default.isExecutableFile(atPath: ogf), "build ogf first (swift build)")
         let db = try Servers.freshDatabase("kill")
         defer { Servers.drop(db) }
         let p = try Project()
         defer { p.cleanup() }
-        try FileManager.default.createDirectory(atPath: p.root + "/environments", withIntermediateDirectories: true)
-        try """
+        try p.environment("kill", """
             environment: kill
             protected: false
             resources:
@@ -28,17 +19,17 @@ import Testing
                 url: "${secret.KILL_DB_URL}"
                 migrations: db/migrations
                 shadow: false
-            """.write(toFile: p.root + "/environments/kill.yaml", atomically: true, encoding: .utf8)
+            """)
         var env = ProcessInfo.processInfo.environment
         env["KILL_DB_URL"] = Servers.url(db)
         // A first release applies 0001 and records state.
         try p.write("0001_ok.up.sql", "CREATE TABLE ok1 (id int);\n")
-        let (status1, out1) = try Self.run(ogf, ["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
+        let (status1, out1) = try OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
         try #require(status1 == 0, "\(out1)")
         // The next one is killed inside 0002.
         try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow SELECT generate_series(1, 1000);\nSELECT pg_sleep(30);\n")
         let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: ogf)
+        proc.executableURL = URL(fileURLWithPath: OGFBinary.path)
         proc.arguments = ["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"]
         proc.environment = env
         proc.standardOutput = FileHandle.nullDevice
@@ -72,23 +63,9 @@ import Testing
 
         // The next apply picks up where it stopped (0002 never ran, so it may be fixed first).
         try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow SELECT generate_series(1, 1000);\n")
-        let (status, out) = try Self.run(ogf, ["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
+        let (status, out) = try OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
         #expect(status == 0, "\(out)")
         #expect(out.contains("version 1 → 2"))
         #expect(try watcher.query("SELECT count(*) FROM slow").firstValue == "1000")
-    }
-
-    static func run(_ exe: String, _ args: [String], _ env: [String: String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
     }
 }

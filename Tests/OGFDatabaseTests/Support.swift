@@ -49,6 +49,12 @@ struct Project {
         try sql.write(toFile: "\(root)/\(folder)/\(name)", atomically: true, encoding: .utf8)
     }
 
+    /// Writes environments/NAME.yaml.
+    func environment(_ name: String, _ yaml: String) throws {
+        try FileManager.default.createDirectory(atPath: root + "/environments", withIntermediateDirectories: true)
+        try yaml.write(toFile: "\(root)/environments/\(name).yaml", atomically: true, encoding: .utf8)
+    }
+
     func remove(_ name: String) throws { try FileManager.default.removeItem(atPath: "\(root)/\(folder)/\(name)") }
 
     func context(protected: Bool = false, environment: String = "test") -> KindContext {
@@ -86,4 +92,31 @@ extension ResourceKind {
 
 func okState(_ kind: String, outputs: [String: Value] = [:]) -> ResourceState {
     ResourceState(kind: kind, attributes: [:], outputs: outputs, sensitivePaths: [], dependencies: [], appliedAt: Date(), ogfVersion: "test", durationMs: 1)
+}
+
+/// The ogf binary `swift build` made (scripts/test.sh builds it with --build-tests).
+enum OGFBinary {
+    static var packageRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    static var path: String { packageRoot + "/.build/debug/ogf" }
+
+    /// Runs it to the end; returns the exit status and stdout + stderr.
+    static func run(_ args: [String], _ env: [String: String]) throws -> (Int32, String) {
+        guard FileManager.default.isExecutableFile(atPath: path) else { return (-1, "build ogf first (swift build): \(path) is missing") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.environment = env
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
 }
