@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OGFCore
 import Testing
 @testable import OGFDatabase
@@ -49,5 +52,41 @@ import Testing
         #expect(slow?.message.contains("> max_p50 5ms") == true, "\(slow?.message ?? "")")
         #expect(PostgresQueryKind.percentile([5, 1, 4, 2, 3], 50) == 3)
         #expect(PostgresQueryKind.percentile(Array(1...20).map(Double.init), 95) == 19)
+    }
+}
+
+/// A loopback TCP port that accepts connections (the kernel's backlog) but never answers.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw ResourceFailure("cannot listen on loopback") }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite struct TimeoutTests {
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let silent = try SilentListener()
+        let ctx = KindContext(environment: "test", isProtected: false, projectRoot: "/tmp", variables: [:])
+        let pg = await PostgresCheckKind().applyFailure(["url": .sensitive(.string("postgres://ogf:pw-timeout@127.0.0.1:\(silent.port)/x")), "timeout": "1s"], ctx)
+        #expect(pg?.message.contains("timed out after") == true, "\(pg?.message ?? "")")
+        #expect(pg?.message.contains("pw-timeout") == false)
+        let redis = await RedisCheckKind().applyFailure(["port": .int(silent.port), "password": .sensitive("pw-timeout"), "timeout": "1s"], ctx)
+        #expect(redis?.message.contains("timed out") == true, "\(redis?.message ?? "")")
+        #expect(redis?.message.contains("pw-timeout") == false)
     }
 }
