@@ -20,6 +20,7 @@ let package = Package(
         // Small C helpers for POSIX calls Swift's Glibc module hides.
         .target(name: "CSupport"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Zero-downtime lint of PostgreSQL migrations: SQL splitter, directives, one rule per file. No I/O.
         .target(name: "OGFSQLLint", exclude: ["README.md"]),
@@ -39,9 +40,11 @@ let package = Package(
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
         // The built-in resource kinds: gates, checks, exec.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
+        // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
+        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
-            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds",
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
@@ -57,6 +60,7 @@ let package = Package(
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
+        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFKinds", "OGFCore"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -15,3 +15,7 @@ if ! python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.ex
   done
 fi
 echo "==> stub API on http://127.0.0.1:18080"
+
+# PostgreSQL 15 (127.0.0.1:55432) and Redis 7 (127.0.0.1:56379); credentials in those scripts.
+scripts/services/postgres.sh
+scripts/services/redis.sh

@@ -9,6 +9,9 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .customLong("target"), help: ArgumentHelp("Plan only this resource and what it depends on; repeatable.", valueName: "ADDR"))
     var targets: [String] = []
 
+    @Option(name: .customLong("replace"), help: ArgumentHelp("Plan this managed resource to be replaced even if nothing changed (e.g. a new postgres_backup); repeatable.", valueName: "ADDR"))
+    var replace: [String] = []
+
     @Option(name: .customLong("refresh"), help: ArgumentHelp("Read live systems while planning (false: trust state).", valueName: "true|false"))
     var refresh: Bool = true
 
@@ -35,12 +38,13 @@ struct PlanSession {
     static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
         let targets = try parseTargets(options.targets, ws)
+        let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
         let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
         let context = ws.context(config, variables, hasher: state.hasher)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
-                              refresh: options.refresh, targets: targets, parallelism: options.parallelism)
+                              refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace)
         let (plan, diags) = await planner.plan()
         ws.report(Diagnostics(diags.items.filter { $0.severity == .error }))
         guard let plan else {

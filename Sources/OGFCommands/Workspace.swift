@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OGFConfig
 import OGFCore
+import OGFDatabase
 import OGFKinds
 import OGFPlan
 import OGFState
@@ -30,7 +31,7 @@ struct Workspace {
 
     init(_ options: GlobalOptions) {
         root = options.root
-        registry = BuiltinKinds.registry()
+        registry = DatabaseKinds.registry()
         terminal = Terminal(noColor: options.noColor)
     }
 

@@ -48,9 +48,13 @@ public struct Planner: Sendable {
     public var refresh: Bool
     public var targets: [ResourceAddress]
     public var parallelism: Int
+    /// `--replace ADDR`: managed resources to replace whatever their kind decided.
+    public var replace: [ResourceAddress]
 
     public init(config: EnvironmentConfig, registry: KindRegistry, prior: PriorState, environment: [String: String],
-                context: KindContext, refresh: Bool = true, targets: [ResourceAddress] = [], parallelism: Int = 10) {
+                context: KindContext, refresh: Bool = true, targets: [ResourceAddress] = [], parallelism: Int = 10,
+                replace: [ResourceAddress] = []) {
+        self.replace = replace
         self.config = config
         self.registry = registry
         self.prior = prior
@@ -72,6 +76,9 @@ public struct Planner: Sendable {
         var diags = Diagnostics()
         let (graph, cycleDiags) = GraphBuilder.build(config)
         diags.append(contentsOf: cycleDiags)
+        for r in replace where config.resources[r] == nil || registry[r.kind]?.role != .managed {
+            diags.append(.error("--replace \(r): " + (config.resources[r] == nil ? "no such resource." : "only managed resources can be replaced; checks and gates run every apply anyway.")))
+        }
         for t in targets where config.resources[t] == nil && prior.resources[t] == nil {
             diags.append(.error("--target \(t): no such resource.\(Suggestion.didYouMean(t.description, config.resources.keys.map(\.description)))"))
         }
@@ -118,6 +125,11 @@ public struct Planner: Sendable {
                     response = PlanResponse(action: .noop)
                 }
                 d.append(contentsOf: response.diagnostics)
+                if replace.contains(address), response.action != .replace, response.action != .create {
+                    response.action = priorState == nil ? .create : .replace
+                    response.reasons.append("--replace")
+                    response.plannedOutputs = response.plannedOutputs.mapValues { _ in .unknown }
+                }
             }
             let replacePaths = response.action == .replace ? changed.filter { kind.schema.field($0)?.forcesReplacement == true } : []
             let change = ResourceChange(address: address, role: kind.role, action: response.action, reasons: response.reasons,

@@ -53,10 +53,12 @@ public struct StateStore: Sendable {
         unlink(journalPath)
     }
 
-    /// Folds a journal left by an interrupted apply into the state file.
+    /// Folds a journal left by an interrupted apply into the state file. A new environment's
+    /// state is saved at once, so its lineage stays the same for a saved plan and for the journal
+    /// of a first apply that gets killed (otherwise each load would invent a new lineage).
     public func compactIfNeeded() throws -> (state: StateFile, recovered: Int) {
         var (state, n) = try load()
-        if n > 0 || FileManager.default.fileExists(atPath: journalPath) {
+        if n > 0 || FileManager.default.fileExists(atPath: journalPath) || !exists {
             try save(&state)
         }
         return (state, n)

@@ -1,0 +1,158 @@
+import Foundation
+import OGFCore
+import OGFKinds
+
+/// `postgres_backup`: a `pg_dump --format=custom` of the database into `backups/<ENV>/`,
+/// verified with `pg_restore --list`, with path, size, SHA-256, server version and schema
+/// version recorded as outputs; keeps the newest `keep` dumps.
+///
+/// When is it taken? With `migrations:` set (the same folder as the postgres_schema), the plan
+/// reads the history itself and plans a new backup exactly when migrations are pending; the
+/// schema resource references `${postgres_backup.NAME.path}`, which orders the backup first.
+/// Without `migrations:`, it is taken once and again when `triggers` change or with `always`.
+public struct PostgresBackupKind: ResourceKind {
+    let processes: any ProcessRunner
+
+    public init(processes: any ProcessRunner) { self.processes = processes }
+
+    public let name = "postgres_backup"
+    public let role = ResourceRole.managed
+    public let summary = "pg_dump --format=custom backup, verified with pg_restore --list; taken when migrations are pending; keeps the newest N."
+    public let schema = Schema([
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL of the database to back up."),
+        FieldSpec("dir", .string, doc: "Folder for the dumps, relative to the project folder (default backups/<ENV>)."),
+        FieldSpec("keep", .int, default: 10, doc: "How many of this database's dumps to keep in dir; older ones are deleted after a verified backup."),
+        FieldSpec("migrations", .string, doc: "The postgres_schema's migrations folder: a backup is planned whenever some of them are pending."),
+        FieldSpec("history_table", .string, default: "ogf_schema_migrations", doc: "The history table to read the schema version from."),
+        FieldSpec("triggers", .map(.any), forcesReplacement: true, doc: "Arbitrary values; a new backup is taken when any changes."),
+        FieldSpec("always", .bool, default: false, doc: "Take a backup on every apply."),
+        FieldSpec("pg_dump", .string, default: "pg_dump", doc: "The pg_dump program (its major version must be at least the server's)."),
+        FieldSpec("pg_restore", .string, default: "pg_restore", doc: "The pg_restore program used to verify the dump."),
+        FieldSpec("timeout", .duration, default: "1h", doc: "Stop pg_dump after this long and fail."),
+    ])
+    public let outputs = [
+        "path": "The dump file, relative to the project folder.",
+        "size_bytes": "Its size.",
+        "sha256": "SHA-256 of the file, checked again by `ogf db restore`.",
+        "server_version": "The server's version when the dump was taken.",
+        "schema_version": "The highest applied migration the dump captured (0 without a history table).",
+        "taken_at": "UTC time the dump finished.",
+        "toc_entries": "Entries pg_restore --list read from the archive.",
+    ]
+
+    var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        let c = request.config
+        guard let prior = request.prior else {
+            return PlanResponse(action: .create, reasons: ["no backup recorded yet"], plannedOutputs: unknownOutputs, details: detail(c, request.context))
+        }
+        if prior.status != "ok" { return PlanResponse(action: .replace, reasons: ["the last backup failed"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
+        let forcing = request.changedFields.filter { schema.field($0)?.forcesReplacement == true }
+        if !forcing.isEmpty { return PlanResponse(action: .replace, reasons: forcing.map { "\($0) changed" }, plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
+        if c["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
+        if let folder = c["migrations"]?.stringValue, request.refresh, c["url"]?.isKnown == true {
+            do {
+                let pending = try pendingCount(c, folder: folder, context: request.context)
+                if pending > 0 {
+                    return PlanResponse(action: .replace, reasons: ["\(pending) pending migration\(pending == 1 ? "" : "s") in \(folder)"],
+                                        plannedOutputs: unknownOutputs, details: detail(c, request.context))
+                }
+            } catch {
+                // The schema resource reports unreadable folders and histories; take a backup to be safe.
+                return PlanResponse(action: .replace, reasons: ["cannot tell whether migrations are pending"], plannedOutputs: unknownOutputs,
+                                    details: detail(c, request.context),
+                                    diagnostics: [.warning("\(request.address): \(request.context.redact("\(error)"))")])
+            }
+        }
+        if !request.changedFields.isEmpty { return PlanResponse(action: .update, plannedOutputs: prior.outputs) }
+        return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
+    }
+
+    func detail(_ c: [String: Value], _ ctx: KindContext) -> [String] {
+        let dir = c["dir"]?.stringValue ?? "backups/\(ctx.environment)"
+        return ["pg_dump --format=custom into \(dir)/, verified with pg_restore --list; keeps the newest \(c["keep"]?.intValue ?? 10)"]
+    }
+
+    func pendingCount(_ c: [String: Value], folder: String, context: KindContext) throws -> Int {
+        let target = try PostgresTarget(c)
+        let (f, _) = try MigrationFolder.read(folder, root: context.projectRoot)
+        let conn = try target.connect(application: "ogf plan \(context.environment) (backup check)")
+        let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
+        let status = MigrationStatus(files: f.migrations, applied: try history.read(conn), folder: folder)
+        return status.pending.count
+    }
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let c = request.config
+        if request.action == .update, let prior = request.prior {
+            return ApplyResponse(outputs: prior.outputs, summary: "settings updated; no new backup")
+        }
+        let target = try PostgresTarget(c)
+        let tools = PostgresTools(runner: processes, pgDump: c["pg_dump"]?.stringValue ?? "pg_dump",
+                                  pgRestore: c["pg_restore"]?.stringValue ?? "pg_restore", environment: request.context.variables)
+        let conn = try target.connect(application: "ogf apply \(request.context.environment) (backup)")
+        let serverVersion = try pg { try conn.query("SHOW server_version").firstValue ?? "?" }
+        let dump = try await wrap { try await tools.dumpMajorVersion() }
+        guard dump.major >= conn.serverMajorVersion else {
+            throw ResourceFailure("refusing to back up: \(dump.text) is older than the server (PostgreSQL \(serverVersion)); a dump from an older pg_dump may be incomplete. Install postgresql-client-\(conn.serverMajorVersion) or set pg_dump: to its path.")
+        }
+        let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
+        let schemaVersion = try pg { try history.read(conn).map(\.version).max() ?? 0 }
+
+        let dirRel = c["dir"]?.stringValue ?? "backups/\(request.context.environment)"
+        let dir = request.context.path(dirRel)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let stamp = Self.stamp(Date())
+        let base = "\(Self.prefix(target.url))\(stamp)-v\(schemaVersion).dump"
+        let finalPath = (dir as NSString).appendingPathComponent(base)
+        let partial = finalPath + ".partial"
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        request.progress("pg_dump of \(target.url.database) (schema version \(schemaVersion))")
+        try await wrap { try await tools.dump(target.url, to: partial) }
+        request.progress("verifying with pg_restore --list")
+        let entries = try await wrap { try await tools.verify(partial, url: target.url) }
+        try FileManager.default.moveItem(atPath: partial, toPath: finalPath)
+        let size = (try FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.intValue ?? 0
+        let sha = try wrapSync { try PostgresTools.sha256(finalPath) }
+        let pruned = Self.prune(dir: dir, prefix: Self.prefix(target.url), keep: max(1, c["keep"]?.intValue ?? 10))
+        let rel = (dirRel as NSString).appendingPathComponent(base)
+        let outputs: [String: Value] = ["path": .string(rel), "size_bytes": .int(size), "sha256": .string(sha), "server_version": .string(serverVersion),
+                                        "schema_version": .int(schemaVersion), "taken_at": .string(ISO8601DateFormatter().string(from: Date())),
+                                        "toc_entries": .int(entries)]
+        return ApplyResponse(outputs: outputs, summary: "\(rel) (\(Self.bytes(size)), \(entries) entries verified, schema version \(schemaVersion))"
+            + (pruned.isEmpty ? "" : "; removed \(pruned.count) older"))
+    }
+
+    /// `offgridflow_local-` : dumps of one database share the prefix, so `keep` never touches another's.
+    static func prefix(_ url: DatabaseURL) -> String { "\(url.database.isEmpty ? "db" : url.database)-" }
+
+    static func stamp(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return f.string(from: d)
+    }
+
+    /// Deletes all but the newest `keep` dumps with the prefix (names sort by time); returns the deleted names.
+    static func prune(dir: String, prefix: String, keep: Int) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".dump") }.sorted()
+        let old = names.dropLast(keep)
+        for n in old { try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(n)) }
+        return Array(old)
+    }
+
+    static func bytes(_ n: Int) -> String {
+        n < 1024 ? "\(n) B" : n < 1 << 20 ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1048576)
+    }
+}
+
+func wrap<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let e as PostgresTools.ToolError { throw ResourceFailure(e.description) }
+}
+
+func wrapSync<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as PostgresTools.ToolError { throw ResourceFailure(e.description) }
+}

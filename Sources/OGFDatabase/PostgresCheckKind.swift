@@ -1,0 +1,58 @@
+import Foundation
+import OGFCore
+
+/// `postgres_check`: pre-flight. Connects, reports server version and round-trip latency, and
+/// optionally checks required extensions and that the role may create objects in a schema.
+public struct PostgresCheckKind: ResourceKind {
+    public init() {}
+
+    public let name = "postgres_check"
+    public let role = ResourceRole.check
+    public let summary = "Pre-flight: PostgreSQL answers; server version, latency, required extensions, CREATE privilege."
+    public let schema = Schema([
+        FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL (sslmode and other libpq parameters honoured)."),
+        FieldSpec("timeout", .duration, default: "5s", doc: "Connection timeout."),
+        FieldSpec("extensions", .list(.string), doc: "Extensions that must be installed in the database (pg_extension)."),
+        FieldSpec("create_in_schema", .string, doc: "A schema the role must be allowed to CREATE in (to run migrations), e.g. public."),
+        FieldSpec("min_server_version", .int, doc: "Lowest acceptable server major version, e.g. 15."),
+        FieldSpec("max_latency", .duration, doc: "Fail when the median round trip of 5 `SELECT 1` is slower."),
+    ])
+    public let outputs = ["server_version": "The server's version, e.g. 15.18.", "latency_ms": "Median round trip of SELECT 1, in milliseconds."]
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let c = request.config
+        let target = try PostgresTarget(c)
+        let timeout = c["timeout"]?.seconds(5) ?? 5
+        let conn = try target.connect(application: "ogf check \(request.context.environment)", timeout: timeout)
+        let version = try pg { try conn.query("SHOW server_version").firstValue ?? "?" }
+        var samples: [Double] = []
+        for _ in 0..<5 {
+            let t = Date()
+            _ = try pg { try conn.query("SELECT 1") }
+            samples.append(Date().timeIntervalSince(t))
+        }
+        let latency = samples.sorted()[2]
+        let outputs: [String: Value] = ["server_version": .string(version), "latency_ms": .double((latency * 100000).rounded() / 100)]
+        var problems: [String] = []
+        if let min = c["min_server_version"]?.intValue, conn.serverMajorVersion < min {
+            problems.append("server version \(version) is older than min_server_version \(min)")
+        }
+        let wanted = c["extensions"]?.listValue?.compactMap(\.stringValue) ?? []
+        if !wanted.isEmpty {
+            let have = Set(try pg { try conn.query("SELECT extname FROM pg_extension").rows.compactMap { $0[0] } })
+            let missing = wanted.filter { !have.contains($0) }
+            if !missing.isEmpty { problems.append("missing extension\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", ")) (CREATE EXTENSION as a superuser)") }
+        }
+        if let s = c["create_in_schema"]?.stringValue {
+            let r = try pg { try conn.query("SELECT current_user, to_regnamespace($1) IS NOT NULL, CASE WHEN to_regnamespace($1) IS NULL THEN false ELSE has_schema_privilege(current_user, $1, 'CREATE') END", [s]) }
+            let user = r.rows.first?[0] ?? "?"
+            if r.rows.first?[1] != "t" { problems.append("schema \(s) does not exist") }
+            else if r.rows.first?[2] != "t" { problems.append("role \(user) may not CREATE in schema \(s), so it cannot run migrations (GRANT CREATE ON SCHEMA \(s) TO \(user))") }
+        }
+        if let max = c["max_latency"].map({ $0.seconds(0) }), max > 0, latency > max {
+            problems.append("round trip \(DurationText.format(latency)) is slower than max_latency \(DurationText.format(max))")
+        }
+        guard problems.isEmpty else { throw ResourceFailure("\(target.shown): " + problems.joined(separator: "; "), outputs: outputs) }
+        return ApplyResponse(outputs: outputs, summary: "PostgreSQL \(version), \(String(format: "%.2f", latency * 1000))ms round trip")
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import OGFCore
+
+/// What every PostgreSQL kind shares: reading the URL from configuration, connecting with a
+/// clear, password-free error, and who is applying.
+struct PostgresTarget {
+    var url: DatabaseURL
+
+    /// The URL as shown: password masked, or `(sensitive URL)` when the URL itself is a secret
+    /// whose other parts we should not show either.
+    var shown: String { url.masked }
+
+    init(_ config: [String: Value], field: String = "url") throws {
+        let raw = config[field]?.unmarked.stringValue ?? ""
+        guard let u = DatabaseURL(raw), u.scheme == "postgres" || u.scheme == "postgresql" else {
+            throw ResourceFailure("\(field) must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/app?sslmode=require"
+                + (raw.isEmpty ? " (it is empty)" : ""))
+        }
+        url = u
+    }
+
+    func connect(application: String, timeout: Double = 10) throws -> PostgresConnection {
+        do {
+            return try PostgresConnection(url: url.raw, applicationName: application, connectTimeout: max(1, Int(timeout.rounded(.up))))
+        } catch let e as PostgresError {
+            throw ResourceFailure("cannot connect to \(shown): \(Self.explain(e.message, url: url, timeout: timeout))")
+        }
+    }
+
+    /// libpq's message turned into what to check, password masked.
+    static func explain(_ message: String, url: DatabaseURL, timeout: Double) -> String {
+        let m = DatabaseURL.mask(message, password: url.password).replacingOccurrences(of: "\n", with: " ")
+        let user = url.user ?? "(default user)"
+        if m.contains("password authentication failed") { return "wrong password for user \(user) (the server said: \(m))" }
+        if m.contains("no password supplied") { return "the server wants a password for user \(user) and the URL has none" }
+        if m.contains("does not exist") && m.contains("database") { return "unknown database \"\(url.database)\" (the server said: \(m))" }
+        if m.contains("role") && m.contains("does not exist") { return "unknown user \(user) (the server said: \(m))" }
+        if m.contains("Connection refused") { return "connection refused: is PostgreSQL running and listening on \(url.host):\(url.port ?? 5432)? (\(m))" }
+        if m.contains("timeout expired") { return "timed out after \(Int(timeout))s connecting to \(url.host):\(url.port ?? 5432)" }
+        if m.contains("SSL") || m.contains("no encryption") || m.contains("hostssl") {
+            return "TLS problem: \(m) (if the server requires TLS, add sslmode=require to the URL)"
+        }
+        return m
+    }
+}
+
+extension KindContext {
+    /// `user@host` of whoever runs ogf, recorded as applied_by and shown to a second migrator.
+    var operatorName: String {
+        let user = variables["USER"] ?? variables["LOGNAME"] ?? "unknown"
+        return "\(user)@\(Self.hostName)"
+    }
+
+    /// gethostname(2) only: Foundation's hostName may resolve the name through DNS.
+    static let hostName: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        return String(cString: buf)
+    }()
+}
+
+extension Value {
+    /// A duration field in seconds.
+    func seconds(_ fallback: Double) -> Double {
+        if let s = stringValue, let d = DurationText.seconds(s) { return d }
+        return doubleValue ?? fallback
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import OGFCore
+
+/// Connection settings shared by the Redis kinds: a URL (`redis://[user[:password]@]host[:port]`)
+/// and/or separate host, port, user and password fields (which win).
+struct RedisTarget {
+    var host: String
+    var port: Int
+    var user: String?
+    var password: String?
+    var timeout: Double
+
+    static let fields: [FieldSpec] = [
+        FieldSpec("url", .string, sensitive: true, doc: "redis://[user[:password]@]host[:port] (with a password, redis://default:PASSWORD@host:port)."),
+        FieldSpec("host", .string, doc: "Host, when not given by url (default 127.0.0.1)."),
+        FieldSpec("port", .int, doc: "Port, when not given by url (default 6379)."),
+        FieldSpec("user", .string, doc: "ACL user (Redis 6+); with password, sends AUTH user password."),
+        FieldSpec("password", .string, sensitive: true, doc: "Password (requirepass or the ACL user's); use ${secret.X}."),
+        FieldSpec("timeout", .duration, default: "5s", doc: "Connect and reply timeout."),
+    ]
+
+    init(_ c: [String: Value]) throws {
+        var host = "127.0.0.1", port = 6379
+        var user: String?, password: String?
+        if let raw = c["url"]?.unmarked.stringValue, !raw.isEmpty {
+            guard let u = DatabaseURL(raw), u.scheme == "redis" || u.scheme == "rediss" else { throw ResourceFailure("url must be a redis:// URL") }
+            if u.scheme == "rediss" { throw ResourceFailure("rediss:// (TLS) is not supported by redis_check yet; use a TLS tunnel or plain redis:// on a private network") }
+            host = u.host.isEmpty ? host : u.host
+            port = u.port ?? port
+            user = (u.user?.isEmpty == false) ? u.user : nil
+            password = (u.password?.isEmpty == false) ? u.password : nil
+        }
+        if let h = c["host"]?.stringValue { host = h }
+        if let p = c["port"]?.intValue { port = p }
+        if let u = c["user"]?.unmarked.stringValue { user = u }
+        if let p = c["password"]?.unmarked.stringValue { password = p }
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        timeout = c["timeout"]?.seconds(5) ?? 5
+    }
+
+    var shown: String { "redis://\(user.map { "\($0)\(password == nil ? "" : ":****")@" } ?? (password == nil ? "" : ":****@"))\(host):\(port)" }
+
+    /// Connects and authenticates; errors say what to check, never the password.
+    func connect() throws -> RESPClient {
+        let client: RESPClient
+        do {
+            client = try RESPClient(host: host, port: port, timeout: timeout)
+        } catch {
+            throw ResourceFailure("\(shown): \(error)" + ("\(error)".contains("refused") ? " (is Redis running there?)" : ""))
+        }
+        if let password {
+            let r = try call(client, user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+            if case .error(let e) = r {
+                if e.hasPrefix("WRONGPASS") || e.contains("invalid password") || e.contains("invalid username-password") {
+                    throw ResourceFailure("\(shown): authentication failed for user \(user ?? "default") (wrong password, or the ACL user does not exist or is disabled)")
+                }
+                if e.contains("without any password configured") {
+                    throw ResourceFailure("\(shown): a password was given but the server has none configured (remove it, or set requirepass)")
+                }
+                throw ResourceFailure("\(shown): AUTH failed: \(mask(e))")
+            }
+        }
+        return client
+    }
+
+    func call(_ client: RESPClient, _ args: [String]) throws -> RESPValue {
+        do { return try client.send(args) } catch { throw ResourceFailure("\(shown): \(mask("\(error)"))") }
+    }
+
+    func mask(_ s: String) -> String { DatabaseURL.mask(s, password: password) }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The result of running pending migrations on a throwaway copy of the schema.
+public enum ShadowResult: Sendable {
+    case passed(count: Int, milliseconds: Int)
+    case failed(MigrationFailure, passedBefore: Int)
+    /// No shadow database could be made; the reason says why.
+    case unavailable(String)
+}
+
+/// Plan-time dry run: copies the current schema (pg_dump --schema-only) into a throwaway
+/// database on the same server, runs the pending migrations there and drops it. The real
+/// database is only read by pg_dump: no locks on its tables beyond pg_dump's ACCESS SHARE.
+public struct ShadowDryRun: Sendable {
+    public var tools: PostgresTools
+    public var migrator: Migrator
+    public var connect: @Sendable (String) throws -> PostgresConnection
+
+    public init(tools: PostgresTools, migrator: Migrator, connect: @escaping @Sendable (String) throws -> PostgresConnection) {
+        self.tools = tools
+        self.migrator = migrator
+        self.connect = connect
+    }
+
+    /// `admin` is a connection to the real database, used only for CREATE / DROP DATABASE.
+    public func run(_ pending: [MigrationFile], url: DatabaseURL, admin: PostgresConnection) async -> ShadowResult {
+        let name = "ogf_shadow_\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try admin.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(name)) TEMPLATE template0")
+        } catch {
+            let hint = (error as? PostgresError)?.sqlState == "42501" ? " (the role needs CREATEDB)" : ""
+            return .unavailable("could not create a throwaway database on the server: \(DatabaseURL.mask("\(error)", password: url.password))\(hint)")
+        }
+        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)") }
+        let dumpFile = NSTemporaryDirectory() + "\(name).sql"
+        defer { try? FileManager.default.removeItem(atPath: dumpFile) }
+        do {
+            try await tools.dumpSchema(url, to: dumpFile)
+        } catch {
+            return .unavailable("could not copy the schema with pg_dump --schema-only: \(error)")
+        }
+        let shadow: PostgresConnection
+        do {
+            shadow = try connect(url.with(database: name))
+            // Recent pg_dump releases wrap plain dumps in psql meta-commands (\restrict KEY); a
+            // schema-only dump has no COPY data, so dropping backslash lines is safe.
+            let schema = try String(contentsOfFile: dumpFile, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("\\") }.joined(separator: "\n")
+            try shadow.execute(schema)
+            // The dump empties search_path and sets other session options; start the migrations clean.
+            try shadow.execute("RESET ALL")
+        } catch {
+            return .unavailable("could not load the current schema into the shadow database: \(DatabaseURL.mask("\(error)", password: url.password))")
+        }
+        let start = Date()
+        var passed = 0
+        do {
+            for m in pending {
+                try migrator.run(m, on: shadow, recordHistory: false)
+                passed += 1
+            }
+        } catch let f as MigrationFailure {
+            return .failed(f, passedBefore: passed)
+        } catch {
+            return .unavailable("the shadow run stopped: \(DatabaseURL.mask("\(error)", password: url.password))")
+        }
+        return .passed(count: passed, milliseconds: Int(Date().timeIntervalSince(start) * 1000))
+    }
+}

@@ -1,0 +1,3 @@
+-- ogf:no-transaction
+SET lock_timeout = '5s';
+DROP INDEX CONCURRENTLY IF EXISTS readings_taken_at_idx;
