@@ -20,6 +20,9 @@ let package = Package(
         // Small C helpers for POSIX calls Swift's Glibc module hides.
         .target(name: "CSupport"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // tar writing for reproducible image layers, and gzip through zlib.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Addresses, values, diagnostics, schemas and the resource-kind protocol. No I/O.
         .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -35,8 +38,13 @@ let package = Package(
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
         // HTTP over libcurl behind a small protocol.
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
-        // The built-in resource kinds: gates, checks, exec.
-        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
+        // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
+        // image, gate_registry and gate_vulnerabilities kinds.
+        .target(name: "OGFImages", dependencies: [
+            "OGFCore", "OGFHTTP", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The built-in resource kinds: gates, checks, exec; registers the image kinds too.
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport", "OGFImages"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
             "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds",
@@ -45,7 +53,7 @@ let package = Package(
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFImages"]),
 
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
         .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"], resources: [.copy("Fixtures")]),
@@ -54,6 +62,7 @@ let package = Package(
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
+        .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )
