@@ -15,3 +15,6 @@ if ! python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.ex
   done
 fi
 echo "==> stub API on http://127.0.0.1:18080"
+
+# Two OCI registries (no auth on 15000, htpasswd on 15001) for images and their tests.
+scripts/services/registry.sh

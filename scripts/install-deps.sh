@@ -2,7 +2,7 @@
 # Installs the system packages ogf builds and tests against (Debian).
 # Idempotent: packages already present are skipped, so a warm machine pays nothing.
 set -euo pipefail
-PACKAGES=(libyaml-dev libcurl4-openssl-dev libpq-dev python3)
+PACKAGES=(libyaml-dev libcurl4-openssl-dev libpq-dev python3 libarchive-dev zlib1g-dev docker-registry apache2-utils skopeo umoci)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
