@@ -18,54 +18,79 @@ public struct FileEntry: Sendable, Equatable {
     public var linkTarget: String?
 }
 
-/// Lists a folder recursively with readdir and lstat (FileManager's enumerator is several times
-/// slower on 20,000 files), sorted by path bytes so that layers have one order on every machine.
+/// Lists a folder recursively with readdir and fstatat (FileManager's enumerator is several times
+/// slower on 20,000 files), in one order on every machine: depth first, each folder's names
+/// sorted by their bytes, a folder's contents right after it.
 public enum FileTree {
     public static func list(_ root: String) throws -> [FileEntry] {
         var st = stat()
         guard lstat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw ImageError("layer folder \(root) does not exist or is not a folder")
         }
+        // The top level is listed here; its folders are walked on all cores (lstat of 20,000
+        // files is most of a no-change plan), then joined in order.
+        var listed: [FileEntry] = []
+        try walk(root: root, rel: "", into: &listed, recurse: false)
+        let top = listed
+        let dirs = top.indices.filter { top[$0].kind == .directory }
+        guard !dirs.isEmpty else { return top }
+        let parts = SyncBox([Int: Result<[FileEntry], Error>]())
+        DispatchQueue.concurrentPerform(iterations: dirs.count) { k in
+            var sub: [FileEntry] = []
+            let r = Result { try walk(root: root, rel: top[dirs[k]].path, into: &sub, recurse: true); return sub }
+            parts.withLock { $0[dirs[k]] = r }
+        }
+        let done = parts.get()
         var out: [FileEntry] = []
-        try walk(root: root, rel: "", into: &out)
-        out.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        out.reserveCapacity(top.count * 8)
+        for (i, e) in top.enumerated() {
+            out.append(e)
+            if let r = done[i] { out.append(contentsOf: try r.get()) }
+        }
         return out
     }
 
-    private static func walk(root: String, rel: String, into out: inout [FileEntry]) throws {
+    private static func walk(root: String, rel: String, into out: inout [FileEntry], recurse: Bool) throws {
         let dirPath = rel.isEmpty ? root : root + "/" + rel
         guard let dir = opendir(dirPath) else {
             throw ImageError("cannot read folder \(dirPath): \(String(cString: strerror(errno)))")
         }
         defer { closedir(dir) }
-        var subdirs: [String] = []
+        let dfd = dirfd(dir)
+        var names: [[UInt8]] = []
         while let ent = readdir(dir) {
             let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                Array(raw.prefix { $0 != 0 })
             }
-            if name == "." || name == ".." { continue }
+            if name == [46] || name == [46, 46] { continue }
+            names.append(name)
+        }
+        names.sort { $0.lexicographicallyPrecedes($1) }
+        for nameBytes in names {
+            let name = String(decoding: nameBytes, as: UTF8.self)
             let r = rel.isEmpty ? name : rel + "/" + name
-            let full = root + "/" + r
             var st = stat()
-            guard lstat(full, &st) == 0 else { throw ImageError("cannot stat \(full): \(String(cString: strerror(errno)))") }
+            guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw ImageError("cannot stat \(root)/\(r): \(String(cString: strerror(errno)))")
+            }
             let fmt = st.st_mode & S_IFMT
             let kind: FileEntry.Kind
             var target: String?
             switch fmt {
-            case S_IFDIR: kind = .directory; subdirs.append(r)
+            case S_IFDIR: kind = .directory
             case S_IFREG: kind = .file
             case S_IFLNK:
                 kind = .symlink
                 var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let n = readlink(full, &buf, Int(PATH_MAX))
+                let n = readlinkat(dfd, name, &buf, Int(PATH_MAX))
                 target = n >= 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
             default: continue // sockets, fifos and devices do not belong in an image layer
             }
             out.append(FileEntry(path: r, kind: kind, mode: UInt32(st.st_mode & 0o7777), size: kind == .file ? Int64(st.st_size) : 0,
                                  mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                                  inode: UInt64(st.st_ino), device: UInt64(st.st_dev), linkTarget: target))
+            if recurse, kind == .directory { try walk(root: root, rel: r, into: &out, recurse: true) }
         }
-        for d in subdirs { try walk(root: root, rel: d, into: &out) }
     }
 }
 

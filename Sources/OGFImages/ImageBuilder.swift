@@ -21,14 +21,27 @@ public struct ImageSpec: Sendable {
     }
 }
 
-/// The hash of an image's inputs and the file listing it came from (for "which files changed").
+/// The hash of an image's inputs, and what it came from.
 public struct Fingerprint: Sendable {
     public var inputHash: String
-    /// `path<TAB>signature` per file, path as in the image (`app/bin/api`).
-    public var listing: [String]
     /// The listed entries per layer, reused by the build.
     var entries: [[FileEntry]]
-    public var fileCount: Int { listing.count }
+    /// Content hashes per layer, in the order of `entries`; nil when the whole layer matched
+    /// the cache and was not looked at file by file.
+    var hashes: [[String?]?]
+    var prefixes: [String]
+    var caches: [FileHashCache]
+    public var fileCount: Int { entries.reduce(0) { $0 + $1.count } }
+
+    /// `path<TAB>signature` per entry, path as in the image (`app/bin/api`).
+    public var listing: [String] {
+        var out: [String] = []
+        for (i, es) in entries.enumerated() {
+            let hs = hashes[i] ?? caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
+            for (e, h) in zip(es, hs) { out.append(ImageBuilder.line(prefix: prefixes[i], e, h)) }
+        }
+        return out
+    }
 }
 
 /// What a build produced, cached under `.ogf-cache/images/builds/<input hash>.json` so that a
@@ -80,9 +93,10 @@ public struct ImageBuilder: Sendable {
     /// combines them with the settings and the base's manifest digests into one input hash.
     public func fingerprint(_ spec: ImageSpec, base: BaseImage?) throws -> Fingerprint {
         var h = SHA256()
-        var listing: [String] = []
-        var all: [[FileEntry]] = []
-        func add(_ s: String) { h.update(data: Data(s.utf8)); h.update(data: Data([10])) }
+        func add(_ s: String) {
+            var s = s + "\n"
+            s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
         add("ogf-image-v1")
         add("format=\(spec.format.rawValue) epoch=\(spec.sourceDateEpoch) level=\(spec.compressionLevel)")
         add("platforms=\(spec.platforms.map(\.description).joined(separator: ","))")
@@ -90,26 +104,45 @@ public struct ImageBuilder: Sendable {
         if let base {
             for p in spec.platforms { add("base \(p)=\(base.platforms[p]?.manifestDigest.value ?? "-")") }
         }
+        var fp = Fingerprint(inputHash: "", entries: [], hashes: [], prefixes: [], caches: [])
         for (i, layer) in spec.layers.enumerated() {
-            add("layer \(i) to=\(layer.prefix)")
             let entries = try FileTree.list(layer.from)
             var cache = FileHashCache(cacheDir: store.root, root: layer.from)
-            let hashes = try cache.hashes(root: layer.from, entries: entries)
-            cache.save()
-            for (e, hex) in zip(entries, hashes) {
-                let sig: String
-                switch e.kind {
-                case .directory: sig = "d"
-                case .symlink: sig = "l \(e.linkTarget ?? "")"
-                case .file: sig = "f \((e.mode & 0o111) != 0 ? "x" : "-") \(e.size) \(hex ?? "")"
+            var hashes: [String?]?
+            let layerHash: String
+            if cache.matchesExactly(entries), let known = cache.layerHash {
+                // Unchanged since it was last hashed: no per-file work beyond the lstat.
+                layerHash = known
+            } else {
+                let hs = try cache.hashes(root: layer.from, entries: entries)
+                var lh = SHA256()
+                for (e, hex) in zip(entries, hs) {
+                    var line = Self.line(prefix: layer.prefix, e, hex) + "\n"
+                    line.withUTF8 { lh.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 }
-                let line = "\(layer.prefix)\(e.path)\t\(sig)"
-                add(line)
-                listing.append(line)
+                layerHash = lh.finalize().hex
+                cache.remember(entries, hashes: hs, layerHash: layerHash)
+                cache.save()
+                hashes = hs
             }
-            all.append(entries)
+            add("layer \(i) to=\(layer.prefix) \(layerHash)")
+            fp.entries.append(entries)
+            fp.hashes.append(hashes)
+            fp.prefixes.append(layer.prefix)
+            fp.caches.append(cache)
         }
-        return Fingerprint(inputHash: h.finalize().hex, listing: listing, entries: all)
+        fp.inputHash = h.finalize().hex
+        return fp
+    }
+
+    static func line(prefix: String, _ e: FileEntry, _ hex: String?) -> String {
+        let sig: String
+        switch e.kind {
+        case .directory: sig = "d"
+        case .symlink: sig = "l \(e.linkTarget ?? "")"
+        case .file: sig = "f \((e.mode & 0o111) != 0 ? "x" : "-") \(e.size) \(hex ?? "")"
+        }
+        return "\(prefix)\(e.path)\t\(sig)"
     }
 
     /// The record of an earlier build with these inputs, when its blobs are still in the store.
@@ -134,16 +167,21 @@ public struct ImageBuilder: Sendable {
         var built: [BuiltLayer] = []
         for (i, layer) in spec.layers.enumerated() {
             let tmp = try store.temporaryPath()
-            var cache = FileHashCache(cacheDir: store.root, root: layer.from)
+            let expected = fp.hashes[i] ?? fp.caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
+            var position: [String: Int] = [:]
+            for (k, e) in fp.entries[i].enumerated() where e.kind == .file { position[e.path] = k }
+            var drift: String?
             do {
-                let b = try builder.build(layer, entries: fp.entries[i], output: tmp) { e, hex in cache.record(e, hex: hex) }
+                let b = try builder.build(layer, entries: fp.entries[i], output: tmp) { e, hex in
+                    if let k = position[e.path], expected[k] != hex, drift == nil { drift = e.path }
+                }
+                if let drift { throw ImageError("\(layer.from)/\(drift) changed while the image was being built; plan again") }
                 store.adopt(tmp, as: b.digest)
                 built.append(b)
             } catch {
                 unlink(tmp)
                 throw error
             }
-            cache.save()
         }
         var images: [BuildRecord.PlatformImage] = []
         for p in spec.platforms {

@@ -10,6 +10,9 @@ public struct ImageKind: ResourceKind {
     let http: any HTTPClient
     let helpers: any CredentialHelperRunner
     let cacheDir: String?
+    /// Records planned in this process, by address and configuration: `ogf apply ENV` pushes
+    /// exactly what its plan built, without listing the folders again.
+    private let planned = SyncBox([String: BuildRecord]())
 
     /// `cacheDir` defaults to `<project>/.ogf-cache/images`.
     public init(http: any HTTPClient, helpers: any CredentialHelperRunner = SpawnCredentialHelperRunner(), cacheDir: String? = nil) {
@@ -95,6 +98,10 @@ public struct ImageKind: ResourceKind {
                       builder: c["builder"]?.listValue?.compactMap(\.stringValue), context: c["context"]?.stringValue.map(ctx.path))
     }
 
+    static func memoKey(_ address: ResourceAddress, _ config: [String: Value]) -> String {
+        "\(address)|" + config.keys.sorted().map { "\($0)=\(config[$0]!.canonicalText)" }.joined(separator: "|")
+    }
+
     func store(_ ctx: KindContext) -> BlobStore {
         BlobStore(root: cacheDir ?? ctx.path(".ogf-cache/images"))
     }
@@ -114,6 +121,7 @@ public struct ImageKind: ResourceKind {
         let builder = ImageBuilder(store: store)
         let base = try await resolveBase(inp, access: access, store: store)
         let fp = try builder.fingerprint(inp.spec, base: base)
+        let key = Self.memoKey(request.address, c)
         let prior = request.prior
         let priorHash = prior?.outputs["input_hash"]?.stringValue
         let priorDigest = prior?.outputs["digest"]?.stringValue
@@ -123,12 +131,14 @@ public struct ImageKind: ResourceKind {
             guard request.refresh else { return PlanResponse(action: .noop, plannedOutputs: prior.outputs) }
             if let missing = try await missingInRegistry(client, inp, digest: pd, record: builder.cachedRecord(fp.inputHash)) {
                 let rec = try builder.cachedRecord(fp.inputHash) ?? builder.build(inp.spec, fingerprint: fp, base: base)
+                planned.withLock { $0[key] = rec }
                 return PlanResponse(action: .update, reasons: ["the registry no longer has \(missing)"],
                                     plannedOutputs: outputs(inp, rec), details: ["digest \(rec.digest) (unchanged), push again"])
             }
             return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
         }
         let rec = try builder.cachedRecord(fp.inputHash) ?? builder.build(inp.spec, fingerprint: fp, base: base)
+        planned.withLock { $0[key] = rec }
         var details: [String] = []
         var reasons: [String] = []
         if let priorDigest {
@@ -180,12 +190,17 @@ public struct ImageKind: ResourceKind {
             }
             let store = store(request.context)
             let builder = ImageBuilder(store: store)
-            let base = try await resolveBase(inp, access: access, store: store)
-            let fp = try builder.fingerprint(inp.spec, base: base)
             let rec: BuildRecord
-            if let cached = builder.cachedRecord(fp.inputHash) { rec = cached } else {
-                request.progress("building \(fp.fileCount) files")
-                rec = try builder.build(inp.spec, fingerprint: fp, base: base)
+            if let memo = planned.withLock({ $0[Self.memoKey(request.address, request.config)] }),
+               builder.cachedRecord(memo.inputHash) == memo {
+                rec = memo
+            } else {
+                let base = try await resolveBase(inp, access: access, store: store)
+                let fp = try builder.fingerprint(inp.spec, base: base)
+                if let cached = builder.cachedRecord(fp.inputHash) { rec = cached } else {
+                    request.progress("building \(fp.fileCount) files")
+                    rec = try builder.build(inp.spec, fingerprint: fp, base: base)
+                }
             }
             let pusher = ImagePusher(store: store, client: access.client(inp.repository.registry), access: access, chunkSize: inp.chunkSize)
             let stats = try await pusher.push(rec, to: inp.repository.repository, tags: inp.tags, progress: request.progress)
