@@ -42,7 +42,7 @@ let package = Package(
         // image, gate_registry and gate_vulnerabilities kinds.
         .target(name: "OGFImages", dependencies: [
             "OGFCore", "OGFHTTP", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], exclude: ["README.md"]),
         // The built-in resource kinds: gates, checks, exec; registers the image kinds too.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport", "OGFImages"]),
         // argument-parser commands and views.
