@@ -72,8 +72,12 @@ struct ApplyCommand: AsyncParsableCommand {
                           detail: "Files read: \(config.inputFiles.joined(separator: ", ")). Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
         }
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
-        let (lock, state) = try ws.lockAndRecover(plan.environment, operation: "apply \((planOrEnvironment as NSString).lastPathComponent)", timeout: timeout)
+        var (lock, state) = try ws.lockAndRecover(plan.environment, operation: "apply \((planOrEnvironment as NSString).lastPathComponent)", timeout: timeout)
         defer { lock.release() }
+        // A state never written (serial 0) gets a fresh random lineage on every load, so a plan
+        // saved against it could never apply (the quick start on a fresh machine); adopt the
+        // plan's lineage instead.
+        if state.serial == 0, plan.stateSerial == 0, state.resources.isEmpty { state.lineage = plan.stateLineage }
         guard state.lineage == plan.stateLineage else {
             throw ws.fail("the saved plan was made for another state (lineage \(plan.stateLineage), this state is \(state.lineage))",
                           detail: "Plan again against this state: `ogf plan \(plan.environment) -out \(planOrEnvironment)`.")
