@@ -1,4 +1,5 @@
 import Foundation
+import OGFCore
 
 /// A user name and password (or identity token) for one registry, and where they came from —
 /// the source is shown in messages, the password never is.
@@ -128,26 +129,16 @@ enum CommandRunner {
                     if let input { inPipe.fileHandleForWriting.write(input) }
                     try? inPipe.fileHandleForWriting.close()
                     // Read both pipes concurrently so a chatty command cannot block on a full pipe.
-                    let errData = SyncBox(Data())
+                    let errData = Locked(Data())
                     let g = DispatchGroup()
                     g.enter()
-                    DispatchQueue.global().async { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()); g.leave() }
+                    DispatchQueue.global().async { let d = errPipe.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = d }; g.leave() }
                     let out = outPipe.fileHandleForReading.readDataToEndOfFile()
                     g.wait()
                     p.waitUntilExit()
-                    return (p.terminationStatus, out, errData.get())
+                    return (p.terminationStatus, out, errData.withLock { $0 })
                 })
             }
         }
     }
-}
-
-/// A tiny lock for values written by one thread and read by another.
-final class SyncBox<T>: @unchecked Sendable {
-    private var value: T
-    private let lock = NSLock()
-    init(_ v: T) { value = v }
-    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
-    func withLock<R>(_ body: (inout T) throws -> R) rethrows -> R { lock.lock(); defer { lock.unlock() }; return try body(&value) }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OGFCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,8 +95,8 @@ public struct FileHashCache: Sendable {
         }
         let todo = pending
         if !todo.isEmpty {
-            let computed = SyncBox([Int: String]())
-            let failure = SyncBox<String?>(nil)
+            let computed = Locked([Int: String]())
+            let failure = Locked<String?>(nil)
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, todo.count))
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var i = w
@@ -110,8 +111,8 @@ public struct FileHashCache: Sendable {
                     i += workers
                 }
             }
-            if let f = failure.get() { throw ImageError(f) }
-            for (idx, hex) in computed.get() { result[idx] = hex }
+            if let f = failure.withLock { $0 } { throw ImageError(f) }
+            for (idx, hex) in computed.withLock { $0 } { result[idx] = hex }
         }
         return result
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OGFCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,13 +35,13 @@ public enum FileTree {
         let top = listed
         let dirs = top.indices.filter { top[$0].kind == .directory }
         guard !dirs.isEmpty else { return top }
-        let parts = SyncBox([Int: Result<[FileEntry], Error>]())
+        let parts = Locked([Int: Result<[FileEntry], any Error>]())
         DispatchQueue.concurrentPerform(iterations: dirs.count) { k in
             var sub: [FileEntry] = []
             let r = Result { try walk(root: root, rel: top[dirs[k]].path, into: &sub, recurse: true); return sub }
             parts.withLock { $0[dirs[k]] = r }
         }
-        let done = parts.get()
+        let done = parts.withLock { $0 }
         var out: [FileEntry] = []
         out.reserveCapacity(top.count * 8)
         for (i, e) in top.enumerated() {

@@ -12,7 +12,7 @@ public struct ImageKind: ResourceKind {
     let cacheDir: String?
     /// Records planned in this process, by address and configuration: `ogf apply ENV` pushes
     /// exactly what its plan built, without listing the folders again.
-    private let planned = SyncBox([String: BuildRecord]())
+    private let planned = Locked([String: BuildRecord]())
 
     /// `cacheDir` defaults to `<project>/.ogf-cache/images`.
     public init(http: any HTTPClient, helpers: any CredentialHelperRunner = SpawnCredentialHelperRunner(), cacheDir: String? = nil) {

@@ -1,4 +1,5 @@
 import Foundation
+import OGFCore
 import OGFHTTP
 
 /// Speaks the OCI Distribution API to one registry over `HTTPClient` (libcurl): blob existence,
@@ -15,7 +16,7 @@ public final class RegistryClient: Sendable {
     public let backoff: Double
     let timeout: Double
     /// Authorization header per scope (Bearer) or for the whole registry (Basic, key "").
-    private let auth = SyncBox([String: String]())
+    private let auth = Locked([String: String]())
 
     public init(registry: String, http: any HTTPClient, credentials: any CredentialStore, scheme: String? = nil,
                 maxAttempts: Int = 4, backoff: Double = 0.25, timeout: Double = 600) {
