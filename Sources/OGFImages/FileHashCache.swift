@@ -111,8 +111,8 @@ public struct FileHashCache: Sendable {
                     i += workers
                 }
             }
-            if let f = failure.withLock { $0 } { throw ImageError(f) }
-            for (idx, hex) in computed.withLock { $0 } { result[idx] = hex }
+            if let f = failure.withLock({ $0 }) { throw ImageError(f) }
+            for (idx, hex) in computed.withLock({ $0 }) { result[idx] = hex }
         }
         return result
     }
