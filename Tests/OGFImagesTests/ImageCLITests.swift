@@ -93,4 +93,27 @@ struct ImageCLITests {
         #expect(FileManager.default.fileExists(atPath: bundle + "/rootfs/app/api"))
         #expect(FileManager.default.fileExists(atPath: bundle + "/rootfs/srv/index.html"))
     }
+
+    @Test func builderCommandOutputIsPushed() async throws {
+        try await Registries.require(Registries.open)
+        let s = try Sandbox()
+        try s.write("build/api/api", "built elsewhere \(UUID())")
+        var source = Driver(ImageKind(http: CurlHTTPClient()), s, imageConfig(Sandbox.repo(Registries.open, "src")))
+        let ref = try #require(try await source.apply().outputs["ref"]?.stringValue)
+        // A stand-in for buildah/buildx: writes an OCI layout to $OGF_IMAGE_OUTPUT.
+        let repo = Sandbox.repo()
+        let script = "skopeo copy -q --src-tls-verify=false docker://\(ref) oci:$OGF_IMAGE_OUTPUT:latest"
+        var d = Driver(ImageKind(http: CurlHTTPClient()), s, [
+            "repository": .string(repo), "context": "build/api",
+            "builder": ["sh", "-c", .string(script)],
+        ], vars: ["PATH": "/usr/bin:/bin"])
+        let p = try await d.plan()
+        #expect(p.action == .create)
+        #expect(p.plannedOutputs["digest"] == .unknown)
+        let r = try await d.apply()
+        let digest = try #require(r.outputs["digest"]?.stringValue)
+        #expect(ref.hasSuffix(digest), "the layout's manifest is pushed as it is")
+        try await run(["skopeo", "inspect", "--no-tags", "--tls-verify=false", "docker://\(repo)@\(digest)"])
+        #expect(try await d.plan().action == .noop)
+    }
 }
