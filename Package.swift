@@ -21,6 +21,9 @@ let package = Package(
         .target(name: "CSupport"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // tar writing for reproducible image layers, and gzip through zlib.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Zero-downtime lint of PostgreSQL migrations: SQL splitter, directives, one rule per file. No I/O.
         .target(name: "OGFSQLLint", exclude: ["README.md"]),
@@ -38,10 +41,15 @@ let package = Package(
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
         // HTTP over libcurl behind a small protocol.
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
-        // The built-in resource kinds: gates, checks, exec.
-        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport"]),
         // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
         .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
+        // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
+        // image, gate_registry and gate_vulnerabilities kinds.
+        .target(name: "OGFImages", dependencies: [
+            "OGFCore", "OGFHTTP", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["README.md"]),
+        // The built-in resource kinds: gates, checks, exec; registers the image kinds too.
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport", "OGFImages"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
             "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase",
@@ -50,7 +58,7 @@ let package = Package(
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFImages"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
@@ -61,6 +69,7 @@ let package = Package(
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
         .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFKinds", "OGFCore"]),
+        .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

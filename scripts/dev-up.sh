@@ -19,3 +19,5 @@ echo "==> stub API on http://127.0.0.1:18080"
 # PostgreSQL 15 (127.0.0.1:55432) and Redis 7 (127.0.0.1:56379); credentials in those scripts.
 scripts/services/postgres.sh
 scripts/services/redis.sh
+# Two OCI registries (no auth on 15000, htpasswd on 15001) for images and their tests.
+scripts/services/registry.sh

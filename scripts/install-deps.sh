@@ -2,7 +2,11 @@
 # Installs the system packages ogf builds and tests against (Debian).
 # Idempotent: packages already present are skipped, so a warm machine pays nothing.
 set -euo pipefail
-PACKAGES=(libyaml-dev libcurl4-openssl-dev libpq-dev python3 postgresql postgresql-client redis-server)
+PACKAGES=(
+  libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev python3   # build
+  postgresql postgresql-client redis-server                                       # database tests
+  docker-registry apache2-utils skopeo umoci                                      # image tests
+)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

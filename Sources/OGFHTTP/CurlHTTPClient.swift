@@ -24,20 +24,31 @@ public struct CurlHTTPClient: HTTPClient {
         var headerLines: [String] = []
         var upload: Data
         var uploadOffset = 0
+        /// Set when the body streams from a file; `remaining` counts down to zero.
+        var file: UnsafeMutablePointer<FILE>?
+        var remaining: Int64 = 0
 
         init(upload: Data) { self.upload = upload }
+        deinit { if let file { fclose(file) } }
     }
 
     static func perform(_ r: HTTPRequest) throws -> HTTPResponse {
         guard let h = curl_easy_init() else { throw HTTPError("could not initialise libcurl") }
         defer { curl_easy_cleanup(h) }
         let sink = Sink(upload: r.body ?? Data())
+        if let f = r.bodyFile {
+            guard let fp = fopen(f.path, "rb") else { throw HTTPError("\(r.method) \(Self.redact(r.url)): cannot open \(f.path) to upload") }
+            fseeko(fp, off_t(f.offset), SEEK_SET)
+            sink.file = fp
+            sink.remaining = f.length
+        }
+        let hasBody = r.body != nil || r.bodyFile != nil
         let ctx = Unmanaged.passRetained(sink)
         defer { ctx.release() }
 
         var list: UnsafeMutablePointer<curl_slist>?
         for (k, v) in r.headers { list = curl_slist_append(list, "\(k): \(v)") }
-        if r.body != nil, !r.headers.contains(where: { $0.0.lowercased() == "expect" }) {
+        if hasBody, !r.headers.contains(where: { $0.0.lowercased() == "expect" }) {
             list = curl_slist_append(list, "Expect:")
         }
         defer { curl_slist_free_all(list) }
@@ -76,11 +87,20 @@ public struct CurlHTTPClient: HTTPClient {
                     case "HEAD": _ = ogf_curl_setopt_long(h, CURLOPT_NOBODY, 1)
                     default: _ = ogf_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, method)
                     }
-                    if r.body != nil {
+                    if hasBody {
                         _ = ogf_curl_setopt_long(h, CURLOPT_UPLOAD, 1)
-                        _ = ogf_curl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(sink.upload.count))
+                        let size = sink.file != nil ? sink.remaining : Int64(sink.upload.count)
+                        _ = ogf_curl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, curl_off_t(size))
+                        if sink.file != nil { _ = ogf_curl_setopt_long(h, CURLOPT_UPLOAD_BUFFERSIZE, 2 * 1024 * 1024) }
                         _ = ogf_curl_setopt_read(h) { buf, size, n, ud in
                             let s = Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue()
+                            if let fp = s.file {
+                                let want = Int(min(Int64(size * n), s.remaining))
+                                guard want > 0 else { return 0 }
+                                let got = fread(buf, 1, want, fp)
+                                s.remaining -= Int64(got)
+                                return got
+                            }
                             let take = min(size * n, s.upload.count - s.uploadOffset)
                             if take > 0 {
                                 s.upload.withUnsafeBytes { raw in

@@ -12,9 +12,12 @@ public struct HTTPRequest: Sendable {
     /// Skip TLS verification (tests against self-signed loopback servers only).
     public var insecure: Bool
     public var caFile: String?
+    /// Streams the body from part of a file instead of `body` (large uploads: image layers).
+    public var bodyFile: FileRange?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil, timeout: Double = 10,
-                followRedirects: Bool = false, insecure: Bool = false, caFile: String? = nil) {
+                followRedirects: Bool = false, insecure: Bool = false, caFile: String? = nil, bodyFile: FileRange? = nil) {
+        self.bodyFile = bodyFile
         self.method = method
         self.url = url
         self.headers = headers
@@ -23,6 +26,19 @@ public struct HTTPRequest: Sendable {
         self.followRedirects = followRedirects
         self.insecure = insecure
         self.caFile = caFile
+    }
+}
+
+/// A byte range of a file, sent as a request body without loading it into memory.
+public struct FileRange: Sendable, Equatable {
+    public var path: String
+    public var offset: Int64
+    public var length: Int64
+
+    public init(path: String, offset: Int64 = 0, length: Int64) {
+        self.path = path
+        self.offset = offset
+        self.length = length
     }
 }
 

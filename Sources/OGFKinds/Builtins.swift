@@ -1,5 +1,6 @@
 import OGFCore
 import OGFHTTP
+import OGFImages
 
 /// The kinds this build of ogf knows, with their real side effects.
 public enum BuiltinKinds {
@@ -10,6 +11,9 @@ public enum BuiltinKinds {
             CheckTCPKind(),
             CheckHTTPKind(http: http),
             ExecKind(runner: processes),
+            ImageKind(http: http),
+            GateRegistryKind(http: http),
+            GateVulnerabilitiesKind(),
         ])
     }
 }

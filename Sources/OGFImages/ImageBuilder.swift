@@ -1,0 +1,240 @@
+import Crypto
+import Foundation
+
+/// Everything that decides an image's bytes.
+public struct ImageSpec: Sendable {
+    public var layers: [LayerSource]
+    public var settings: RuntimeSettings
+    public var platforms: [Platform]
+    public var format: ManifestFormat
+    public var sourceDateEpoch: Int
+    public var compressionLevel: Int
+
+    public init(layers: [LayerSource], settings: RuntimeSettings = RuntimeSettings(), platforms: [Platform] = [Platform("linux/amd64")!],
+                format: ManifestFormat = .oci, sourceDateEpoch: Int = 0, compressionLevel: Int = 6) {
+        self.layers = layers
+        self.settings = settings
+        self.platforms = platforms
+        self.format = format
+        self.sourceDateEpoch = sourceDateEpoch
+        self.compressionLevel = compressionLevel
+    }
+}
+
+/// The hash of an image's inputs, and what it came from.
+public struct Fingerprint: Sendable {
+    public var inputHash: String
+    /// The listed entries per layer, reused by the build.
+    var entries: [[FileEntry]]
+    /// Content hashes per layer, in the order of `entries`; nil when the whole layer matched
+    /// the cache and was not looked at file by file.
+    var hashes: [[String?]?]
+    var prefixes: [String]
+    var caches: [FileHashCache]
+    public var fileCount: Int { entries.reduce(0) { $0 + $1.count } }
+
+    /// `path<TAB>signature` per entry, path as in the image (`app/bin/api`).
+    public var listing: [String] {
+        var out: [String] = []
+        for (i, es) in entries.enumerated() {
+            let hs = hashes[i] ?? caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
+            for (e, h) in zip(es, hs) { out.append(ImageBuilder.line(prefix: prefixes[i], e, h)) }
+        }
+        return out
+    }
+}
+
+/// What a build produced, cached under `.ogf-cache/images/builds/<input hash>.json` so that a
+/// plan with unchanged inputs knows every digest without building.
+public struct BuildRecord: Sendable, Codable, Equatable {
+    public struct PlatformImage: Sendable, Codable, Equatable {
+        public var platform: String
+        public var manifest: Descriptor
+        public var config: Descriptor
+        public var layers: [Descriptor]
+    }
+
+    public var inputHash: String
+    /// The digest pushed: the index for several platforms, else the manifest.
+    public var digest: Digest
+    public var mediaType: String
+    public var images: [PlatformImage]
+    public var index: Descriptor?
+    /// Layers that come from the base image (not in the local store until downloaded).
+    public var baseLayers: [Digest]
+    public var baseRepository: String?
+    public var baseRegistry: String?
+
+    enum CodingKeys: String, CodingKey {
+        case inputHash = "input_hash", digest, mediaType = "media_type", images, index
+        case baseLayers = "base_layers", baseRepository = "base_repository", baseRegistry = "base_registry"
+    }
+
+    /// Every blob a push needs, layers first, configs, then manifests and the index.
+    public var allBlobs: [Descriptor] {
+        var seen = Set<Digest>()
+        var out: [Descriptor] = []
+        for img in images { for l in img.layers where seen.insert(l.digest).inserted { out.append(l) } }
+        for img in images where seen.insert(img.config.digest).inserted { out.append(img.config) }
+        return out
+    }
+}
+
+/// Fingerprints and builds images into a `BlobStore`. Deterministic: the same inputs give the
+/// same record, so planning may build and pushing may rebuild.
+public struct ImageBuilder: Sendable {
+    public var store: BlobStore
+
+    public init(store: BlobStore) { self.store = store }
+
+    var buildsDir: String { store.root + "/builds" }
+
+    /// Lists every layer folder, hashes contents (cached by path, size, mtime and inode) and
+    /// combines them with the settings and the base's manifest digests into one input hash.
+    public func fingerprint(_ spec: ImageSpec, base: BaseImage?) throws -> Fingerprint {
+        var h = SHA256()
+        func add(_ s: String) {
+            var s = s + "\n"
+            s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        add("ogf-image-v1")
+        add("format=\(spec.format.rawValue) epoch=\(spec.sourceDateEpoch) level=\(spec.compressionLevel)")
+        add("platforms=\(spec.platforms.map(\.description).joined(separator: ","))")
+        add(spec.settings.fingerprint)
+        if let base {
+            for p in spec.platforms { add("base \(p)=\(base.platforms[p]?.manifestDigest.value ?? "-")") }
+        }
+        var fp = Fingerprint(inputHash: "", entries: [], hashes: [], prefixes: [], caches: [])
+        for (i, layer) in spec.layers.enumerated() {
+            let entries = try FileTree.list(layer.from)
+            var cache = FileHashCache(cacheDir: store.root, root: layer.from)
+            var hashes: [String?]?
+            let layerHash: String
+            if cache.matchesExactly(entries), let known = cache.layerHash {
+                // Unchanged since it was last hashed: no per-file work beyond the lstat.
+                layerHash = known
+            } else {
+                let hs = try cache.hashes(root: layer.from, entries: entries)
+                var lh = SHA256()
+                for (e, hex) in zip(entries, hs) {
+                    var line = Self.line(prefix: layer.prefix, e, hex) + "\n"
+                    line.withUTF8 { lh.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                }
+                layerHash = lh.finalize().hex
+                cache.remember(entries, hashes: hs, layerHash: layerHash)
+                cache.save()
+                hashes = hs
+            }
+            add("layer \(i) to=\(layer.prefix) \(layerHash)")
+            fp.entries.append(entries)
+            fp.hashes.append(hashes)
+            fp.prefixes.append(layer.prefix)
+            fp.caches.append(cache)
+        }
+        fp.inputHash = h.finalize().hex
+        return fp
+    }
+
+    static func line(prefix: String, _ e: FileEntry, _ hex: String?) -> String {
+        let sig: String
+        switch e.kind {
+        case .directory: sig = "d"
+        case .symlink: sig = "l \(e.linkTarget ?? "")"
+        case .file: sig = "f \((e.mode & 0o111) != 0 ? "x" : "-") \(e.size) \(hex ?? "")"
+        }
+        return "\(prefix)\(e.path)\t\(sig)"
+    }
+
+    /// The record of an earlier build with these inputs, when its blobs are still in the store.
+    public func cachedRecord(_ inputHash: String) -> BuildRecord? {
+        guard let data = FileManager.default.contents(atPath: "\(buildsDir)/\(inputHash).json"),
+              let rec = try? JSONDecoder().decode(BuildRecord.self, from: data) else { return nil }
+        let ours = Set(rec.baseLayers)
+        for b in rec.allBlobs where !ours.contains(b.digest) && !store.has(b.digest) { return nil }
+        for img in rec.images where !store.has(img.manifest.digest) { return nil }
+        return rec
+    }
+
+    /// The file listing recorded with an earlier build, for "which files changed".
+    public func cachedListing(_ inputHash: String) -> [String]? {
+        (try? String(contentsOfFile: "\(buildsDir)/\(inputHash).files", encoding: .utf8))?
+            .split(separator: "\n").map(String.init)
+    }
+
+    /// Builds layers, configs, manifests (and an index for several platforms) into the store.
+    public func build(_ spec: ImageSpec, fingerprint fp: Fingerprint, base: BaseImage?) throws -> BuildRecord {
+        let builder = LayerBuilder(sourceDateEpoch: spec.sourceDateEpoch, compressionLevel: spec.compressionLevel)
+        var built: [BuiltLayer] = []
+        for (i, layer) in spec.layers.enumerated() {
+            let tmp = try store.temporaryPath()
+            let expected = fp.hashes[i] ?? fp.caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
+            var position: [String: Int] = [:]
+            for (k, e) in fp.entries[i].enumerated() where e.kind == .file { position[e.path] = k }
+            var drift: String?
+            do {
+                let b = try builder.build(layer, entries: fp.entries[i], output: tmp) { e, hex in
+                    if let k = position[e.path], expected[k] != hex, drift == nil { drift = e.path }
+                }
+                if let drift { throw ImageError("\(layer.from)/\(drift) changed while the image was being built; plan again") }
+                store.adopt(tmp, as: b.digest)
+                built.append(b)
+            } catch {
+                unlink(tmp)
+                throw error
+            }
+        }
+        var images: [BuildRecord.PlatformImage] = []
+        for p in spec.platforms {
+            let bp = base?.platforms[p]
+            let baseConfig = bp.flatMap { CanonicalJSON.decode($0.config) }
+            let history = spec.layers.map { "ogf: layer \($0.to)" }
+            let config = ImageConfigWriter.make(base: baseConfig, settings: spec.settings, platform: p, diffIDs: built.map(\.diffID),
+                                                created: spec.sourceDateEpoch, history: history)
+            let cd = try store.put(config)
+            let configDesc = Descriptor(mediaType: spec.format.config, digest: cd, size: Int64(config.count))
+            let baseLayers = (bp?.layers ?? []).map { l in
+                Descriptor(mediaType: Self.convert(l.mediaType, to: spec.format), digest: l.digest, size: l.size)
+            }
+            let layers = baseLayers + built.map { Descriptor(mediaType: spec.format.gzipLayer, digest: $0.digest, size: $0.size) }
+            let manifest = ManifestWriter.manifest(format: spec.format, config: configDesc, layers: layers)
+            let md = try store.put(manifest)
+            images.append(.init(platform: p.description, manifest: Descriptor(mediaType: spec.format.manifest, digest: md, size: Int64(manifest.count)),
+                                config: configDesc, layers: layers))
+        }
+        var index: Descriptor?
+        if spec.platforms.count > 1 {
+            let data = ManifestWriter.index(format: spec.format, manifests: zip(images, spec.platforms).map { ($0.manifest, $1) })
+            index = Descriptor(mediaType: spec.format.index, digest: try store.put(data), size: Int64(data.count))
+        }
+        let top = index ?? images[0].manifest
+        let baseDigests = Array(Set(base?.platforms.values.flatMap { $0.layers.map(\.digest) } ?? [])).sorted()
+        let rec = BuildRecord(inputHash: fp.inputHash, digest: top.digest, mediaType: top.mediaType, images: images, index: index,
+                              baseLayers: baseDigests, baseRepository: base?.reference.repository, baseRegistry: base?.reference.registry)
+        try FileManager.default.createDirectory(atPath: buildsDir, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try enc.encode(rec).write(to: URL(fileURLWithPath: "\(buildsDir)/\(fp.inputHash).json"), options: .atomic)
+        try fp.listing.joined(separator: "\n").write(toFile: "\(buildsDir)/\(fp.inputHash).files", atomically: true, encoding: .utf8)
+        return rec
+    }
+
+    /// Docker and OCI gzip layers are the same bytes; only the media type differs.
+    static func convert(_ mediaType: String, to format: ManifestFormat) -> String {
+        if mediaType.hasSuffix("tar.gzip") || mediaType.hasSuffix("tar+gzip") { return format.gzipLayer }
+        return mediaType
+    }
+
+    /// Paths added, removed or changed between two listings.
+    public static func changedFiles(old: [String], new: [String]) -> [String] {
+        func dict(_ l: [String]) -> [String: Substring] {
+            var d: [String: Substring] = [:]
+            for line in l {
+                guard let tab = line.firstIndex(of: "\t") else { continue }
+                d[String(line[..<tab])] = line[line.index(after: tab)...]
+            }
+            return d
+        }
+        let a = dict(old), b = dict(new)
+        return Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+    }
+}

@@ -1,0 +1,188 @@
+import CArchive
+import CZlib
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One layer source: a local folder placed at `to` in the image.
+public struct LayerSource: Sendable, Equatable {
+    /// Absolute path of the folder.
+    public var from: String
+    /// Absolute path in the image, e.g. `/app`.
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+
+    /// `app/` for `/app`; empty for `/`.
+    var prefix: String {
+        let t = to.split(separator: "/").joined(separator: "/")
+        return t.isEmpty ? "" : t + "/"
+    }
+}
+
+/// A built layer: the gzip blob's digest and size, and the digest of the uncompressed tar
+/// (the config's `diff_id`).
+public struct BuiltLayer: Sendable, Codable, Equatable {
+    public var digest: Digest
+    public var size: Int64
+    public var diffID: Digest
+
+    enum CodingKeys: String, CodingKey { case digest, size, diffID = "diff_id" }
+}
+
+/// Writes a reproducible layer: entries sorted by path, owner 0:0 with no names, modes 0755 for
+/// folders and executables and 0644 for other files, every timestamp `sourceDateEpoch`, PAX
+/// headers only when a name needs them; tar through libarchive, gzip through zlib with a zeroed
+/// header. The same folder contents give the same bytes on any machine with the same zlib.
+public struct LayerBuilder: Sendable {
+    public var sourceDateEpoch: Int
+    public var compressionLevel: Int
+
+    public init(sourceDateEpoch: Int = 0, compressionLevel: Int = 6) {
+        self.sourceDateEpoch = sourceDateEpoch
+        self.compressionLevel = compressionLevel
+    }
+
+    /// Builds the layer of `source` (already listed as `entries`) into `output`, and returns its
+    /// digests. `fileHashes` receives the content hash of each regular file read.
+    public func build(_ source: LayerSource, entries: [FileEntry], output: String,
+                      fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
+        let sink = try StreamSink(path: output, level: compressionLevel)
+        let ctx = Unmanaged.passRetained(sink)
+        defer { ctx.release() }
+        guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
+        defer { archive_write_free(a) }
+        archive_write_set_format_pax_restricted(a)
+        let rc = archive_write_open(a, ctx.toOpaque(), nil, { _, ud, buf, len in
+            let s = Unmanaged<StreamSink>.fromOpaque(ud!).takeUnretainedValue()
+            do { try s.write(UnsafeRawBufferPointer(start: buf, count: len)) } catch { s.error = error; return -1 }
+            return len
+        }, nil)
+        guard rc == ARCHIVE_OK else { throw ImageError("libarchive: \(Self.message(a))") }
+
+        guard let entry = archive_entry_new() else { throw ImageError("libarchive: cannot allocate an entry") }
+        defer { archive_entry_free(entry) }
+        // Parents of the destination, so that unpacking does not invent their modes.
+        var parent = ""
+        for comp in source.prefix.split(separator: "/") {
+            parent += comp + "/"
+            try writeHeader(a, entry, path: parent, kind: .directory, mode: 0o755, size: 0, link: nil)
+        }
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buf.deallocate() }
+        for e in entries {
+            let path = source.prefix + e.path + (e.kind == .directory ? "/" : "")
+            switch e.kind {
+            case .directory:
+                try writeHeader(a, entry, path: path, kind: .directory, mode: 0o755, size: 0, link: nil)
+            case .symlink:
+                try writeHeader(a, entry, path: path, kind: .symlink, mode: 0o777, size: 0, link: e.linkTarget ?? "")
+            case .file:
+                let mode: UInt32 = (e.mode & 0o111) != 0 ? 0o755 : 0o644
+                try writeHeader(a, entry, path: path, kind: .file, mode: mode, size: e.size, link: nil)
+                let full = source.from + "/" + e.path
+                let fd = open(full, O_RDONLY)
+                guard fd >= 0 else { throw ImageError("cannot read \(full): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                var hasher = CountingHasher()
+                while true {
+                    let n = read(fd, buf.baseAddress, buf.count)
+                    if n < 0 { throw ImageError("cannot read \(full): \(String(cString: strerror(errno)))") }
+                    if n == 0 { break }
+                    let chunk = UnsafeRawBufferPointer(rebasing: buf[0..<n])
+                    hasher.update(chunk)
+                    if archive_write_data(a, chunk.baseAddress, n) < 0 {
+                        throw sink.error ?? ImageError("libarchive: \(Self.message(a))")
+                    }
+                }
+                guard hasher.count == e.size else {
+                    throw ImageError("\(full) changed size while the layer was being written; build again")
+                }
+                fileHashes(e, hasher.finalize().hex)
+            }
+        }
+        guard archive_write_close(a) == ARCHIVE_OK else { throw sink.error ?? ImageError("libarchive: \(Self.message(a))") }
+        return try sink.finish()
+    }
+
+    private func writeHeader(_ a: OpaquePointer, _ entry: OpaquePointer, path: String, kind: FileEntry.Kind, mode: UInt32,
+                             size: Int64, link: String?) throws {
+        archive_entry_clear(entry)
+        archive_entry_set_pathname(entry, path)
+        switch kind {
+        case .directory: archive_entry_set_filetype(entry, 0o040000)
+        case .file: archive_entry_set_filetype(entry, 0o100000)
+        case .symlink: archive_entry_set_filetype(entry, 0o120000); archive_entry_set_symlink(entry, link)
+        }
+        archive_entry_set_perm(entry, mode_t(mode))
+        archive_entry_set_size(entry, size)
+        archive_entry_set_uid(entry, 0)
+        archive_entry_set_gid(entry, 0)
+        archive_entry_set_mtime(entry, time_t(sourceDateEpoch), 0)
+        guard archive_write_header(a, entry) == ARCHIVE_OK else { throw ImageError("libarchive: \(Self.message(a)) (\(path))") }
+    }
+
+    static func message(_ a: OpaquePointer) -> String {
+        archive_error_string(a).map { String(cString: $0) } ?? "unknown error"
+    }
+}
+
+/// Receives the tar stream: hashes it (diff_id), gzips it with zlib, hashes and writes the gzip.
+final class StreamSink {
+    var tar = CountingHasher()
+    var gz = CountingHasher()
+    var z = z_stream()
+    let out: UnsafeMutablePointer<FILE>
+    let outBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 18)
+    let outCap = 1 << 18
+    var error: Error?
+    var finished = false
+
+    init(path: String, level: Int) throws {
+        guard let f = fopen(path, "wb") else { throw ImageError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        out = f
+        guard ogf_deflate_init_gzip(&z, Int32(level)) == Z_OK else { fclose(f); throw ImageError("zlib: cannot initialise deflate") }
+    }
+
+    deinit {
+        if !finished { deflateEnd(&z); fclose(out) }
+        outBuf.deallocate()
+    }
+
+    func write(_ p: UnsafeRawBufferPointer) throws {
+        guard p.count > 0 else { return }
+        tar.update(p)
+        z.next_in = UnsafeMutablePointer(mutating: p.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        z.avail_in = uInt(p.count)
+        try pump(flush: Z_NO_FLUSH)
+    }
+
+    private func pump(flush: Int32) throws {
+        repeat {
+            z.next_out = outBuf
+            z.avail_out = uInt(outCap)
+            let rc = deflate(&z, flush)
+            guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else { throw ImageError("zlib: deflate failed (\(rc))") }
+            let n = outCap - Int(z.avail_out)
+            if n > 0 {
+                gz.update(UnsafeRawBufferPointer(start: outBuf, count: n))
+                guard fwrite(outBuf, 1, n, out) == n else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
+            }
+            if flush == Z_FINISH && rc == Z_STREAM_END { return }
+        } while z.avail_out == 0 || (flush == Z_FINISH)
+    }
+
+    func finish() throws -> BuiltLayer {
+        z.next_in = nil
+        z.avail_in = 0
+        try pump(flush: Z_FINISH)
+        deflateEnd(&z)
+        finished = true
+        guard fclose(out) == 0 else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
+        return BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
+    }
+}
