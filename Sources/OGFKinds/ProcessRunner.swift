@@ -31,9 +31,11 @@ public struct SpawnProcessRunner: ProcessRunner {
     public func run(_ argv: [String], directory: String, environment: [String: String], timeout: Double?) async throws -> ProcessResult {
         guard let exe = argv.first else { throw ProcessError("empty command") }
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw ProcessError("pipe: \(String(cString: strerror(errno)))") }
+        // Both ends close-on-exec: commands spawned concurrently must not inherit each other's
+        // pipes, or a reader waits for EOF until an unrelated (long) command exits. dup2 into
+        // 1 and 2 clears the flag on the child's copies.
+        guard ogf_pipe_cloexec(&fds) == 0 else { throw ProcessError("pipe: \(String(cString: strerror(errno)))") }
         let (readFD, writeFD) = (fds[0], fds[1])
-        _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -41,8 +43,8 @@ public struct SpawnProcessRunner: ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeFD, 1)
         posix_spawn_file_actions_adddup2(&actions, writeFD, 2)
-        posix_spawn_file_actions_addclose(&actions, writeFD)
         ogf_spawn_addchdir(&actions, directory)
+        ogf_spawn_addclosefrom(&actions, 3)
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func validateReportsEveryErrorWithPositionsAndExitsOne() throws {
+        let p = try Project(["environments/bad.yaml": "resources:\n  exec.a:\n    comand: [x]\n  exec.b:\n    command: [\"${var.nope}\"]\n  exec.c:\n    command: [y]\n    depends_on: [exec.c]\n"])
+        let r = try p.run("validate", "bad")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/bad.yaml:3:5: error: unknown field \"comand\" for exec. Did you mean \"command\"?"))
+        #expect(r.err.contains("environments/bad.yaml:5:16: error: unknown variable \"nope\"."))
+        #expect(r.err.contains("environments/bad.yaml:8:18: error: exec.c depends on itself"))
+        #expect(r.err.contains("errors."))
+        #expect(!r.all.contains("Fatal error"))
+    }
+
+    @Test func invalidYAMLAndMissingEnvironment() throws {
+        let p = try Project(["environments/x.yaml": "resources: [\n"])
+        let r = try p.run("plan", "x")
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("environments/x.yaml:2:1: error: invalid YAML"))
+        let m = try p.run("plan", "y")
+        #expect(m.code == 1)
+        #expect(m.err.contains("no environment \"y\": environments/y.yaml does not exist"))
+    }
+
+    @Test func planApplyAndNoChanges() throws {
+        let p = try basicProject()
+        let plan = try p.run("plan", "e2e", "-detailed-exitcode")
+        #expect(plan.code == 2, "\(plan.all)")
+        #expect(plan.out.contains("Plan: 2 to add, 0 to change, 0 to destroy, 2 checks."))
+        let apply = try p.run("apply", "e2e", "--auto-approve")
+        #expect(apply.code == 0, "\(apply.all)")
+        #expect(apply.out.contains("Apply complete: 4 succeeded."))
+        let again = try p.run("plan", "e2e", "--detailed-exitcode")
+        #expect(again.code == 0, "\(again.all)")
+        #expect(!again.out.contains("will be created"))
+        let list = try p.run("state", "list", "e2e")
+        #expect(list.out == "exec.build\nexec.deploy\ngate_env.runtime\ngate_secret.app\n")
+        let show = try p.run("state", "show", "e2e", "exec.build")
+        #expect(show.out.contains("exit_code   = 0"))
+        #expect(show.out.contains("building 1.0"))
+    }
+
+    @Test func applyWithoutATerminalNeedsApproval() throws {
+        let p = try basicProject()
+        let r = try p.run("apply", "e2e")
+        #expect(r.code == 1)
+        #expect(r.err.contains("refusing to apply without confirmation"))
+        #expect(p.read("state/e2e.json")?.contains("exec.build") != true)
+    }
+
+    @Test func savedPlansApplyExactlyAndStalePlansAreRefused() throws {
+        let p = try basicProject()
+        #expect(try p.run("plan", "e2e", "-out", "a.out").code == 0)
+        let applied = try p.run("apply", "a.out")
+        #expect(applied.code == 0, "\(applied.all)")
+
+        // The configuration changes after the plan was made.
+        #expect(try p.run("plan", "e2e", "-out", "b.out").code == 0)
+        try p.write("environments/e2e.yaml", p.read("environments/e2e.yaml")!.replacingOccurrences(of: "\"1.0\"", with: "\"1.1\""))
+        let stale = try p.run("apply", "b.out")
+        #expect(stale.code == 1)
+        #expect(stale.err.contains("the saved plan is stale: the configuration of e2e changed since it was made"))
+
+        // The state changes after the plan was made.
+        #expect(try p.run("plan", "e2e", "-out", "c.out").code == 0)
+        #expect(try p.run("apply", "e2e", "--auto-approve").code == 0)
+        let stale2 = try p.run("apply", "c.out")
+        #expect(stale2.code == 1)
+        #expect(stale2.err.contains("the state of e2e changed since it was made"))
+
+        // An input from the environment changes after the plan was made.
+        #expect(try p.run("plan", "e2e", "-out", "d.out").code == 0)
+        let stale3 = try p.run("apply", "d.out", env: ["API_TOKEN": "tok-rotated-0123456789abcdef0123456789"])
+        #expect(stale3.code == 1)
+        #expect(stale3.err.contains("the saved plan is stale: exec.deploy now resolves differently (command)"))
+
+        // A plan from another ogf version.
+        #expect(try p.run("plan", "e2e", "-out", "e.out").code == 0)
+        try p.write("e.out", p.read("e.out")!.replacingOccurrences(of: "\"ogf_version\" : \"", with: "\"ogf_version\" : \"9"))
+        let other = try p.run("apply", "e.out")
+        #expect(other.code == 1)
+        #expect(other.err.contains("was made by ogf 9"))
+    }
+
+    @Test func secretsNeverReachOutputStatePlanFilesOrReports() throws {
+        let p = try basicProject()
+        let secret = "tok-0123456789abcdef0123456789abcdef"
+        let plan = try p.run("plan", "e2e", "-out", "s.out")
+        let json = try p.run("show", "s.out", "--json")
+        let md = try p.run("show", "s.out", "--markdown")
+        let apply = try p.run("apply", "s.out")
+        let show = try p.run("state", "show", "e2e", "exec.deploy")
+        let showJSON = try p.run("state", "show", "e2e", "--json")
+        #expect(apply.code == 0, "\(apply.all)")
+        for (what, text) in [("plan", plan.all), ("json", json.all), ("markdown", md.all), ("apply", apply.all), ("state show", show.all),
+                             ("state json", showJSON.all), ("state file", p.read("state/e2e.json") ?? ""), ("plan file", p.read("s.out") ?? "")] {
+            #expect(!text.contains(secret), "secret leaked into \(what)")
+        }
+        #expect(show.out.contains("deploying with token ****"))
+        #expect(show.out.contains("(sensitive)"))
+    }
+
+    @Test func failuresSkipDependentsWithASummary() throws {
+        let p = try basicProject(extra: """
+          exec.broken:
+            command: ["sh", "-c", "echo about to fail; exit 4"]
+          exec.needs_broken:
+            command: ["true"]
+            depends_on: [exec.broken]
+        """)
+        let r = try p.run("apply", "e2e", "--auto-approve")
+        #expect(r.code == 1)
+        #expect(r.out.contains("exec.broken: failed after"))
+        #expect(r.out.contains("exited with code 4; last output:"))
+        #expect(r.out.contains("exec.needs_broken: skipped (depends on exec.broken, which failed)"))
+        #expect(r.out.contains("Apply failed: 4 succeeded, 1 failed (exec.broken), 1 skipped."))
+        let plan = try p.run("plan", "e2e")
+        #expect(plan.out.contains("# exec.broken must be replaced (tainted: the last run failed)"))
+        #expect(plan.out.contains("# exec.needs_broken will be created"))
+    }
+
+    @Test func sigkillMidApplyLosesNoCompletedWorkAndTheNextPlanShowsExactlyWhatIsLeft() throws {
+        let p = try basicProject(extra: """
+          exec.fast1: {command: ["true"]}
+          exec.fast2: {command: ["true"]}
+          exec.slow:
+            command: ["sleep", "30"]
+            depends_on: [exec.fast1]
+          exec.after_slow:
+            command: ["true"]
+            depends_on: [exec.slow]
+        """)
+        let (proc, out, err) = try p.start(["apply", "e2e", "--auto-approve"])
+        let journal = p.root + "/state/e2e.journal"
+        let ready = p.waitFor(20) {
+            guard let j = try? String(contentsOfFile: journal, encoding: .utf8) else { return false }
+            return ["exec.fast1", "exec.fast2", "exec.deploy"].allSatisfy { j.contains("\"address\":\"\($0)\"") }
+        }
+        #expect(ready, "the quick resources never reached the journal")
+        kill(proc.processIdentifier, SIGKILL)
+        _ = p.finish(proc, out, err)
+
+        let plan = try p.run("plan", "e2e", "--json")
+        #expect(plan.code == 0, "\(plan.all)")
+        #expect(plan.err.contains("recovered"))
+        let obj = try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as! [String: Any]
+        let changes = (obj["resource_changes"] as! [[String: Any]]).filter { ($0["role"] as! String) == "managed" }
+        let actions = Dictionary(uniqueKeysWithValues: changes.map { ($0["address"] as! String, $0["action"] as! String) })
+        #expect(actions == ["exec.build": "noop", "exec.deploy": "noop", "exec.fast1": "noop", "exec.fast2": "noop",
+                            "exec.slow": "create", "exec.after_slow": "create"])
+        let history = try p.run("state", "show", "e2e")
+        #expect(history.out.contains("did not finish (killed or crashed)"))
+    }
+
+    @Test func aSecondOgfFailsAtOnceSayingWhoHoldsTheLock() throws {
+        let p = try basicProject(extra: "  exec.slow: {command: [\"sleep\", \"20\"]}\n")
+        let (proc, out, err) = try p.start(["apply", "e2e", "--auto-approve"])
+        defer {
+            kill(proc.processIdentifier, SIGKILL)
+            _ = p.finish(proc, out, err)
+        }
+        #expect(p.waitFor(20) { (p.read("state/e2e.journal") ?? "").contains("exec.deploy") })
+        let start = Date()
+        let second = try p.run("plan", "e2e")
+        #expect(second.code == 1)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(second.err.contains("the state is locked by e2e@"))
+        #expect(second.err.contains("running \"apply\""))
+        #expect(second.err.contains("ogf force-unlock e2e "))
+    }
+
+    @Test func firstInterruptLetsInFlightWorkFinishAndStartsNothingNew() throws {
+        let p = try basicProject(extra: """
+          exec.slow: {command: ["sleep", "1"], depends_on: [exec.deploy]}
+          exec.later: {command: ["true"], depends_on: [exec.slow]}
+        """)
+        let (proc, out, err) = try p.start(["apply", "e2e", "--auto-approve", "--parallelism", "1"])
+        #expect(p.waitFor(20) { (p.read("state/e2e.journal") ?? "").contains("exec.deploy") })
+        usleep(200_000)
+        kill(proc.processIdentifier, SIGINT)
+        let r = p.finish(proc, out, err)
+        #expect(r.code == 130, "\(r.all)")
+        #expect(r.out.contains("Interrupt received"))
+        #expect(r.out.contains("exec.slow: created after"))
+        #expect(r.out.contains("Apply interrupted"))
+        let state = p.read("state/e2e.json") ?? ""
+        #expect(state.contains("exec.slow"))
+        #expect(!state.contains("exec.later"))
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/state/e2e.journal"))
+    }
+
+    @Test func forceUnlockAndStaleLocks() throws {
+        let p = try basicProject()
+        try p.write("state/e2e.lock", #"{"created_at":"2026-01-01T00:00:00Z","host":"\#(ProcessInfo.processInfo.hostName)","id":"abc","ogf_version":"0.1.0","operation":"apply","pid":999999,"user":"gone"}"#)
+        let plan = try p.run("plan", "e2e")
+        #expect(plan.code == 0)
+        #expect(plan.err.contains("ended without releasing its lock"))
+        let none = try p.run("force-unlock", "e2e", "abc")
+        #expect(none.code == 1)
+        #expect(none.err.contains("is not locked") || none.err.contains("does not match"))
+    }
+
+    @Test func outputIsPlainWhenNotATerminalAndHelpAnswers() throws {
+        let p = try basicProject()
+        let r = try p.run("plan", "e2e", env: ["NO_COLOR": "1"])
+        #expect(!r.all.contains("\u{1B}["))
+        for cmd in [["--help"], ["plan", "--help"], ["apply", "--help"], ["show", "--help"], ["state", "show", "--help"], ["graph", "--help"],
+                    ["force-unlock", "--help"], ["validate", "--help"]] {
+            let h = try p.run(cmd)
+            #expect(h.code == 0, "\(cmd)")
+            #expect(h.out.contains("USAGE:"))
+        }
+        #expect(try p.run("--version").out == "0.1.0\n")
+    }
+
+    @Test func graphAndTargets() throws {
+        let p = try basicProject()
+        let g = try p.run("graph", "e2e")
+        #expect(g.out.contains("\"exec.deploy\" -> \"exec.build\";"))
+        let t = try p.run("plan", "e2e", "--target", "exec.build")
+        #expect(t.out.contains("exec.build"))
+        #expect(!t.out.contains("exec.deploy"))
+        let bad = try p.run("plan", "e2e", "--target", "exec.bild")
+        #expect(bad.code == 1)
+        #expect(bad.err.contains("Did you mean \"exec.build\"?"))
+    }
+
+    @Test func markdownForPullRequests() throws {
+        let p = try basicProject()
+        #expect(try p.run("plan", "e2e", "-out", "m.out").code == 0)
+        let md = try p.run("show", "m.out", "--markdown")
+        #expect(md.out.hasPrefix("### ogf plan: `e2e`\n\n**Plan: 2 to add, 0 to change, 0 to destroy, 2 checks.**"))
+        #expect(md.out.contains("<details><summary><code>+ exec.build</code>"))
+    }
+}
