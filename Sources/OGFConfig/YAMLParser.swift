@@ -68,9 +68,24 @@ public struct YAMLParser {
 
     /// Turns the event stream into nodes.
     struct Builder {
-        enum Frame {
-            case sequence(items: [YAMLNode], at: SourceLocation, anchor: String?, tag: String?)
-            case mapping(pairs: [(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?, at: SourceLocation, anchor: String?, tag: String?)
+        /// An open sequence or mapping. A class, so appending does not copy the whole array each
+        /// time (a value held in an enum on a stack would be copied on every append: quadratic).
+        final class Frame {
+            let isMapping: Bool
+            let at: SourceLocation
+            let anchor: String?
+            let tag: String?
+            var items: [YAMLNode] = []
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var pendingKey: YAMLNode?
+            var keys: [String: SourceLocation] = [:]
+
+            init(isMapping: Bool, at: SourceLocation, anchor: String?, tag: String?) {
+                self.isMapping = isMapping
+                self.at = at
+                self.anchor = anchor
+                self.tag = tag
+            }
         }
 
         let file: String
@@ -113,16 +128,16 @@ public struct YAMLParser {
                 return add(node, anchor: nil, counted: node.expandedSize)
             case YAML_SEQUENCE_START_EVENT:
                 let s = event.data.sequence_start
-                stack.append(.sequence(items: [], at: at, anchor: Self.string(s.anchor), tag: Self.string(s.tag)))
+                stack.append(Frame(isMapping: false, at: at, anchor: Self.string(s.anchor), tag: Self.string(s.tag)))
             case YAML_SEQUENCE_END_EVENT:
-                guard case .sequence(let items, let start, let anchor, let tag)? = stack.popLast() else { return nil }
-                return add(YAMLNode(.sequence(items), at: start, tag: tag), anchor: anchor, counted: 1)
+                guard let f = stack.popLast(), !f.isMapping else { return nil }
+                return add(YAMLNode(.sequence(f.items), at: f.at, tag: f.tag), anchor: f.anchor, counted: 1)
             case YAML_MAPPING_START_EVENT:
                 let m = event.data.mapping_start
-                stack.append(.mapping(pairs: [], pendingKey: nil, at: at, anchor: Self.string(m.anchor), tag: Self.string(m.tag)))
+                stack.append(Frame(isMapping: true, at: at, anchor: Self.string(m.anchor), tag: Self.string(m.tag)))
             case YAML_MAPPING_END_EVENT:
-                guard case .mapping(let pairs, _, let start, let anchor, let tag)? = stack.popLast() else { return nil }
-                return add(YAMLNode(.mapping(mergeKeys(pairs)), at: start, tag: tag), anchor: anchor, counted: 1)
+                guard let f = stack.popLast(), f.isMapping else { return nil }
+                return add(YAMLNode(.mapping(mergeKeys(f.pairs)), at: f.at, tag: f.tag), anchor: f.anchor, counted: 1)
             default:
                 break
             }
@@ -156,25 +171,25 @@ public struct YAMLParser {
                               at: node.location)
             }
             if let anchor { anchors[anchor] = node }
-            guard let top = stack.popLast() else {
+            guard let top = stack.last else {
                 documents.append(node)
                 expanded = 0
                 return nil
             }
-            switch top {
-            case .sequence(var items, let at, let a, let t):
-                items.append(node)
-                stack.append(.sequence(items: items, at: at, anchor: a, tag: t))
-            case .mapping(var pairs, let pending, let at, let a, let t):
-                if let key = pending {
-                    pairs.append((key, node))
-                    stack.append(.mapping(pairs: pairs, pendingKey: nil, at: at, anchor: a, tag: t))
-                } else {
-                    if let k = node.scalar, k != "<<", let first = pairs.first(where: { $0.key.scalar == k }) {
-                        diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first.key.location). Remove one of them.", at: node.location))
+            if !top.isMapping {
+                top.items.append(node)
+            } else if let key = top.pendingKey {
+                top.pairs.append((key, node))
+                top.pendingKey = nil
+            } else {
+                if let k = node.scalar, k != "<<" {
+                    if let first = top.keys[k] {
+                        diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first). Remove one of them.", at: node.location))
+                    } else {
+                        top.keys[k] = node.location
                     }
-                    stack.append(.mapping(pairs: pairs, pendingKey: node, at: at, anchor: a, tag: t))
                 }
+                top.pendingKey = node
             }
             return nil
         }

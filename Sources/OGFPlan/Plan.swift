@@ -83,7 +83,15 @@ public struct Plan: Sendable, Codable {
         self.warnings = warnings
     }
 
-    public func change(_ a: ResourceAddress) -> ResourceChange? { changes.first { $0.address == a } }
+    public func change(_ a: ResourceAddress) -> ResourceChange? {
+        // Changes are sorted by address: binary search keeps verifying a large plan linear-ish.
+        var lo = 0, hi = changes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if changes[mid].address < a { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < changes.count && changes[lo].address == a ? changes[lo] : nil
+    }
 
     public struct Summary: Sendable, Equatable, Codable {
         public var add = 0, change = 0, destroy = 0, checks = 0

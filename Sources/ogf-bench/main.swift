@@ -1,1 +1,188 @@
-print("ogf-bench")
+// ogf-bench: engine benchmarks on synthetic environments (see docs/benchmarks.md).
+// Not a test: it prints measurements; medians of several runs, compared with a bound.
+import Foundation
+import OGFApply
+import OGFConfig
+import OGFCore
+import OGFGraph
+import OGFKinds
+import OGFPlan
+import OGFState
+
+/// A managed kind that does nothing: what is left is the engine's own cost.
+struct NoopKind: ResourceKind {
+    let name = "noop"
+    let role = ResourceRole.managed
+    let summary = "does nothing"
+    let schema = Schema([FieldSpec("value", .any, doc: "anything")])
+    func apply(_ request: ApplyRequest) async throws -> ApplyResponse { ApplyResponse(outputs: ["value": request.config["value"] ?? .null]) }
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+    let c = ContinuousClock()
+    let d = try await c.measure { try await body() }
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+/// Writes a project with `n` resources of `kind` in layers of `width`; each depends on up to
+/// `fanIn` resources of the layer before.
+func generate(root: String, n: Int, kind: String, width: Int, fanIn: Int, body: (Int) -> String) throws {
+    try FileManager.default.createDirectory(atPath: root + "/environments", withIntermediateDirectories: true)
+    var yaml = "environment: bench\nresources:\n"
+    for i in 0..<n {
+        let layer = i / width
+        var deps: [String] = []
+        if layer > 0 {
+            for k in 0..<min(fanIn, width) { deps.append("\(kind).r\((layer - 1) * width + (i + k) % width)") }
+        }
+        yaml += "  \(kind).r\(i):\n\(body(i))"
+        if !deps.isEmpty { yaml += "    depends_on: [\(deps.joined(separator: ", "))]\n" }
+    }
+    try yaml.write(toFile: root + "/environments/bench.yaml", atomically: true, encoding: .utf8)
+}
+
+func tempRoot(_ name: String) -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-bench-\(name)-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Plan: load + validate configuration, lock, read state, plan, write the saved plan (and, for a
+/// new state, the first state write) — what `ogf plan -out` does.
+func planOnce(root: String, registry: KindRegistry) async throws -> Plan {
+    let (config, diags) = ConfigLoader(root: root, registry: registry).load(environment: "bench")
+    try diags.throwIfErrors()
+    let lock = try StateLock.acquire(directory: root + "/state", environment: "bench", operation: "plan")
+    defer { lock.release() }
+    let (state, _) = try StateStore(directory: root + "/state", environment: "bench").compactIfNeeded()
+    let ctx = KindContext(environment: "bench", isProtected: false, projectRoot: root, variables: [:])
+    let prior = PriorState(lineage: state.lineage, serial: state.serial, hasher: state.hasher, resources: state.resources)
+    let (plan, pd) = await Planner(config: config!, registry: registry, prior: prior, environment: [:], context: ctx).plan()
+    try pd.throwIfErrors()
+    try PlanFile.write(plan!, to: root + "/bench.plan.out")
+    return plan!
+}
+
+func applyOnce(root: String, registry: KindRegistry, plan: Plan, parallelism: Int) async throws -> ApplyReport {
+    let (config, _) = ConfigLoader(root: root, registry: registry).load(environment: "bench")
+    let store = StateStore(directory: root + "/state", environment: "bench")
+    let state = try store.load().state
+    let writer = try StateWriter(store: store, state: state)
+    let ctx = KindContext(environment: "bench", isProtected: false, projectRoot: root, variables: ProcessInfo.processInfo.environment)
+    let report = await Applier(plan: plan, config: config!, registry: registry, environment: ProcessInfo.processInfo.environment,
+                               context: ctx, writer: writer, parallelism: parallelism).run()
+    _ = try writer.finish()
+    return report
+}
+
+func benchPlan(runs: Int) async throws {
+    let registry = KindRegistry([NoopKind()])
+    print("## plan of 10,000 resources (no network work; config load, lock, state read/write and plan file included)")
+    for n in [1_000, 5_000, 10_000] {
+        let root = tempRoot("plan")
+        try generate(root: root, n: n, kind: "noop", width: 100, fanIn: 2) { "    value: \"item-\($0)-${var.x}\"\n" }
+        // Variables for the template.
+        let path = root + "/environments/bench.yaml"
+        try (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "resources:\n", with: "variables:\n  x: v\nresources:\n", options: [], range: nil)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        var empty: [Double] = []
+        var plan: Plan?
+        for _ in 0..<runs {
+            try? FileManager.default.removeItem(atPath: root + "/state")
+            empty.append(try await seconds { plan = try await planOnce(root: root, registry: registry) })
+        }
+        _ = try await applyOnce(root: root, registry: registry, plan: plan!, parallelism: 10)
+        var noChange: [Double] = []
+        for _ in 0..<runs { noChange.append(try await seconds { _ = try await planOnce(root: root, registry: registry) }) }
+        print(String(format: "  %6d resources: first plan (all create) median %.3f s; no-change plan median %.3f s", n, median(empty), median(noChange)))
+    }
+}
+
+func benchState(runs: Int) async throws {
+    print("## state persistence: journal every resource, then one compacted write")
+    var perResource: [Int: Double] = [:]
+    for n in [5_000, 10_000] {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let dir = tempRoot("state")
+            let store = StateStore(directory: dir, environment: "bench")
+            let writer = try StateWriter(store: store, state: try store.load().state)
+            let r = ResourceState(kind: "exec", attributes: ["command": ["sh", "-c", "echo hello"], "triggers": ["release": "2026.11.27"]],
+                                  outputs: ["exit_code": 0, "output_tail": "hello"], sensitivePaths: [], dependencies: [],
+                                  appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: 3)
+            times.append(try await seconds {
+                for i in 0..<n { try writer.put(ResourceAddress(kind: "exec", name: "r\(i)"), r) }
+                _ = try writer.finish()
+            })
+        }
+        perResource[n] = median(times) / Double(n)
+        print(String(format: "  %6d resources: median %.3f s (%.1f µs per resource)", n, median(times), median(times) / Double(n) * 1e6))
+    }
+    if let a = perResource[5_000], let b = perResource[10_000] {
+        print(String(format: "  per-resource cost at 10,000 / at 5,000: %.2f (1.00 = linear)", b / a))
+    }
+}
+
+func benchOverhead(runs: Int) async throws {
+    print("## per-resource engine overhead: apply of no-op resources (walker, resolution, journal, events)")
+    let registry = KindRegistry([NoopKind()])
+    let n = 5_000
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let root = tempRoot("overhead")
+        try generate(root: root, n: n, kind: "noop", width: 50, fanIn: 2) { "    value: \($0)\n" }
+        let plan = try await planOnce(root: root, registry: registry)
+        times.append(try await seconds { _ = try await applyOnce(root: root, registry: registry, plan: plan, parallelism: 10) })
+    }
+    print(String(format: "  %d resources: median %.3f s, %.1f µs per resource", n, median(times), median(times) / Double(n) * 1e6))
+}
+
+func benchApply(runs: Int) async throws {
+    print("## apply of exec sleep DAGs against the bound max(total work / parallelism, critical path)")
+    let registry = BuiltinKinds.registry()
+    struct Shape { var name: String; var n: Int; var width: Int; var fanIn: Int; var sleep: (Int) -> Double; var parallelism: Int }
+    let shapes = [
+        Shape(name: "wide: 200 × 0.1 s in 4 layers, parallelism 10", n: 200, width: 50, fanIn: 2, sleep: { _ in 0.1 }, parallelism: 10),
+        Shape(name: "mixed: 100 resources, every 10th sleeps 0.5 s, parallelism 4", n: 100, width: 20, fanIn: 3, sleep: { $0 % 10 == 0 ? 0.5 : 0.05 }, parallelism: 4),
+        Shape(name: "chain-bound: 40 layers × 3, 0.05 s, parallelism 10", n: 120, width: 3, fanIn: 1, sleep: { _ in 0.05 }, parallelism: 10),
+    ]
+    for s in shapes {
+        let total = (0..<s.n).reduce(0.0) { $0 + s.sleep($1) }
+        // Critical path: longest path through the layered DAG (each resource depends on the layer before).
+        var longest = [Double](repeating: 0, count: s.n)
+        for i in 0..<s.n {
+            let layer = i / s.width
+            var best = 0.0
+            if layer > 0 { for k in 0..<min(s.fanIn, s.width) { best = max(best, longest[(layer - 1) * s.width + (i + k) % s.width]) } }
+            longest[i] = best + s.sleep(i)
+        }
+        let bound = max(total / Double(s.parallelism), longest.max()!)
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let root = tempRoot("apply")
+            try generate(root: root, n: s.n, kind: "exec", width: s.width, fanIn: s.fanIn) { "    command: [\"sleep\", \"\(s.sleep($0))\"]\n" }
+            let plan = try await planOnce(root: root, registry: registry)
+            times.append(try await seconds {
+                let report = try await applyOnce(root: root, registry: registry, plan: plan, parallelism: s.parallelism)
+                precondition(report.ok, report.summaryLine)
+            })
+        }
+        let m = median(times)
+        print(String(format: "  %@: median %.3f s, bound %.3f s, %+.1f%%", s.name, m, bound, (m / bound - 1) * 100))
+    }
+}
+
+let args = CommandLine.arguments.dropFirst()
+let runs = args.first(where: { $0.hasPrefix("--runs=") }).flatMap { Int($0.dropFirst(7)) } ?? 5
+let which = Set(args.filter { !$0.hasPrefix("--") })
+func wants(_ s: String) -> Bool { which.isEmpty || which.contains(s) }
+print("ogf-bench \(OGFVersion.current): \(runs) runs each, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+if wants("plan") { try await benchPlan(runs: runs) }
+if wants("state") { try await benchState(runs: runs) }
+if wants("overhead") { try await benchOverhead(runs: runs) }
+if wants("apply") { try await benchApply(runs: runs) }
