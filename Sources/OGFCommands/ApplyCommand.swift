@@ -12,13 +12,16 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply a saved plan, or plan an environment and apply after confirmation.",
         discussion: """
-        ogf apply FILE       applies a plan saved with `ogf plan ENV -out FILE`, exactly as reviewed. It is refused when
-                             the state or the configuration changed since the plan was made, or it came from another ogf.
-        ogf apply ENV        plans, shows the plan and asks for `yes` (or takes --auto-approve).
+        ogf apply FILE  applies a plan saved with `ogf plan ENV -out FILE`, exactly as
+                        reviewed. It is refused when the state or the configuration
+                        changed since, or when it came from another ogf version.
+        ogf apply ENV   plans, shows the plan and asks for `yes` (or --auto-approve).
 
-        Resources run in parallel where dependencies allow (--parallelism, default 10), longest chains first. A failure
-        skips what depends on it; independent work finishes. Each finished resource is recorded in state at once.
-        Ctrl-C once: nothing new starts, in-flight work finishes, state is saved. Twice: in-flight work is stopped.
+        Resources run in parallel where dependencies allow (--parallelism, default
+        10), longest chains first. A failure skips what depends on it; independent
+        work finishes. Each finished resource is recorded in state at once.
+        Ctrl-C once: nothing new starts, in-flight work finishes, state is saved.
+        Ctrl-C twice: in-flight work is stopped. Exit code 130 when interrupted.
         """
     )
 

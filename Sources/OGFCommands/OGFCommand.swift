@@ -7,21 +7,23 @@ public struct OGFCommand: AsyncParsableCommand {
         commandName: "ogf",
         abstract: "Plan and apply whole-release deploys of OffGridFlow: gates, backups, migrations, images, rollouts, checks.",
         discussion: """
-        ogf reads environments/<ENV>.yaml (and the blueprints it includes from plans/), builds a dependency graph of
-        resources, compares it with state/<ENV>.json and shows what it would do. Review the plan, then apply it:
+        ogf reads environments/ENV.yaml and the blueprints it includes from plans/,
+        builds a dependency graph of resources, compares it with state/ENV.json and
+        shows what it would do. Review the plan, then apply exactly that plan:
 
-          ogf validate production             check configuration, no side effects
-          ogf plan production -out plan.out   show and save the plan
-          ogf show plan.out --markdown        render it for a pull request
-          ogf apply plan.out                  apply exactly that plan
-          ogf state show production           what was deployed, and the history of applies
+          ogf validate production            check configuration, no side effects
+          ogf plan production -out plan.out  show and save the plan
+          ogf show plan.out --markdown       render it for a pull request
+          ogf apply plan.out                 apply exactly that plan
+          ogf state show production          what was deployed, and the history
+          ogf kinds exec                     the fields of a resource kind
 
-        Exit codes: 0 success; 1 error; 2 (plan --detailed-exitcode) changes present; 130 interrupted.
-        Docs: docs/configuration.md, docs/state-format.md, docs/plan-file-format.md, docs/json-format.md.
+        Exit codes: 0 success; 1 error; 2 changes present (plan -detailed-exitcode);
+        130 interrupted. Docs: docs/configuration.md and docs/kinds.md.
         """,
         version: OGFVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StateCommand.self,
-                      GraphCommand.self, ForceUnlockCommand.self, DBCommand.self]
+                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self]
     )
 
     public init() {}

@@ -60,10 +60,14 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show what an apply would do, and optionally save it.",
         discussion: """
-        Compares the configuration with state/ENV.json (and, with --refresh, live systems) and prints each change:
-          +  create      ~  update in place      -/+  replace      -  destroy      <=  check (gates and checks run every apply)
-        Save it with -out FILE and apply exactly that with `ogf apply FILE`; a saved plan holds no secret values.
-        Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (--detailed-exitcode only).
+        Compares the configuration with state/ENV.json (and, with --refresh, live
+        systems) and prints each change:
+          +    create              ~   update in place     -/+  replace
+          -    destroy             <=  check (gates and checks run every apply)
+        Save it with -out FILE and apply exactly that with `ogf apply FILE`; a saved
+        plan holds no secret values.
+        Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
+        2 changes present (-detailed-exitcode only).
         """
     )
 

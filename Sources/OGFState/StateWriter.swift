@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import OGFCore
 import Synchronization
@@ -7,19 +8,23 @@ import Glibc
 
 /// The one owner of state during an apply. Workers hand it finished resources from any thread;
 /// it appends each to the journal at once (a `write`, so a killed process loses nothing) and
-/// fsyncs in batches (so a power cut loses at most the last `syncInterval`), then folds the
-/// journal into the state file at the end.
+/// fsyncs in batches on a background queue (so a power cut loses at most the last
+/// `syncInterval`, and no worker ever waits for the disk), then folds the journal into the state
+/// file at the end.
 public final class StateWriter: Sendable {
     struct Inner {
         var state: StateFile
         var fd: Int32
         var lastSync: ContinuousClock.Instant
-        var dirty: Bool
+        var syncScheduled: Bool
     }
 
     private let inner: Mutex<Inner>
     public let store: StateStore
     let syncInterval: Duration
+    /// A second descriptor for the same journal, used only by the sync queue.
+    private let syncFD: Int32
+    private let syncQueue = DispatchQueue(label: "ogf.state.journal-sync")
 
     public init(store: StateStore, state: StateFile, syncInterval: Duration = .milliseconds(50)) throws {
         self.store = store
@@ -27,7 +32,8 @@ public final class StateWriter: Sendable {
         try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
         let fd = open(store.journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateError.io("cannot open \(store.journalPath): \(String(cString: strerror(errno)))") }
-        inner = Mutex(Inner(state: state, fd: fd, lastSync: .now, dirty: false))
+        syncFD = dup(fd)
+        inner = Mutex(Inner(state: state, fd: fd, lastSync: .now, syncScheduled: false))
         try append(JournalEntry(op: .begin, lineage: state.lineage))
         fsync(fd)
     }
@@ -66,18 +72,22 @@ public final class StateWriter: Sendable {
                     off += n
                 }
             }
-            s.dirty = true
-            if ContinuousClock.now - s.lastSync >= syncInterval {
-                fsync(s.fd)
+            if !s.syncScheduled, ContinuousClock.now - s.lastSync >= syncInterval {
+                s.syncScheduled = true
                 s.lastSync = .now
-                s.dirty = false
+                syncQueue.async { [self] in
+                    fsync(syncFD)
+                    inner.withLock { $0.syncScheduled = false }
+                }
             }
         }
     }
 
     /// Writes the state file with everything recorded, and removes the journal.
     public func finish() throws -> StateFile {
-        try inner.withLock { s in
+        syncQueue.sync {}
+        close(syncFD)
+        return try inner.withLock { s in
             fsync(s.fd)
             close(s.fd)
             s.fd = -1
