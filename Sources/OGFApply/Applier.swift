@@ -166,13 +166,17 @@ public struct Applier: Sendable {
 
         do {
             let response = try await kind.apply(request)
-            if Task.isCancelled { return .failure("interrupted") }
+            if Task.isCancelled { return .failure(ApplyReport.stoppedMessage) }
             live.withLock { $0[address] = response.outputs }
             record(outputs: response.outputs, status: "ok")
             if let e = diags.first { return .failure(e.description) }
             return .success(response.summary)
         } catch is CancellationError {
-            return .failure("interrupted")
+            return .failure(ApplyReport.stoppedMessage)
+        } catch _ where Task.isCancelled {
+            // Stopped by a second interrupt: the work did not finish, so it is not recorded and
+            // the next plan shows it again.
+            return .failure(ApplyReport.stoppedMessage)
         } catch let f as ResourceFailure {
             record(outputs: f.outputs, status: "failed")
             return .failure(f.message)

@@ -190,6 +190,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p.root + "/state/e2e.journal"))
     }
 
+    @Test func secondInterruptStopsInFlightWorkAndLeavesItUnrecorded() throws {
+        let p = try basicProject(extra: "  exec.slow: {command: [\"sleep\", \"30\"], depends_on: [exec.deploy]}\n")
+        let (proc, out, err) = try p.start(["apply", "e2e", "--auto-approve"])
+        #expect(p.waitFor(20) { (p.read("state/e2e.journal") ?? "").contains("exec.deploy") })
+        usleep(300_000)
+        let start = Date()
+        kill(proc.processIdentifier, SIGINT)
+        usleep(200_000)
+        kill(proc.processIdentifier, SIGINT)
+        let r = p.finish(proc, out, err)
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(r.code == 130, "\(r.all)")
+        #expect(r.out.contains("Second interrupt: stopping in-flight work now."))
+        #expect(r.out.contains("Apply interrupted: 4 succeeded, 1 stopped (exec.slow)."))
+        let list = try p.run("state", "list", "e2e")
+        #expect(list.out.contains("exec.deploy"))
+        #expect(!list.out.contains("exec.slow"))
+        let plan = try p.run("plan", "e2e")
+        #expect(plan.out.contains("# exec.slow will be created"))
+    }
+
     @Test func forceUnlockAndStaleLocks() throws {
         let p = try basicProject()
         try p.write("state/e2e.lock", #"{"created_at":"2026-01-01T00:00:00Z","host":"\#(ProcessInfo.processInfo.hostName)","id":"abc","ogf_version":"0.1.0","operation":"apply","pid":999999,"user":"gone"}"#)
@@ -232,5 +253,17 @@ import Testing
         let md = try p.run("show", "m.out", "--markdown")
         #expect(md.out.hasPrefix("### ogf plan: `e2e`\n\n**Plan: 2 to add, 0 to change, 0 to destroy, 2 checks.**"))
         #expect(md.out.contains("<details><summary><code>+ exec.build</code>"))
+    }
+}
+
+@Suite struct DocsTests {
+    @Test func kindReferenceInDocsMatchesTheCode() throws {
+        let p = try Project([:])
+        let r = try p.run("kinds", "--markdown")
+        #expect(r.code == 0)
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/kinds.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        #expect(text == r.out, "docs/kinds.md is out of date: run `ogf kinds --markdown > docs/kinds.md`")
     }
 }

@@ -5,12 +5,16 @@ import Testing
 struct Project {
     let root: String
     static let binary: String = {
+        // Next to the test bundle (the build folder being tested), else the package's debug build.
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ogf").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         let pkg = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return pkg.appendingPathComponent(".build/debug/ogf").path
     }()
 
     init(_ files: [String: String]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for (path, text) in files { try write(path, text) }
     }
 
@@ -37,7 +41,7 @@ struct Project {
     func start(_ args: [String], env: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["-C", root] .isEmpty ? args : args
+        p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: root)
         p.environment = environment.merging(env) { $1 }
         let out = Pipe(), err = Pipe()

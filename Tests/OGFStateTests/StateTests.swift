@@ -124,8 +124,9 @@ func resource(_ n: Int) -> ResourceState {
     @Test func waitsForTheLockTimeout() async throws {
         let dir = tempDir()
         let first = try StateLock.acquire(directory: dir, environment: "prod", operation: "apply")
-        Task.detached {
-            try? await Task.sleep(for: .milliseconds(300))
+        // A thread, not a task: acquire polls with a blocking sleep.
+        Thread.detachNewThread {
+            usleep(300_000)
             first.release()
         }
         let second = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan", timeout: 5)
