@@ -13,12 +13,7 @@ struct GraphCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = Workspace(global)
-        let config = try ws.loadConfig(environment)
-        let (graph, cycles) = GraphBuilder.build(config)
-        if !cycles.isEmpty {
-            ws.report(.init(cycles))
-            throw ws.failure(.init(cycles))
-        }
+        let (_, graph) = try ws.loadGraph(environment)
         let kinds = ws.registry
         Terminal.out(graph.dot { a in
             "\(a)\\n(\(kinds[a.kind]?.role.rawValue ?? "resource"))"

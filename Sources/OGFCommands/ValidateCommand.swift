@@ -13,12 +13,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = Workspace(global)
-        let config = try ws.loadConfig(environment)
-        let (_, cycles) = GraphBuilder.build(config)
-        if !cycles.isEmpty {
-            ws.report(.init(cycles))
-            throw ws.failure(.init(cycles))
-        }
+        let (config, _) = try ws.loadGraph(environment)
         Terminal.out("The configuration of \(environment) is valid: \(config.resources.count) resource\(config.resources.count == 1 ? "" : "s") in \(config.inputFiles.count) file\(config.inputFiles.count == 1 ? "" : "s").\n")
     }
 }

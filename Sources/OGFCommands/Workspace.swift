@@ -3,6 +3,7 @@ import Foundation
 import OGFConfig
 import OGFCore
 import OGFDatabase
+import OGFGraph
 import OGFKinds
 import OGFPlan
 import OGFState
@@ -45,6 +46,17 @@ struct Workspace {
         report(diags)
         guard let config, !diags.hasErrors else { throw failure(diags) }
         return config
+    }
+
+    /// Configuration and its dependency graph; a cycle is reported like any other error.
+    func loadGraph(_ env: String) throws -> (EnvironmentConfig, DependencyGraph) {
+        let config = try loadConfig(env)
+        let (graph, cycles) = GraphBuilder.build(config)
+        if !cycles.isEmpty {
+            report(Diagnostics(cycles))
+            throw failure(Diagnostics(cycles))
+        }
+        return (config, graph)
     }
 
     /// The process environment over the env file's values: what `${env.X}` and gates see.
