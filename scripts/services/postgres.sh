@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts PostgreSQL 15 on 127.0.0.1:55432 for the local example, the tests and the benchmarks.
-# Idempotent: a server already answering is left alone. Data in .ci-servers/postgres, pid file
-# .ci-servers/postgres.pid (scripts/dev-down.sh stops it).
+# Idempotent: a server already answering is left alone. Data in /tmp/ogf-postgres-PORT (the
+# postgres user must be able to reach it, which a checkout under /root may not allow; one server
+# per port per machine, whichever checkout started it), pid file .ci-servers/postgres.pid
+# (scripts/dev-down.sh stops it).
 #
 #   superuser  postgres / ogf-local-pg-admin   (scram-sha-256 over TCP)
 #   app role   ogf      / ogf-local-pg-pass    owns database offgridflow_local, may CREATEDB
@@ -12,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT="${OGF_PG_PORT:-55432}"
 RUN="$(pwd)/.ci-servers"
-DATA="$RUN/postgres"
+DATA="${OGF_PG_DATA:-/tmp/ogf-postgres-$PORT}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$BIN/pg_ctl" ] || { echo "PostgreSQL server binaries not found (run scripts/install-deps.sh)" >&2; exit 1; }
 AS=()
