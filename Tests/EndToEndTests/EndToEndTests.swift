@@ -235,6 +235,21 @@ import Testing
         #expect(try p.run("--version").out == "0.1.0\n")
     }
 
+    /// At a terminal: the plan, the confirmation prompt, colors and the live status line.
+    @Test func atATerminalApplyAsksForYesAndShowsProgress() throws {
+        let pty = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Support/pty_run.py").path
+        let p = try basicProject()
+        let no = try p.run(["python3", pty, "no", Project.binary, "apply", "e2e"], viaEnv: true)
+        #expect(no.code == 1)
+        #expect(no.out.contains("Only 'yes' will be accepted to approve."))
+        #expect(no.out.contains("Apply cancelled."))
+        let yes = try p.run(["python3", pty, "yes", Project.binary, "apply", "e2e"], viaEnv: true)
+        #expect(yes.code == 0, "\(yes.out)")
+        #expect(yes.out.contains("\u{1B}[32m"))
+        #expect(yes.out.contains("running: "))
+        #expect(yes.out.contains("Apply complete: 4 succeeded."))
+    }
+
     @Test func graphAndTargets() throws {
         let p = try basicProject()
         let g = try p.run("graph", "e2e")

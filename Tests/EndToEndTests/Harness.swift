@@ -62,6 +62,21 @@ struct Project {
         return finish(p, out, err)
     }
 
+    /// Runs another program (found on PATH) in the project folder, e.g. a pty wrapper around ogf.
+    func run(_ argv: [String], viaEnv: Bool) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
+        p.environment = environment.merging(["TERM": "xterm"]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return finish(p, out, err)
+    }
+
     func finish(_ p: Process, _ out: Pipe, _ err: Pipe) -> Result {
         // Read both pipes concurrently so neither fills up and blocks the child.
         let errData = Locked()
