@@ -1,0 +1,243 @@
+import Foundation
+import OGFCore
+import OGFHTTP
+
+/// `k8s_manifest`: Kubernetes objects from YAML files, planned as a field diff against a
+/// server-side dry-run apply, applied with server-side apply (field manager `ogf`), pruned when
+/// they leave the files, and followed until their rollout is done. A failed rollout restores the
+/// last good release recorded in state.
+public struct K8sManifestKind: ResourceKind {
+    let access: ClusterAccess
+    /// Seconds between rollout polls.
+    let pollInterval: Double
+    /// Requests in flight at once (plan and apply).
+    let parallelism: Int
+
+    public init(http: any HTTPClient, pollInterval: Double = 0.25, parallelism: Int = 16) {
+        access = ClusterAccess(http: http)
+        self.pollInterval = pollInterval
+        self.parallelism = parallelism
+    }
+
+    public let name = "k8s_manifest"
+    public let role = ResourceRole.managed
+    public let summary = "Kubernetes objects from YAML files: server-side apply, field diff, prune, rollout wait, automatic rollback."
+    public let schema = Schema([
+        FieldSpec("files", .list(.string), required: true, doc: "Manifest files (several YAML documents each), relative to the project."),
+        FieldSpec("values", .map(.any), doc: "Values the files use as ${values.NAME}: image digests, variables, secrets."),
+        FieldSpec("strategy", .oneOf(["rolling"]), default: "rolling", doc: "Release strategy: the Deployment's own rolling update."),
+        FieldSpec("max_surge", .string, doc: "Rolling update maxSurge for the Deployments (e.g. 25% or 1)."),
+        FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
+        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
+        FieldSpec("max_restarts", .int, default: 3, doc: "Fail the rollout when a pod of the new revision restarts more often than this."),
+        FieldSpec("prune", .bool, default: true, doc: "Delete objects deployed earlier that left the files."),
+        FieldSpec("rollback", .bool, default: true, doc: "Restore the last good release when the rollout fails."),
+    ] + ClusterAccess.connectionFields)
+    public let outputs = [
+        "objects": "The objects applied, as apiVersion|kind|namespace|name.",
+        "release": "The release number (counts successful applies).",
+        "images": "Container images of the workloads, by workload.",
+    ]
+
+    // MARK: plan
+
+    enum ObjectPlan: Sendable {
+        case create
+        case update([String])
+        case same
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        guard request.config.values.allSatisfy(\.isKnown) else {
+            return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["values known after apply"],
+                                plannedOutputs: unknownOutputs)
+        }
+        guard request.refresh else { return defaultPlan(request) }
+        let client: KubeClient
+        let objects: [ManifestObject]
+        do {
+            client = try access.client(request.config, context: request.context)
+            objects = try load(request.config, request.address, request.context, namespace: client.connection.namespace)
+        } catch {
+            return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
+        }
+        let discovery = Discovery(client: client)
+        let force = request.context.forceConflicts
+        var details: [String] = []
+        var changed = false
+        do {
+            let plans = try await concurrentMap(objects, limit: parallelism) { o -> (ObjectPlan, String?) in
+                let res = try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+                let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
+                let live = try await client.get(path)
+                var conflict: String?
+                var planned: Value
+                do {
+                    planned = try await client.apply(o.object, at: path, force: force, dryRun: true)
+                } catch let e as KubeAPIError where e.isConflict {
+                    conflict = e.message
+                    planned = try await client.apply(o.object, at: path, force: true, dryRun: true)
+                } catch let e as KubeAPIError where e.isNotFound && live == nil {
+                    return (.create, nil) // its namespace is created by this apply
+                }
+                guard let live else { return (.create, conflict) }
+                let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret")
+                return (lines.isEmpty ? .same : .update(lines), conflict)
+            }
+            for (o, (p, conflict)) in zip(objects, plans) {
+                let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
+                switch p {
+                case .create: details.append("+ \(shown)"); changed = true
+                case .update(let lines):
+                    details.append("~ \(shown)")
+                    details += lines.map { "    " + request.context.redact($0) }
+                    changed = true
+                case .same: break
+                }
+                if let conflict {
+                    details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
+                }
+            }
+            if request.config["prune"]?.boolValue ?? true {
+                for id in pruned(prior: request.prior, current: objects) {
+                    let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
+                    if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
+                        details.append("- \(id.display) (pruned)")
+                        changed = true
+                    }
+                }
+            }
+        } catch {
+            return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(ClusterAccess.describe(error, server: client.connection.server))")])
+        }
+        if let prior = request.prior, prior.status != "ok" {
+            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: details)
+        }
+        guard changed || request.prior == nil else {
+            return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? [:])
+        }
+        let reasons = request.prior != nil && request.changedFields.isEmpty ? ["changed outside ogf (drift)"] : []
+        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: details)
+    }
+
+    var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
+
+    func load(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext, namespace: String) throws -> [ManifestObject] {
+        let files = (config["files"]?.listValue ?? []).compactMap(\.stringValue).map(context.path)
+        let loader = ManifestLoader(values: config["values"]?.mapValue ?? [:], environment: context.environment, resource: address.description)
+        var objects = try loader.load(paths: files, defaultNamespace: config["namespace"]?.stringValue ?? namespace)
+        let surge = config["max_surge"]?.stringValue, unavailable = config["max_unavailable"]?.stringValue
+        if surge != nil || unavailable != nil {
+            for i in objects.indices where objects[i].kind == "Deployment" {
+                var ru: [String: Value] = [:]
+                if let surge { ru["maxSurge"] = Int(surge).map(Value.int) ?? .string(surge) }
+                if let unavailable { ru["maxUnavailable"] = Int(unavailable).map(Value.int) ?? .string(unavailable) }
+                objects[i].object = Self.setting(objects[i].object, ["spec", "strategy"], .map(["type": "RollingUpdate", "rollingUpdate": .map(ru)]))
+            }
+        }
+        return objects
+    }
+
+    static func setting(_ v: Value, _ path: [String], _ new: Value) -> Value {
+        guard let first = path.first else { return new }
+        var m = v.mapValue ?? [:]
+        m[first] = setting(m[first] ?? .map([:]), Array(path.dropFirst()), new)
+        return .map(m)
+    }
+
+    func pruned(prior: ResourceState?, current: [ManifestObject]) -> [ObjectID] {
+        let now = Set(current.map(\.id))
+        return (prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).filter { !now.contains($0) }.compactMap(ObjectID.init(text:))
+    }
+
+    // MARK: apply
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let client: KubeClient
+        let objects: [ManifestObject]
+        do {
+            client = try access.client(request.config, context: request.context)
+            objects = try load(request.config, request.address, request.context, namespace: client.connection.namespace)
+        } catch {
+            throw ResourceFailure("\(error)", outputs: request.prior?.outputs ?? [:])
+        }
+        let server = client.connection.server
+        let keep = request.prior?.outputs ?? [:]
+        let discovery = Discovery(client: client)
+        let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
+        do {
+            let conflicts = try await applier.apply(objects, force: request.context.forceConflicts)
+            if !conflicts.isEmpty {
+                throw ResourceFailure("field-manager conflict: another manager owns fields ogf applies:\n  " + conflicts.joined(separator: "\n  ")
+                    + "\nRun again with --force-conflicts to take these fields over, or stop the other manager changing them.", outputs: keep)
+            }
+            if request.config["prune"]?.boolValue ?? true {
+                try await applier.delete(pruned(prior: request.prior, current: objects))
+            }
+        } catch let f as ResourceFailure {
+            throw f
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: server)), outputs: keep)
+        }
+
+        let waiter = RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
+                                   timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
+                                   maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
+        let workloads = objects.filter { RolloutStatus.workloadKinds.contains($0.kind) }
+        let release = (request.prior?.outputs["release"]?.intValue ?? 0)
+        let failure: String?
+        do {
+            failure = try await waiter.wait(workloads)
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: server)), outputs: keep)
+        }
+        if let failure {
+            var message = "rollout failed: \(failure)"
+            var outputs = keep
+            outputs["failed_release"] = .int(release + 1)
+            if request.config["rollback"]?.boolValue ?? true, let last = request.prior?.outputs["last_good"]?.mapValue, !last.isEmpty {
+                request.progress("rolling back to release \(release)")
+                let restore = last.keys.sorted().compactMap { k -> ManifestObject? in
+                    guard let text = last[k]?.stringValue, let v = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else { return nil }
+                    return ManifestObject(object: v, file: "state")
+                }
+                do {
+                    _ = try await applier.apply(restore, force: true)
+                    if let again = try await waiter.wait(restore) {
+                        message += "\nautomatic rollback to release \(release) did not become ready either: \(again)"
+                    } else {
+                        message += "\nrolled back automatically to release \(release) (its manifests and images are live and ready again)"
+                        outputs["rolled_back_to"] = .int(release)
+                    }
+                } catch {
+                    message += "\nautomatic rollback to release \(release) failed: \(ClusterAccess.describe(error, server: server))"
+                }
+                message += "\nschema changes are not reverted automatically"
+            } else if request.config["rollback"]?.boolValue ?? true {
+                message += "\nno earlier good release is recorded, so there is nothing to roll back to"
+            }
+            throw ResourceFailure(message, outputs: outputs)
+        }
+
+        var lastGood: [String: Value] = [:]
+        var images: [String: Value] = [:]
+        for w in workloads {
+            lastGood[w.id] = .string(w.object.unmarked.jsonText(pretty: false))
+            let containers = w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []
+            images[ObjectID(apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name).display] =
+                .list(containers.compactMap { $0["image"] })
+        }
+        return ApplyResponse(outputs: [
+            "objects": .list(objects.map { .string($0.id) }),
+            "release": .int(release + 1),
+            "images": .map(images),
+            "last_good": .map(lastGood),
+        ], summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
+    }
+
+    public func destroy(_ request: DestroyRequest) async throws {
+        let client = try access.client(request.prior.attributes, context: request.context)
+        let ids = (request.prior.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).compactMap(ObjectID.init(text:))
+        try await ObjectApplier(client: client, discovery: Discovery(client: client), parallelism: parallelism).delete(ids.reversed())
+    }
+}
