@@ -32,23 +32,23 @@ public struct GateKubernetesKind: ResourceKind {
         let namespace = request.config["namespace"]?.stringValue ?? client.connection.namespace
         let resources = (request.config["resources"]?.listValue ?? []).compactMap(\.stringValue)
         let verbs = (request.config["verbs"]?.listValue ?? []).compactMap(\.stringValue)
-        var denied: [String] = []
-        for r in resources {
-            let parts = r.split(separator: ".", maxSplits: 1).map(String.init)
-            for verb in verbs {
+        let checks = resources.flatMap { r in verbs.map { (r, $0) } }
+        let answers: [String?]
+        do {
+            answers = try await concurrentMap(checks, limit: 8) { r, verb -> String? in
+                let parts = r.split(separator: ".", maxSplits: 1).map(String.init)
                 let review: Value = .map([
                     "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
                     "spec": .map(["resourceAttributes": .map(["verb": .string(verb), "resource": .string(parts[0]),
                                                               "group": .string(parts.count > 1 ? parts[1] : ""), "namespace": .string(namespace)])]),
                 ])
-                do {
-                    let answer = try await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review)
-                    if answer["status"]?["allowed"]?.boolValue != true { denied.append("\(verb) \(r)") }
-                } catch {
-                    throw ResourceFailure(ClusterAccess.describe(error, server: server))
-                }
+                let answer = try await client.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review)
+                return answer["status"]?["allowed"]?.boolValue == true ? nil : "\(verb) \(r)"
             }
+        } catch {
+            throw ResourceFailure(ClusterAccess.describe(error, server: server))
         }
+        let denied = answers.compactMap { $0 }
         if !denied.isEmpty {
             throw ResourceFailure("the credentials of context \(client.connection.contextName) may not \(denied.joined(separator: ", ")) in namespace \(namespace)",
                                   outputs: ["server_version": .string(version)])
