@@ -25,7 +25,11 @@ public struct K8sManifestKind: ResourceKind {
     public let schema = Schema([
         FieldSpec("files", .list(.string), required: true, doc: "Manifest files (several YAML documents each), relative to the project."),
         FieldSpec("values", .map(.any), doc: "Values the files use as ${values.NAME}: image digests, variables, secrets."),
-        FieldSpec("strategy", .oneOf(["rolling"]), default: "rolling", doc: "Release strategy: the Deployment's own rolling update."),
+        FieldSpec("strategy", .oneOf(["rolling", "blue-green"]), default: "rolling",
+                  doc: "rolling: the Deployment's own rolling update. blue-green: a second color beside the live one, checked, then the Services switch."),
+        FieldSpec("preview_checks", .list(.string), doc: "blue-green: URLs that must answer 2xx through the idle color's preview Service before the switch."),
+        FieldSpec("checks", .list(.string), doc: "blue-green: URLs that must answer 2xx after the switch; a failure switches back."),
+        FieldSpec("keep_old", .duration, default: "0s", doc: "blue-green: how long the old color keeps running after the switch, for instant rollback."),
         FieldSpec("max_surge", .string, doc: "Rolling update maxSurge for the Deployments (e.g. 25% or 1)."),
         FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
         FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
@@ -37,6 +41,7 @@ public struct K8sManifestKind: ResourceKind {
         "objects": "The objects applied, as apiVersion|kind|namespace|name.",
         "release": "The release number (counts successful applies).",
         "images": "Container images of the workloads, by workload.",
+        "color": "blue-green: the live color.",
     ]
 
     // MARK: plan
@@ -62,44 +67,29 @@ public struct K8sManifestKind: ResourceKind {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
         }
         let discovery = Discovery(client: client)
-        let force = request.context.forceConflicts
         var details: [String] = []
         var changed = false
         do {
-            let plans = try await concurrentMap(objects, limit: parallelism) { o -> (ObjectPlan, String?) in
-                let res = try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
-                let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
-                let live = try await client.get(path)
-                var conflict: String?
-                var planned: Value
-                do {
-                    planned = try await client.apply(o.object, at: path, force: force, dryRun: true)
-                } catch let e as KubeAPIError where e.isConflict {
-                    conflict = e.message
-                    planned = try await client.apply(o.object, at: path, force: true, dryRun: true)
-                } catch let e as KubeAPIError where e.isNotFound && live == nil {
-                    return (.create, nil) // its namespace is created by this apply
+            if request.config["strategy"]?.stringValue == "blue-green" {
+                let live = request.prior?.outputs["color"]?.stringValue
+                // Nothing to release when the live color already matches the files.
+                if let live {
+                    let (d, c) = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, context: request.context)
+                    if !c { details = d } else { changed = true }
                 }
-                guard let live else { return (.create, conflict) }
-                let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret")
-                return (lines.isEmpty ? .same : .update(lines), conflict)
-            }
-            for (o, (p, conflict)) in zip(objects, plans) {
-                let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
-                switch p {
-                case .create: details.append("+ \(shown)"); changed = true
-                case .update(let lines):
-                    details.append("~ \(shown)")
-                    details += lines.map { "    " + request.context.redact($0) }
+                if live == nil || changed {
+                    let idle = BlueGreen.other(live)
+                    (details, changed) = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, context: request.context)
+                    details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
+                                   + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
                     changed = true
-                case .same: break
                 }
-                if let conflict {
-                    details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
-                }
+            } else {
+                (details, changed) = try await diff(objects, client: client, discovery: discovery, context: request.context)
             }
             if request.config["prune"]?.boolValue ?? true {
-                for id in pruned(prior: request.prior, current: objects) {
+                let keep = request.config["strategy"]?.stringValue == "blue-green" ? BlueGreen.allColors(objects) : objects
+                for id in pruned(prior: request.prior, current: keep) {
                     let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
                     if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
                         details.append("- \(id.display) (pruned)")
@@ -118,6 +108,46 @@ public struct K8sManifestKind: ResourceKind {
         }
         let reasons = request.prior != nil && request.changedFields.isEmpty ? ["changed outside ogf (drift)"] : []
         return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: details)
+    }
+
+    /// The plan lines for `objects` against the cluster, and whether anything would change.
+    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
+        let force = context.forceConflicts
+        let plans = try await concurrentMap(objects, limit: parallelism) { o -> (ObjectPlan, String?) in
+            let res = try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+            let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
+            let live = try await client.get(path)
+            var conflict: String?
+            var planned: Value
+            do {
+                planned = try await client.apply(o.object, at: path, force: force, dryRun: true)
+            } catch let e as KubeAPIError where e.isConflict {
+                conflict = e.message
+                planned = try await client.apply(o.object, at: path, force: true, dryRun: true)
+            } catch let e as KubeAPIError where e.isNotFound && live == nil {
+                return (.create, nil) // its namespace is created by this apply
+            }
+            guard let live else { return (.create, conflict) }
+            let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret")
+            return (lines.isEmpty ? .same : .update(lines), conflict)
+        }
+        var details: [String] = []
+        var changed = false
+        for (o, (p, conflict)) in zip(objects, plans) {
+            let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
+            switch p {
+            case .create: details.append("+ \(shown)"); changed = true
+            case .update(let lines):
+                details.append("~ \(shown)")
+                details += lines.map { "    " + context.redact($0) }
+                changed = true
+            case .same: break
+            }
+            if let conflict {
+                details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
+            }
+        }
+        return (details, changed)
     }
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
@@ -165,6 +195,9 @@ public struct K8sManifestKind: ResourceKind {
         let keep = request.prior?.outputs ?? [:]
         let discovery = Discovery(client: client)
         let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
+        if request.config["strategy"]?.stringValue == "blue-green" {
+            return try await blueGreen(request, objects: objects, client: client, discovery: discovery, applier: applier)
+        }
         do {
             let conflicts = try await applier.apply(objects, force: request.context.forceConflicts)
             if !conflicts.isEmpty {
@@ -233,6 +266,50 @@ public struct K8sManifestKind: ResourceKind {
             "images": .map(images),
             "last_good": .map(lastGood),
         ], summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
+    }
+
+    func waiter(_ request: ApplyRequest, client: KubeClient, discovery: Discovery) -> RolloutWaiter {
+        RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
+                      timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
+                      maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
+    }
+
+    func blueGreen(_ request: ApplyRequest, objects: [ManifestObject], client: KubeClient, discovery: Discovery, applier: ObjectApplier) async throws -> ApplyResponse {
+        var outputs = request.prior?.outputs ?? [:]
+        let live = outputs["color"]?.stringValue
+        let release = BlueGreenRelease(client: client, applier: applier, waiter: waiter(request, client: client, discovery: discovery), http: access.http,
+                                       force: request.context.forceConflicts,
+                                       keepOld: request.config["keep_old"]?.stringValue.flatMap(DurationText.seconds) ?? 0, progress: request.progress)
+        let failure: String?
+        do {
+            failure = try await release.run(objects, live: live,
+                                            previewChecks: (request.config["preview_checks"]?.listValue ?? []).compactMap(\.stringValue),
+                                            checks: (request.config["checks"]?.listValue ?? []).compactMap(\.stringValue))
+            if failure == nil, request.config["prune"]?.boolValue ?? true {
+                try await applier.delete(pruned(prior: request.prior, current: BlueGreen.allColors(objects)))
+            }
+        } catch var f as ResourceFailure {
+            f.outputs = outputs
+            throw f
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: client.connection.server)), outputs: outputs)
+        }
+        let number = outputs["release"]?.intValue ?? 0
+        if let failure {
+            outputs["failed_release"] = .int(number + 1)
+            throw ResourceFailure("blue-green release failed: \(failure)\nschema changes are not reverted automatically", outputs: outputs)
+        }
+        let idle = BlueGreen.other(live)
+        let colored = BlueGreen.desired(objects, color: idle)
+        let known = Set(colored.map(\.id))
+        let previous = (request.prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue)
+        let kept = BlueGreen.allColors(objects).map(\.id).filter { previous.contains($0) && !known.contains($0) }
+        var images: [String: Value] = [:]
+        for w in colored where w.kind == "Deployment" {
+            images["deployment/\(w.name)"] = .list((w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []).compactMap { $0["image"] })
+        }
+        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images)]
+        return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }
 
     public func destroy(_ request: DestroyRequest) async throws {

@@ -84,7 +84,10 @@ final class Emulator: @unchecked Sendable {
 
     /// Runs kubectl against the emulator: the independent client.
     @discardableResult
-    func kubectl(_ args: String...) throws -> String {
+    func kubectl(_ args: String...) throws -> String { try kubectl(args) }
+
+    @discardableResult
+    func kubectl(_ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["kubectl", "--kubeconfig", kubeconfig] + args
