@@ -21,7 +21,7 @@ public struct OGFCommand: AsyncParsableCommand {
         """,
         version: OGFVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StateCommand.self,
-                      GraphCommand.self, ForceUnlockCommand.self, DBCommand.self]
+                      GraphCommand.self, ForceUnlockCommand.self, DBCommand.self, RollbackCommand.self]
     )
 
     public init() {}

@@ -34,6 +34,8 @@ public struct K8sManifestKind: ResourceKind {
         FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
         FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
         FieldSpec("max_restarts", .int, default: 3, doc: "Fail the rollout when a pod of the new revision restarts more often than this."),
+        FieldSpec("version", .string, doc: "The release's label (e.g. ${var.release}), for `ogf rollback ENV --to VERSION`."),
+        FieldSpec("schema_version", .any, doc: "The database schema version this release runs against (e.g. ${postgres_schema.app.version}); guards rollbacks."),
         FieldSpec("prune", .bool, default: true, doc: "Delete objects deployed earlier that left the files."),
         FieldSpec("rollback", .bool, default: true, doc: "Restore the last good release when the rollout fails."),
     ] + ClusterAccess.connectionFields)
@@ -260,12 +262,14 @@ public struct K8sManifestKind: ResourceKind {
             images[ObjectID(apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name).display] =
                 .list(containers.compactMap { $0["image"] })
         }
-        return ApplyResponse(outputs: [
+        var outputs: [String: Value] = [
             "objects": .list(objects.map { .string($0.id) }),
             "release": .int(release + 1),
             "images": .map(images),
             "last_good": .map(lastGood),
-        ], summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
+        ]
+        outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
+        return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
     }
 
     func waiter(_ request: ApplyRequest, client: KubeClient, discovery: Discovery) -> RolloutWaiter {
@@ -308,7 +312,11 @@ public struct K8sManifestKind: ResourceKind {
         for w in colored where w.kind == "Deployment" {
             images["deployment/\(w.name)"] = .list((w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []).compactMap { $0["image"] })
         }
+        let previousReleases = outputs["releases"]
+        var manifests: [String: Value] = [:]
+        for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = .string(o.object.unmarked.jsonText(pretty: false)) }
         outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images)]
+        outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
         return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }
 
