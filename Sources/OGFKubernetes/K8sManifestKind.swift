@@ -63,8 +63,7 @@ public struct K8sManifestKind: ResourceKind {
         let client: KubeClient
         let objects: [ManifestObject]
         do {
-            client = try access.client(request.config, context: request.context)
-            objects = try load(request.config, request.address, request.context, namespace: client.connection.namespace)
+            (client, objects) = try connect(request.config, request.address, request.context)
         } catch {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
         }
@@ -115,10 +114,23 @@ public struct K8sManifestKind: ResourceKind {
     /// The plan lines for `objects` against the cluster, and whether anything would change.
     func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
         let force = context.forceConflicts
-        let plans = try await concurrentMap(objects, limit: parallelism) { o -> (ObjectPlan, String?) in
-            let res = try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+        // One LIST per kind and namespace instead of a GET per object.
+        let resources = try await concurrentMap(objects, limit: parallelism) { o in
+            try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+        }
+        let collections = Array(Set(zip(objects, resources).map { o, r in r.collectionPath(namespace: r.namespaced ? o.namespace : nil) }))
+        let listed = try await concurrentMap(collections, limit: parallelism) { path -> [String: Value] in
+            let items: [Value]
+            do { items = try await client.request("GET", path)["items"]?.listValue ?? [] } catch let e as KubeAPIError where e.isNotFound { items = [] }
+            var byName: [String: Value] = [:]
+            for item in items { if let n = item["metadata"]?["name"]?.stringValue { byName[n] = item } }
+            return byName
+        }
+        let live = Dictionary(uniqueKeysWithValues: zip(collections, listed))
+        let plans = try await concurrentMap(Array(zip(objects, resources)), limit: parallelism) { o, res -> (ObjectPlan, String?) in
             let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
-            let live = try await client.get(path)
+            // A new object has nothing to diff against.
+            guard let live = live[res.collectionPath(namespace: res.namespaced ? o.namespace : nil)]?[o.name] else { return (.create, nil) }
             var conflict: String?
             var planned: Value
             do {
@@ -126,10 +138,7 @@ public struct K8sManifestKind: ResourceKind {
             } catch let e as KubeAPIError where e.isConflict {
                 conflict = e.message
                 planned = try await client.apply(o.object, at: path, force: true, dryRun: true)
-            } catch let e as KubeAPIError where e.isNotFound && live == nil {
-                return (.create, nil) // its namespace is created by this apply
             }
-            guard let live else { return (.create, conflict) }
             let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret")
             return (lines.isEmpty ? .same : .update(lines), conflict)
         }
@@ -153,6 +162,12 @@ public struct K8sManifestKind: ResourceKind {
     }
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
+
+    /// The client for the resource's cluster and its objects, namespaced and labelled.
+    func connect(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext) throws -> (KubeClient, [ManifestObject]) {
+        let client = try access.client(config, context: context)
+        return (client, try load(config, address, context, namespace: client.connection.namespace))
+    }
 
     func load(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext, namespace: String) throws -> [ManifestObject] {
         let files = (config["files"]?.listValue ?? []).compactMap(\.stringValue).map(context.path)
@@ -188,8 +203,7 @@ public struct K8sManifestKind: ResourceKind {
         let client: KubeClient
         let objects: [ManifestObject]
         do {
-            client = try access.client(request.config, context: request.context)
-            objects = try load(request.config, request.address, request.context, namespace: client.connection.namespace)
+            (client, objects) = try connect(request.config, request.address, request.context)
         } catch {
             throw ResourceFailure("\(error)", outputs: request.prior?.outputs ?? [:])
         }
