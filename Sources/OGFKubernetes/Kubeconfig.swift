@@ -131,9 +131,15 @@ public struct Kubeconfig: Sendable {
             guard let bytes = Data(base64Encoded: data, options: .ignoreUnknownCharacters) else {
                 throw KubeconfigError("a *-data field in the kubeconfig is not valid base64")
             }
-            let name = "ogf-kube-\(ProcessInfo.processInfo.processIdentifier)-\(bytes.hashValue & 0xffffff)-\(UUID().uuidString.prefix(8)).pem"
-            let out = (NSTemporaryDirectory() as NSString).appendingPathComponent(name)
-            FileManager.default.createFile(atPath: out, contents: bytes, attributes: [.posixPermissions: 0o600])
+            // Named by content (FNV-1a), so repeated runs reuse one file instead of leaving one each.
+            var h: UInt64 = 0xcbf29ce484222325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+            let out = (NSTemporaryDirectory() as NSString).appendingPathComponent("ogf-kube-\(getuid())-\(String(h, radix: 16)).pem")
+            if FileManager.default.contents(atPath: out) != bytes {
+                let tmp = out + ".\(UUID().uuidString.prefix(8))"
+                FileManager.default.createFile(atPath: tmp, contents: bytes, attributes: [.posixPermissions: 0o600])
+                _ = rename(tmp, out)
+            }
             return out
         }
         guard let path, !path.isEmpty else { return nil }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: apply N Kubernetes objects (ConfigMaps, Secrets and Services; no workloads, so nothing
 # waits for a rollout) to the API server EMULATOR with ogf and with `kubectl apply --server-side -f DIR`,
-# side by side in one run, each into a fresh namespace; then ogf's plan with all N applied and
+# side by side in one run, each into a fresh emulator; then ogf's plan with all N applied and
 # nothing to change. Each is run RUNS times; medians are reported.
 #
 #   scripts/bench/k8s.sh                     # N=300 RUNS=5, ogf from `swift build -c release`
@@ -18,11 +18,18 @@ if [ -z "${OGF:-}" ]; then
   OGF="$(swift build -c release --show-bin-path)/ogf"
 fi
 W="$(mktemp -d /tmp/ogf-bench-k8s-XXXXXX)"
-python3 Tests/Support/kube-emulator/emulator.py --port 0 --port-file "$W/port" --kubeconfig-out "$W/kubeconfig" >/dev/null 2>&1 &
-EMU=$!
-trap 'kill $EMU 2>/dev/null; rm -rf "$W"' EXIT
-for _ in $(seq 100); do [ -f "$W/port" ] && break; sleep 0.1; done
-[ -f "$W/port" ] || { echo "the emulator did not start" >&2; exit 1; }
+EMU=""
+trap '[ -n "$EMU" ] && kill $EMU 2>/dev/null; rm -rf "$W"' EXIT
+# A fresh emulator for every measurement: its controller walks every Service on each write while
+# holding the store lock, so a store filled by earlier runs would slow later ones.
+fresh_emulator() {
+  [ -n "$EMU" ] && { kill "$EMU" 2>/dev/null; wait "$EMU" 2>/dev/null || true; }
+  rm -f "$W/port" "$W/kubeconfig"
+  python3 Tests/Support/kube-emulator/emulator.py --port 0 --port-file "$W/port" --kubeconfig-out "$W/kubeconfig" >/dev/null 2>&1 &
+  EMU=$!
+  for _ in $(seq 100); do [ -f "$W/port" ] && break; sleep 0.1; done
+  [ -f "$W/port" ] || { echo "the emulator did not start" >&2; exit 1; }
+}
 KC="kubectl --kubeconfig $W/kubeconfig"
 
 # N objects in 10 files, a third each ConfigMaps, Secrets, Services; the namespace is filled in per run.
@@ -49,7 +56,8 @@ now() { python3 -c 'import time; print(time.monotonic())'; }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 : > "$W/kubectl.times"; : > "$W/ogf.times"; : > "$W/plan.times"
 for run in $(seq "$RUNS"); do
-  # kubectl: a fresh namespace, the namespace set on the command line.
+  # kubectl: a fresh emulator and namespace, the namespace set on the command line.
+  fresh_emulator
   $KC create namespace "kubectl-$run" >/dev/null
   t0=$(now); $KC apply --server-side -n "kubectl-$run" -f "$W/objects" >/dev/null; t1=$(now)
   echo "$t1 - $t0" | bc -l >> "$W/kubectl.times"
@@ -66,6 +74,7 @@ resources:
     namespace: ogf-$run
     files: [$files]
 YAML
+  fresh_emulator
   $KC create namespace "ogf-$run" >/dev/null
   t0=$(now); "$OGF" apply bench -C "$P" -auto-approve >/dev/null; t1=$(now)
   echo "$t1 - $t0" | bc -l >> "$W/ogf.times"
