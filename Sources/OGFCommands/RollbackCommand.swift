@@ -11,12 +11,10 @@ struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Return the Kubernetes workloads to a release recorded in state.",
-        discussion: """
-        VERSION is a release's version label (the k8s_manifest `version` field, e.g. ${var.release}) or its release number.
-        Each k8s_manifest resource that recorded that release gets its manifests and image digests back; schema changes are
-        not reverted. A release that ran against a schema older than a migration marked `-- ogf:breaking` is refused
-        unless --force: the old code cannot run against the new schema.
-        """
+        discussion: "VERSION is a release's version label (the k8s_manifest `version` field, e.g. ${var.release}) or its release number. "
+            + "Each k8s_manifest resource that recorded that release gets its manifests and image digests back; schema changes are not reverted. "
+            + "A release that ran against a schema older than a migration marked `-- ogf:breaking` is refused unless --force: "
+            + "the old code cannot run against the new schema."
     )
 
     @OptionGroup var global: GlobalOptions

@@ -124,10 +124,9 @@ func resource(_ n: Int) -> ResourceState {
     @Test func waitsForTheLockTimeout() async throws {
         let dir = tempDir()
         let first = try StateLock.acquire(directory: dir, environment: "prod", operation: "apply")
-        Task.detached {
-            try? await Task.sleep(for: .milliseconds(300))
-            first.release()
-        }
+        // A dispatch thread, not a Task: the blocking acquire below holds a cooperative thread, and with
+        // `swift test --parallel` on two cores the others can all be busy, so a Task might never run in time.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { first.release() }
         let second = try StateLock.acquire(directory: dir, environment: "prod", operation: "plan", timeout: 5)
         #expect(second.info.operation == "plan")
         second.release()
