@@ -32,7 +32,7 @@ public actor Discovery {
     public func resource(apiVersion: String, kind: String) async throws -> APIResource {
         let list = try await resources(groupVersion: apiVersion)
         guard let r = list.first(where: { $0.kind == kind }) else {
-            throw KubeconfigError("the API server has no kind \(kind) in \(apiVersion) (discovery lists: \(list.map(\.kind).sorted().joined(separator: ", ")))")
+            throw KubernetesError("the API server has no kind \(kind) in \(apiVersion) (discovery lists: \(list.map(\.kind).sorted().joined(separator: ", ")))")
         }
         return r
     }
@@ -44,7 +44,7 @@ public actor Discovery {
         do {
             doc = try await client.request("GET", path)
         } catch let e as KubeAPIError where e.isNotFound {
-            throw KubeconfigError("the API server does not serve \(groupVersion)")
+            throw KubernetesError("the API server does not serve \(groupVersion)")
         }
         let list: [APIResource] = (doc["resources"]?.listValue ?? []).compactMap { r in
             guard let name = r["name"]?.stringValue, !name.contains("/"), let kind = r["kind"]?.stringValue else { return nil }

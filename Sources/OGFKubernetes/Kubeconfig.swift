@@ -27,8 +27,8 @@ public struct ClusterConnection: Sendable {
     }
 }
 
-/// A kubeconfig problem, worded for the person who has to fix the file.
-public struct KubeconfigError: Error, CustomStringConvertible, Sendable {
+/// A kubeconfig, manifest or discovery problem, worded for the person who has to fix it.
+public struct KubernetesError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ d: String) { description = d }
 }
@@ -57,13 +57,13 @@ public struct Kubeconfig: Sendable {
         var read = 0
         for path in paths {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                if paths.count == 1 { throw KubeconfigError("cannot read kubeconfig \(path)") }
+                if paths.count == 1 { throw KubernetesError("cannot read kubeconfig \(path)") }
                 continue
             }
             read += 1
             try config.merge(text: text, path: path)
         }
-        if read == 0 { throw KubeconfigError("none of the kubeconfig files in KUBECONFIG could be read: \(paths.joined(separator: ", "))") }
+        if read == 0 { throw KubernetesError("none of the kubeconfig files in KUBECONFIG could be read: \(paths.joined(separator: ", "))") }
         return config
     }
 
@@ -75,7 +75,7 @@ public struct Kubeconfig: Sendable {
 
     mutating func merge(text: String, path: String) throws {
         let (doc, diags) = YAMLParser().parse(text, file: path)
-        if let d = diags.first { throw KubeconfigError("\(path): \(d.summary)") }
+        if let d = diags.first { throw KubernetesError("\(path): \(d.summary)") }
         let v = doc.value
         let dir = (path as NSString).deletingLastPathComponent
         func add(_ list: String, _ field: String, into dict: inout [String: Value]) {
@@ -97,14 +97,14 @@ public struct Kubeconfig: Sendable {
     /// `*-data` fields are written to private temporary files for libcurl.
     public func connection(context name: String?, runner: ExecCredentialRunner = ExecCredentialRunner()) throws -> ClusterConnection {
         guard let ctxName = name ?? currentContext else {
-            throw KubeconfigError("the kubeconfig has no current-context; name one with `context:` (known: \(contextNames.joined(separator: ", ")))")
+            throw KubernetesError("the kubeconfig has no current-context; name one with `context:` (known: \(contextNames.joined(separator: ", ")))")
         }
         guard let ctx = contexts[ctxName] else {
-            throw KubeconfigError("context \"\(ctxName)\" is not in the kubeconfig (known: \(contextNames.joined(separator: ", ")))")
+            throw KubernetesError("context \"\(ctxName)\" is not in the kubeconfig (known: \(contextNames.joined(separator: ", ")))")
         }
         let clusterName = ctx["cluster"]?.stringValue ?? ""
-        guard let cluster = clusters[clusterName] else { throw KubeconfigError("context \"\(ctxName)\" names cluster \"\(clusterName)\", which is not defined") }
-        guard let server = cluster["server"]?.stringValue else { throw KubeconfigError("cluster \"\(clusterName)\" has no server") }
+        guard let cluster = clusters[clusterName] else { throw KubernetesError("context \"\(ctxName)\" names cluster \"\(clusterName)\", which is not defined") }
+        guard let server = cluster["server"]?.stringValue else { throw KubernetesError("cluster \"\(clusterName)\" has no server") }
         let userName = ctx["user"]?.stringValue ?? ""
         let user = users[userName] ?? .map([:])
         let cdir = origins["clusters/\(clusterName)"] ?? "."
@@ -129,7 +129,7 @@ public struct Kubeconfig: Sendable {
     static func file(path: String?, data: String?, dir: String) throws -> String? {
         if let data, !data.isEmpty {
             guard let bytes = Data(base64Encoded: data, options: .ignoreUnknownCharacters) else {
-                throw KubeconfigError("a *-data field in the kubeconfig is not valid base64")
+                throw KubernetesError("a *-data field in the kubeconfig is not valid base64")
             }
             // Named by content (FNV-1a), so repeated runs reuse one file instead of leaving one each.
             var h: UInt64 = 0xcbf29ce484222325
@@ -137,7 +137,7 @@ public struct Kubeconfig: Sendable {
             let out = (NSTemporaryDirectory() as NSString).appendingPathComponent("ogf-kube-\(getuid())-\(String(h, radix: 16)).pem")
             if FileManager.default.contents(atPath: out) != bytes {
                 let tmp = out + ".\(UUID().uuidString.prefix(8))"
-                FileManager.default.createFile(atPath: tmp, contents: bytes, attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(atPath: tmp, contents: bytes, attributes: [.posixPermissions: 0o600])
                 _ = rename(tmp, out)
             }
             return out
@@ -153,7 +153,7 @@ public struct ExecCredentialRunner: Sendable {
     public init() {}
 
     public func token(exec: Value, server: String) throws -> String {
-        guard let command = exec["command"]?.stringValue else { throw KubeconfigError("an exec credential plugin needs a command") }
+        guard let command = exec["command"]?.stringValue else { throw KubernetesError("an exec credential plugin needs a command") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [command] + (exec["args"]?.listValue?.compactMap(\.stringValue) ?? [])
@@ -167,12 +167,12 @@ public struct ExecCredentialRunner: Sendable {
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { throw KubeconfigError("exec credential plugin \(command) could not start: \(error)") }
+        do { try p.run() } catch { throw KubernetesError("exec credential plugin \(command) could not start: \(error)") }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw KubeconfigError("exec credential plugin \(command) exited with \(p.terminationStatus)") }
+        guard p.terminationStatus == 0 else { throw KubernetesError("exec credential plugin \(command) exited with \(p.terminationStatus)") }
         guard let v = try? JSONDecoder().decode(Value.self, from: data), let token = v["status"]?["token"]?.stringValue else {
-            throw KubeconfigError("exec credential plugin \(command) printed no ExecCredential with status.token")
+            throw KubernetesError("exec credential plugin \(command) printed no ExecCredential with status.token")
         }
         return token
     }

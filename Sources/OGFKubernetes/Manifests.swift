@@ -64,10 +64,10 @@ public struct ManifestLoader: Sendable {
         var rest = Substring(text)
         while let open = rest.range(of: "${values.") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw KubeconfigError("\(file): unterminated ${values.…}") }
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw KubernetesError("\(file): unterminated ${values.…}") }
             let name = String(rest[open.upperBound..<close])
             guard let v = values[name] else {
-                throw KubeconfigError("\(file): ${values.\(name)} is not set; add it under `values:` (known: \(values.keys.sorted().joined(separator: ", ")))")
+                throw KubernetesError("\(file): ${values.\(name)} is not set; add it under `values:` (known: \(values.keys.sorted().joined(separator: ", ")))")
             }
             out += v.unmarked.stringValue ?? v.unmarked.jsonText(pretty: false)
             rest = rest[rest.index(after: close)...]
@@ -78,10 +78,10 @@ public struct ManifestLoader: Sendable {
     public func load(paths: [String], defaultNamespace: String?) throws -> [ManifestObject] {
         var objects: [ManifestObject] = []
         for path in paths {
-            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { throw KubeconfigError("cannot read manifest \(path)") }
+            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { throw KubernetesError("cannot read manifest \(path)") }
             let text = try substitute(raw, file: path)
             let (docs, diags) = YAMLParser().parseAll(text, file: path)
-            if let d = diags.first(where: { $0.severity == .error }) { throw KubeconfigError("\(path): \(d.summary)") }
+            if let d = diags.first(where: { $0.severity == .error }) { throw KubernetesError("\(path): \(d.summary)") }
             for doc in docs {
                 let v = doc.value
                 guard case .map = v else { continue }
@@ -95,7 +95,7 @@ public struct ManifestLoader: Sendable {
         for i in objects.indices {
             let o = objects[i]
             guard !o.apiVersion.isEmpty, !o.kind.isEmpty, !o.name.isEmpty else {
-                throw KubeconfigError("\(o.file): every object needs apiVersion, kind and metadata.name")
+                throw KubernetesError("\(o.file): every object needs apiVersion, kind and metadata.name")
             }
             var meta = o.object["metadata"]?.mapValue ?? [:]
             var labels = meta["labels"]?.mapValue ?? [:]

@@ -23,7 +23,7 @@ struct ObjectApplier: Sendable {
                 } catch let e as KubeAPIError where e.isConflict {
                     return "\(o.kind.lowercased())/\(o.name): \(e.message)"
                 } catch let e as KubeAPIError {
-                    throw KubeconfigError("\(o.kind.lowercased())/\(o.name) (\(o.file)): \(e)")
+                    throw KubernetesError("\(o.kind.lowercased())/\(o.name) (\(o.file)): \(e)")
                 }
             }
             conflicts += results.compactMap { $0 }

@@ -93,7 +93,7 @@ struct KubeconfigTests {
         #expect(two.namespace == "default")
         #expect(try String(contentsOfFile: two.clientCertFile!, encoding: .utf8) == "cert")
         #expect(try String(contentsOfFile: two.clientKeyFile!, encoding: .utf8) == "key")
-        #expect(throws: KubeconfigError.self) { try kc.connection(context: "three") }
+        #expect(throws: KubernetesError.self) { try kc.connection(context: "three") }
     }
 
     @Test func execCredentialPlugin() throws {
@@ -115,7 +115,7 @@ struct KubeconfigTests {
         #expect(objs[1].namespace == "n")
         #expect(objs[0].namespace == nil)
         #expect(objs[1].object["metadata"]?["labels"]?["ogf.dev/environment"] == .string("prod"))
-        #expect(throws: KubeconfigError.self) {
+        #expect(throws: KubernetesError.self) {
             try ManifestLoader(values: [:], environment: "p", resource: "r").load(paths: [path], defaultNamespace: nil)
         }
     }
