@@ -65,6 +65,16 @@ struct ManifestTests {
         #expect(try emu.kubectl("-n", ns, "get", "configmaps", "-o", "name").contains("settings") == false)
     }
 
+    @Test func destroyDeletesEveryObject() async throws {
+        try p.write("api.yaml", deployment("api"))
+        let c = p.config(["api.yaml"], namespace: ns, values: ["image": "x:1"])
+        try emu.kubectl("create", "namespace", ns)
+        let (s, err) = await p.apply(c, prior: nil)
+        #expect(err == nil)
+        try await K8sManifestKind(http: CurlHTTPClient()).destroy(DestroyRequest(address: ResourceAddress(kind: "k8s_manifest", name: "app"), prior: s, context: p.context()))
+        #expect(try emu.kubectl("-n", ns, "get", "deployments,services", "-o", "name").isEmpty)
+    }
+
     @Test func driftShowsAndConflictNeedsForce() async throws {
         try p.write("api.yaml", deployment("api"))
         let c = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:1"])
