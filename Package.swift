@@ -50,9 +50,12 @@ let package = Package(
         ], exclude: ["README.md"]),
         // The built-in resource kinds: gates, checks, exec; registers the image kinds too.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport", "OGFImages"]),
+        // Kubernetes: kubeconfig, API client over OGFHTTP, discovery, server-side apply, diff,
+        // rollout status; the k8s_manifest and gate_kubernetes kinds.
+        .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFConfig"], exclude: ["README.md"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
-            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase",
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase", "OGFKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
         .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFKinds", "OGFCore"]),
         .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -21,3 +21,5 @@ scripts/services/postgres.sh
 scripts/services/redis.sh
 # Two OCI registries (no auth on 15000, htpasswd on 15001) for images and their tests.
 scripts/services/registry.sh
+# The Kubernetes API server emulator (a test double, not a cluster) on 127.0.0.1:16443.
+scripts/services/kube-emulator.sh

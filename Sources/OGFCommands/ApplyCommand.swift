@@ -86,7 +86,7 @@ struct ApplyCommand: AsyncParsableCommand {
                           detail: "Someone applied or recovered in between. Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
         }
         let variables = ws.variables(config)
-        let context = ws.context(config, variables, hasher: state.hasher)
+        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts)
         let targets = plan.targets.compactMap(ResourceAddress.init(parsing:))
         let verifier = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
                                refresh: plan.refresh, targets: targets, parallelism: options.parallelism)
@@ -111,7 +111,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let total = plan.changes.filter { $0.action != .noop }.count
         let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
         let control = WalkControl()
-        let context = ws.context(config, variables, hasher: state.hasher)
+        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts)
         let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
                               writer: writer, parallelism: options.parallelism, hooks: view, control: control)
         let task = Task { await applier.run() }

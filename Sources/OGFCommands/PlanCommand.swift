@@ -21,6 +21,9 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .customLong("parallelism"), help: "How many resources to plan or apply at once.")
     var parallelism: Int = 10
 
+    @Flag(name: .customLong("force-conflicts"), help: "Kubernetes: take over fields another field manager owns instead of failing on the conflict.")
+    var forceConflicts = false
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
     }
@@ -42,7 +45,7 @@ struct PlanSession {
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
         let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
-        let context = ws.context(config, variables, hasher: state.hasher)
+        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
                               refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace)
         let (plan, diags) = await planner.plan()

@@ -5,6 +5,7 @@ import OGFCore
 import OGFDatabase
 import OGFGraph
 import OGFKinds
+import OGFKubernetes
 import OGFPlan
 import OGFState
 
@@ -32,7 +33,9 @@ struct Workspace {
 
     init(_ options: GlobalOptions) {
         root = options.root
-        registry = DatabaseKinds.registry()
+        var kinds = DatabaseKinds.registry()
+        for k in KubernetesKinds.all() { kinds.register(k) }
+        registry = kinds
         terminal = Terminal(noColor: options.noColor)
     }
 
@@ -81,10 +84,11 @@ struct Workspace {
         return Redactor(secrets: names.compactMap { variables[$0] })
     }
 
-    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher) -> KindContext {
+    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, forceConflicts: Bool = false) -> KindContext {
         let redactor = redactor(config, variables)
         return KindContext(environment: config.name, isProtected: config.isProtected, projectRoot: root, variables: variables,
-                           redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) })
+                           redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) },
+                           forceConflicts: forceConflicts)
     }
 
     func report(_ diags: Diagnostics) {

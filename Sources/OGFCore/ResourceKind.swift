@@ -139,9 +139,14 @@ public struct KindContext: Sendable {
     public var redact: @Sendable (String) -> String
     /// The state's salted hash, for kinds that detect secret rotation without storing secrets.
     public var hashSecret: @Sendable (String) -> String
+    /// `--force-conflicts`: kinds that apply server-side (Kubernetes) take over fields another
+    /// field manager owns instead of failing.
+    public var forceConflicts: Bool
 
     public init(environment: String, isProtected: Bool, projectRoot: String, variables: [String: String],
-                redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" }) {
+                redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" },
+                forceConflicts: Bool = false) {
+        self.forceConflicts = forceConflicts
         self.environment = environment
         self.isProtected = isProtected
         self.projectRoot = projectRoot

@@ -68,6 +68,8 @@ public struct CurlHTTPClient: HTTPClient {
                         _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0)
                     }
                     if let ca = r.caFile { _ = ca.withCString { ogf_curl_setopt_str(h, CURLOPT_CAINFO, $0) } }
+                    if let cert = r.clientCertFile { _ = cert.withCString { ogf_curl_setopt_str(h, CURLOPT_SSLCERT, $0) } }
+                    if let key = r.clientKeyFile { _ = key.withCString { ogf_curl_setopt_str(h, CURLOPT_SSLKEY, $0) } }
                     _ = ogf_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, list)
                     _ = ogf_curl_setopt_write(h) { ptr, size, n, ud in
                         let s = Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue()

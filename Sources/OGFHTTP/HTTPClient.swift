@@ -12,12 +12,18 @@ public struct HTTPRequest: Sendable {
     /// Skip TLS verification (tests against self-signed loopback servers only).
     public var insecure: Bool
     public var caFile: String?
+    /// A client certificate and key (PEM files) for mutual TLS, e.g. a kubeconfig user.
+    public var clientCertFile: String?
+    public var clientKeyFile: String?
     /// Streams the body from part of a file instead of `body` (large uploads: image layers).
     public var bodyFile: FileRange?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil, timeout: Double = 10,
-                followRedirects: Bool = false, insecure: Bool = false, caFile: String? = nil, bodyFile: FileRange? = nil) {
+                followRedirects: Bool = false, insecure: Bool = false, caFile: String? = nil, bodyFile: FileRange? = nil,
+                clientCertFile: String? = nil, clientKeyFile: String? = nil) {
         self.bodyFile = bodyFile
+        self.clientCertFile = clientCertFile
+        self.clientKeyFile = clientKeyFile
         self.method = method
         self.url = url
         self.headers = headers

@@ -1,0 +1,339 @@
+import Foundation
+import OGFCore
+import OGFHTTP
+
+/// `k8s_manifest`: Kubernetes objects from YAML files, planned as a field diff against a
+/// server-side dry-run apply, applied with server-side apply (field manager `ogf`), pruned when
+/// they leave the files, and followed until their rollout is done. A failed rollout restores the
+/// last good release recorded in state.
+public struct K8sManifestKind: ResourceKind {
+    let access: ClusterAccess
+    /// Seconds between rollout polls.
+    let pollInterval: Double
+    /// Requests in flight at once (plan and apply).
+    let parallelism: Int
+
+    public init(http: any HTTPClient, pollInterval: Double = 0.25, parallelism: Int = 16) {
+        access = ClusterAccess(http: http)
+        self.pollInterval = pollInterval
+        self.parallelism = parallelism
+    }
+
+    public let name = "k8s_manifest"
+    public let role = ResourceRole.managed
+    public let summary = "Kubernetes objects from YAML files: server-side apply, field diff, prune, rollout wait, automatic rollback."
+    public let schema = Schema([
+        FieldSpec("files", .list(.string), required: true, doc: "Manifest files (several YAML documents each), relative to the project."),
+        FieldSpec("values", .map(.any), doc: "Values the files use as ${values.NAME}: image digests, variables, secrets."),
+        FieldSpec("strategy", .oneOf(["rolling", "blue-green"]), default: "rolling",
+                  doc: "rolling: the Deployment's own rolling update. blue-green: a second color beside the live one, checked, then the Services switch."),
+        FieldSpec("preview_checks", .list(.string), doc: "blue-green: URLs that must answer 2xx through the idle color's preview Service before the switch."),
+        FieldSpec("checks", .list(.string), doc: "blue-green: URLs that must answer 2xx after the switch; a failure switches back."),
+        FieldSpec("keep_old", .duration, default: "0s", doc: "blue-green: how long the old color keeps running after the switch, for instant rollback."),
+        FieldSpec("max_surge", .string, doc: "Rolling update maxSurge for the Deployments (e.g. 25% or 1)."),
+        FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
+        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
+        FieldSpec("max_restarts", .int, default: 3, doc: "Fail the rollout when a pod of the new revision restarts more often than this."),
+        FieldSpec("version", .string, doc: "The release's label (e.g. ${var.release}), for `ogf rollback ENV --to VERSION`."),
+        FieldSpec("schema_version", .any, doc: "The database schema version this release runs against (e.g. ${postgres_schema.app.version}); guards rollbacks."),
+        FieldSpec("prune", .bool, default: true, doc: "Delete objects deployed earlier that left the files."),
+        FieldSpec("rollback", .bool, default: true, doc: "Restore the last good release when the rollout fails."),
+    ] + ClusterAccess.connectionFields)
+    public let outputs = [
+        "objects": "The objects applied, as apiVersion|kind|namespace|name.",
+        "release": "The release number (counts successful applies).",
+        "images": "Container images of the workloads, by workload.",
+        "color": "blue-green: the live color.",
+    ]
+
+    // MARK: plan
+
+    enum ObjectPlan: Sendable {
+        case create
+        case update([String])
+        case same
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        guard request.config.values.allSatisfy(\.isKnown) else {
+            return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["values known after apply"],
+                                plannedOutputs: unknownOutputs)
+        }
+        guard request.refresh else { return defaultPlan(request) }
+        let client: KubeClient
+        let objects: [ManifestObject]
+        do {
+            (client, objects) = try connect(request.config, request.address, request.context)
+        } catch {
+            return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
+        }
+        let discovery = Discovery(client: client)
+        var details: [String] = []
+        var changed = false
+        do {
+            if request.config["strategy"]?.stringValue == "blue-green" {
+                let live = request.prior?.outputs["color"]?.stringValue
+                // Nothing to release when the live color already matches the files.
+                if let live {
+                    let (d, c) = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, context: request.context)
+                    if !c { details = d } else { changed = true }
+                }
+                if live == nil || changed {
+                    let idle = BlueGreen.other(live)
+                    (details, changed) = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, context: request.context)
+                    details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
+                                   + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
+                    changed = true
+                }
+            } else {
+                (details, changed) = try await diff(objects, client: client, discovery: discovery, context: request.context)
+            }
+            if request.config["prune"]?.boolValue ?? true {
+                let keep = request.config["strategy"]?.stringValue == "blue-green" ? BlueGreen.allColors(objects) : objects
+                for id in pruned(prior: request.prior, current: keep) {
+                    let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
+                    if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
+                        details.append("- \(id.display) (pruned)")
+                        changed = true
+                    }
+                }
+            }
+        } catch {
+            return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(ClusterAccess.describe(error, server: client.connection.server))")])
+        }
+        if let prior = request.prior, prior.status != "ok" {
+            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: details)
+        }
+        guard changed || request.prior == nil else {
+            return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? [:])
+        }
+        let reasons = request.prior != nil && request.changedFields.isEmpty ? ["changed outside ogf (drift)"] : []
+        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: details)
+    }
+
+    /// The plan lines for `objects` against the cluster, and whether anything would change.
+    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
+        let force = context.forceConflicts
+        // One LIST per kind and namespace instead of a GET per object.
+        let resources = try await concurrentMap(objects, limit: parallelism) { o in
+            try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+        }
+        let collections = Array(Set(zip(objects, resources).map { o, r in r.collectionPath(namespace: r.namespaced ? o.namespace : nil) }))
+        let listed = try await concurrentMap(collections, limit: parallelism) { path -> [String: Value] in
+            let items: [Value]
+            do { items = try await client.request("GET", path)["items"]?.listValue ?? [] } catch let e as KubeAPIError where e.isNotFound { items = [] }
+            var byName: [String: Value] = [:]
+            for item in items { if let n = item["metadata"]?["name"]?.stringValue { byName[n] = item } }
+            return byName
+        }
+        let live = Dictionary(uniqueKeysWithValues: zip(collections, listed))
+        let plans = try await concurrentMap(Array(zip(objects, resources)), limit: parallelism) { o, res -> (ObjectPlan, String?) in
+            let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
+            // A new object has nothing to diff against.
+            guard let live = live[res.collectionPath(namespace: res.namespaced ? o.namespace : nil)]?[o.name] else { return (.create, nil) }
+            var conflict: String?
+            var planned: Value
+            do {
+                planned = try await client.apply(o.object, at: path, force: force, dryRun: true)
+            } catch let e as KubeAPIError where e.isConflict {
+                conflict = e.message
+                planned = try await client.apply(o.object, at: path, force: true, dryRun: true)
+            }
+            let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret", secrets: ObjectDiff.secretTexts(o.object))
+            return (lines.isEmpty ? .same : .update(lines), conflict)
+        }
+        var details: [String] = []
+        var changed = false
+        for (o, (p, conflict)) in zip(objects, plans) {
+            let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
+            switch p {
+            case .create: details.append("+ \(shown)"); changed = true
+            case .update(let lines):
+                details.append("~ \(shown)")
+                details += lines.map { "    " + context.redact($0) }
+                changed = true
+            case .same: break
+            }
+            if let conflict {
+                details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
+            }
+        }
+        return (details, changed)
+    }
+
+    var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
+
+    /// The client for the resource's cluster and its objects, namespaced and labelled.
+    func connect(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext) throws -> (KubeClient, [ManifestObject]) {
+        let client = try access.client(config, context: context)
+        return (client, try load(config, address, context, namespace: client.connection.namespace))
+    }
+
+    func load(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext, namespace: String) throws -> [ManifestObject] {
+        let files = (config["files"]?.listValue ?? []).compactMap(\.stringValue).map(context.path)
+        let loader = ManifestLoader(values: config["values"]?.mapValue ?? [:], environment: context.environment, resource: address.description)
+        var objects = try loader.load(paths: files, defaultNamespace: config["namespace"]?.stringValue ?? namespace)
+        let surge = config["max_surge"]?.stringValue, unavailable = config["max_unavailable"]?.stringValue
+        if surge != nil || unavailable != nil {
+            for i in objects.indices where objects[i].kind == "Deployment" {
+                var ru: [String: Value] = [:]
+                if let surge { ru["maxSurge"] = Int(surge).map(Value.int) ?? .string(surge) }
+                if let unavailable { ru["maxUnavailable"] = Int(unavailable).map(Value.int) ?? .string(unavailable) }
+                objects[i].object = Self.setting(objects[i].object, ["spec", "strategy"], .map(["type": "RollingUpdate", "rollingUpdate": .map(ru)]))
+            }
+        }
+        return objects
+    }
+
+    static func setting(_ v: Value, _ path: [String], _ new: Value) -> Value {
+        guard let first = path.first else { return new }
+        var m = v.mapValue ?? [:]
+        m[first] = setting(m[first] ?? .map([:]), Array(path.dropFirst()), new)
+        return .map(m)
+    }
+
+    func pruned(prior: ResourceState?, current: [ManifestObject]) -> [ObjectID] {
+        let now = Set(current.map(\.id))
+        return (prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).filter { !now.contains($0) }.compactMap(ObjectID.init(text:))
+    }
+
+    // MARK: apply
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let client: KubeClient
+        let objects: [ManifestObject]
+        do {
+            (client, objects) = try connect(request.config, request.address, request.context)
+        } catch {
+            throw ResourceFailure("\(error)", outputs: request.prior?.outputs ?? [:])
+        }
+        let server = client.connection.server
+        let keep = request.prior?.outputs ?? [:]
+        let discovery = Discovery(client: client)
+        let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
+        if request.config["strategy"]?.stringValue == "blue-green" {
+            return try await blueGreen(request, objects: objects, client: client, discovery: discovery, applier: applier)
+        }
+        do {
+            let conflicts = try await applier.apply(objects, force: request.context.forceConflicts)
+            if !conflicts.isEmpty {
+                throw ResourceFailure("field-manager conflict: another manager owns fields ogf applies:\n  " + conflicts.joined(separator: "\n  ")
+                    + "\nRun again with --force-conflicts to take these fields over, or stop the other manager changing them.", outputs: keep)
+            }
+            if request.config["prune"]?.boolValue ?? true {
+                try await applier.delete(pruned(prior: request.prior, current: objects))
+            }
+        } catch let f as ResourceFailure {
+            throw f
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: server)), outputs: keep)
+        }
+
+        let waiter = RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
+                                   timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
+                                   maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
+        let workloads = objects.filter { RolloutStatus.workloadKinds.contains($0.kind) }
+        let release = (request.prior?.outputs["release"]?.intValue ?? 0)
+        let failure: String?
+        do {
+            failure = try await waiter.wait(workloads)
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: server)), outputs: keep)
+        }
+        if let failure {
+            var message = "rollout failed: \(failure)"
+            var outputs = keep
+            outputs["failed_release"] = .int(release + 1)
+            if request.config["rollback"]?.boolValue ?? true, let last = request.prior?.outputs["last_good"]?.mapValue, !last.isEmpty {
+                request.progress("rolling back to release \(release)")
+                do {
+                    let restore = try Releases.objects(last, release: String(release))
+                    _ = try await applier.apply(restore, force: true)
+                    if let again = try await waiter.wait(restore) {
+                        message += "\nautomatic rollback to release \(release) did not become ready either: \(again)"
+                    } else {
+                        message += "\nrolled back automatically to release \(release) (its manifests and images are live and ready again)"
+                        outputs["rolled_back_to"] = .int(release)
+                    }
+                } catch {
+                    message += "\nautomatic rollback to release \(release) failed: \(ClusterAccess.describe(error, server: server))"
+                }
+                message += "\nschema changes are not reverted automatically"
+            } else if request.config["rollback"]?.boolValue ?? true {
+                message += "\nno earlier good release is recorded, so there is nothing to roll back to"
+            }
+            throw ResourceFailure(message, outputs: outputs)
+        }
+
+        var lastGood: [String: Value] = [:]
+        var images: [String: Value] = [:]
+        for w in workloads {
+            lastGood[w.id] = Releases.record(w.object)
+            let containers = w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []
+            images[ObjectID(apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name).display] =
+                .list(containers.compactMap { $0["image"] })
+        }
+        var outputs: [String: Value] = [
+            "objects": .list(objects.map { .string($0.id) }),
+            "release": .int(release + 1),
+            "images": .map(images),
+            "last_good": .map(lastGood),
+        ]
+        outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
+        return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
+    }
+
+    func waiter(_ request: ApplyRequest, client: KubeClient, discovery: Discovery) -> RolloutWaiter {
+        RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
+                      timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
+                      maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
+    }
+
+    func blueGreen(_ request: ApplyRequest, objects: [ManifestObject], client: KubeClient, discovery: Discovery, applier: ObjectApplier) async throws -> ApplyResponse {
+        var outputs = request.prior?.outputs ?? [:]
+        let live = outputs["color"]?.stringValue
+        let release = BlueGreenRelease(client: client, applier: applier, waiter: waiter(request, client: client, discovery: discovery), http: access.http,
+                                       force: request.context.forceConflicts,
+                                       keepOld: request.config["keep_old"]?.stringValue.flatMap(DurationText.seconds) ?? 0, progress: request.progress)
+        let failure: String?
+        do {
+            failure = try await release.run(objects, live: live,
+                                            previewChecks: (request.config["preview_checks"]?.listValue ?? []).compactMap(\.stringValue),
+                                            checks: (request.config["checks"]?.listValue ?? []).compactMap(\.stringValue))
+            if failure == nil, request.config["prune"]?.boolValue ?? true {
+                try await applier.delete(pruned(prior: request.prior, current: BlueGreen.allColors(objects)))
+            }
+        } catch var f as ResourceFailure {
+            f.outputs = outputs
+            throw f
+        } catch {
+            throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: client.connection.server)), outputs: outputs)
+        }
+        let number = outputs["release"]?.intValue ?? 0
+        if let failure {
+            outputs["failed_release"] = .int(number + 1)
+            throw ResourceFailure("blue-green release failed: \(failure)\nschema changes are not reverted automatically", outputs: outputs)
+        }
+        let idle = BlueGreen.other(live)
+        let colored = BlueGreen.desired(objects, color: idle)
+        let known = Set(colored.map(\.id))
+        let previous = (request.prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue)
+        let kept = BlueGreen.allColors(objects).map(\.id).filter { previous.contains($0) && !known.contains($0) }
+        var images: [String: Value] = [:]
+        for w in colored where w.kind == "Deployment" {
+            images["deployment/\(w.name)"] = .list((w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []).compactMap { $0["image"] })
+        }
+        let previousReleases = outputs["releases"]
+        var manifests: [String: Value] = [:]
+        for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = Releases.record(o.object) }
+        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images)]
+        outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
+        return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
+    }
+
+    public func destroy(_ request: DestroyRequest) async throws {
+        let client = try access.client(request.prior.attributes, context: request.context)
+        let ids = (request.prior.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).compactMap(ObjectID.init(text:))
+        try await ObjectApplier(client: client, discovery: Discovery(client: client), parallelism: parallelism).delete(ids.reversed())
+    }
+}

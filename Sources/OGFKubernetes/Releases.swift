@@ -1,0 +1,84 @@
+import Foundation
+import OGFCore
+import OGFHTTP
+
+/// The releases a `k8s_manifest` resource keeps in its outputs (the latest `limit`): number,
+/// version label, schema version, images and the workload manifests as applied. They are what
+/// automatic and manual rollbacks restore.
+public enum Releases {
+    public static let limit = 10
+
+    /// A workload manifest as recorded: JSON text, kept sensitive (so state stores only its salted
+    /// hash) when it holds a secret value — ogf never writes secrets to state.
+    static func record(_ object: Value) -> Value {
+        let text = Value.string(object.unmarked.jsonText(pretty: false))
+        return object.isSensitive ? .sensitive(text) : text
+    }
+
+    /// The recorded manifests as objects, or an error naming the ones that held secrets (those
+    /// were stored as hashes and cannot be re-applied).
+    static func objects(_ manifests: [String: Value], release: String) throws -> [ManifestObject] {
+        let withSecrets = manifests.keys.sorted().filter { manifests[$0]?.isSensitive == true }
+        guard withSecrets.isEmpty else {
+            throw ResourceFailure("release \(release) cannot be restored: \(withSecrets.joined(separator: ", ")) held secret values, which ogf never stores. "
+                                  + "Keep secrets in a Secret object (or reference one with secretKeyRef) so workload manifests can be restored.")
+        }
+        return manifests.keys.sorted().compactMap { k -> ManifestObject? in
+            guard let text = manifests[k]?.stringValue, let v = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else { return nil }
+            return ManifestObject(object: v, file: "state")
+        }
+    }
+
+    static func appending(_ previous: Value?, number: Int, config: [String: Value], images: [String: Value], manifests: [String: Value],
+                          color: String? = nil) -> Value {
+        var entry: [String: Value] = ["release": .int(number), "images": .map(images), "manifests": .map(manifests),
+                                      "applied_at": .string(ISO8601DateFormatter().string(from: Date()))]
+        if let v = config["version"]?.unmarked.stringValue { entry["version"] = .string(v) }
+        if let s = config["schema_version"]?.unmarked, s != .null { entry["schema_version"] = s.intValue.map(Value.int) ?? s }
+        if let color { entry["color"] = .string(color) }
+        let list = (previous?.listValue ?? []) + [.map(entry)]
+        return .list(Array(list.suffix(limit)))
+    }
+
+    /// The newest recorded release with this version label (or release number).
+    public static func find(_ outputs: [String: Value], version: String) -> Value? {
+        (outputs["releases"]?.listValue ?? []).reversed().first {
+            $0["version"]?.stringValue == version || (Int(version) != nil && $0["release"]?.intValue == Int(version))
+        }
+    }
+
+    public static func versions(_ outputs: [String: Value]) -> [String] {
+        (outputs["releases"]?.listValue ?? []).compactMap { $0["version"]?.stringValue ?? $0["release"]?.intValue.map(String.init) }
+    }
+}
+
+extension K8sManifestKind {
+    /// Re-applies a recorded release (taking its fields back), waits for its workloads, and
+    /// answers the resource's new outputs. Used by `ogf rollback`.
+    public func restore(_ release: Value, prior: ResourceState, context: KindContext, timeout: Double = 300,
+                        progress: @escaping @Sendable (String) -> Void) async throws -> [String: Value] {
+        let client = try access.client(prior.attributes, context: context)
+        let manifests = release["manifests"]?.mapValue ?? [:]
+        let objects = try Releases.objects(manifests, release: (release["version"] ?? release["release"])?.description ?? "?")
+        let discovery = Discovery(client: client)
+        let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
+        _ = try await applier.apply(objects, force: true)
+        let waiter = RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval, timeout: timeout,
+                                   maxRestarts: prior.attributes["max_restarts"]?.intValue ?? 3, progress: progress)
+        if let failure = try await waiter.wait(objects.filter { RolloutStatus.workloadKinds.contains($0.kind) }) {
+            throw ResourceFailure("the restored release did not become ready: \(failure)")
+        }
+        var outputs = prior.outputs
+        let number = (outputs["release"]?.intValue ?? 0) + 1
+        outputs["release"] = .int(number)
+        outputs["images"] = release["images"] ?? .map([:])
+        if release["color"] != nil { outputs["color"] = release["color"] } else { outputs["last_good"] = .map(manifests) }
+        outputs["rolled_back_to"] = release["version"] ?? release["release"] ?? .null
+        var entry = release.mapValue ?? [:]
+        entry["release"] = .int(number)
+        entry["rollback_of"] = release["release"] ?? .null
+        entry["applied_at"] = .string(ISO8601DateFormatter().string(from: Date()))
+        outputs["releases"] = .list(Array(((outputs["releases"]?.listValue ?? []) + [.map(entry)]).suffix(Releases.limit)))
+        return outputs
+    }
+}

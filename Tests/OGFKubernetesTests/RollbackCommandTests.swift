@@ -1,0 +1,107 @@
+import Foundation
+import OGFCore
+import Testing
+
+/// `ogf apply` and `ogf rollback` as a user runs them: the built binary against the emulator.
+@Suite(.tags(.medium))
+struct RollbackCommandTests {
+    let emu: Emulator
+    let root: String
+    static let ogf = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/ogf").path
+
+    init() throws {
+        emu = try Emulator()
+        root = emu.dir + "/project"
+        for d in ["environments", "plans/k8s", "plans/migrations", "state"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        try (namespace("shop") + "---\n" + deployment("api")).write(toFile: root + "/plans/k8s/api.yaml", atomically: true, encoding: .utf8)
+        try "CREATE TABLE a (id int);\n".write(toFile: root + "/plans/migrations/0001_init.up.sql", atomically: true, encoding: .utf8)
+        try "-- ogf:breaking\nALTER TABLE a DROP COLUMN id;\n".write(toFile: root + "/plans/migrations/0002_drop.up.sql", atomically: true, encoding: .utf8)
+    }
+
+    func environment(release: String, schema: Int) throws {
+        try """
+        environment: dev
+        resources:
+          k8s_manifest.api:
+            kubeconfig: \(emu.kubeconfig)
+            files: [plans/k8s/api.yaml]
+            namespace: shop
+            version: "\(release)"
+            schema_version: \(schema)
+            values: {image: "registry.local/api:\(release)"}
+            timeout: 20s
+        """.write(toFile: root + "/environments/dev.yaml", atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func ogf(_ args: String...) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.ogf)
+        p.arguments = args + ["-C", root]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func image() throws -> String {
+        try emu.kubectl("-n", "shop", "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+    }
+
+    /// Records a postgres_schema resource at `version` in state, as its apply would have.
+    func recordSchema(version: Int) throws {
+        let path = root + "/state/dev.json"
+        var state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var resources = state["resources"] as! [String: Any]
+        resources["postgres_schema.app"] = [
+            "kind": "postgres_schema", "attributes": ["migrations": "plans/migrations"], "outputs": ["version": version],
+            "sensitive_paths": [String](), "dependencies": [String](), "applied_at": "2026-11-27T00:00:00Z", "ogf_version": "0.1.0", "status": "ok",
+        ] as [String: Any]
+        state["resources"] = resources
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func rollsBackToARecordedVersion() throws {
+        try environment(release: "v1", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        try environment(release: "v2", schema: 1)
+        let (code, out) = try ogf("apply", "dev", "-auto-approve")
+        #expect(code == 0, "\(out)")
+        #expect(try image() == "registry.local/api:v2")
+
+        let (missing, text) = try ogf("rollback", "dev", "--to", "v9", "--auto-approve")
+        #expect(missing != 0)
+        #expect(text.contains("no release v9") && text.contains("v1, v2"), "\(text)")
+
+        let (rc, rolled) = try ogf("rollback", "dev", "--to", "v1", "--auto-approve")
+        #expect(rc == 0, "\(rolled)")
+        #expect(rolled.contains("\"registry.local/api:v2\"") && rolled.contains("\"registry.local/api:v1\""))
+        #expect(try image() == "registry.local/api:v1")
+        let (_, show) = try ogf("state", "show", "dev")
+        #expect(show.contains("rollback --to v1"), "\(show)")
+    }
+
+    @Test func refusesToCrossABreakingMigration() throws {
+        try environment(release: "v1", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        try environment(release: "v2", schema: 2)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        try recordSchema(version: 2)
+
+        let (rc, out) = try ogf("rollback", "dev", "--to", "v1", "--auto-approve")
+        #expect(rc != 0)
+        #expect(out.contains("refusing to roll back to v1 across a breaking migration") && out.contains("0002_drop.up.sql"), "\(out)")
+        #expect(try image() == "registry.local/api:v2")
+
+        let (forced, text) = try ogf("rollback", "dev", "--to", "v1", "--auto-approve", "--force")
+        #expect(forced == 0, "\(text)")
+        #expect(try image() == "registry.local/api:v1")
+    }
+}
