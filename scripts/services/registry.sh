@@ -13,9 +13,28 @@ REGISTRY_BIN="${REGISTRY_BIN:-/usr/bin/docker-registry}"
 
 answers() { python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1" 2>/dev/null; }
 
+# A registry that answers /v2/ as configured: 200 without auth, 200 with the test user on the
+# auth port. One whose config or htpasswd was deleted under it (its checkout removed) fails this.
+healthy() {
+  local port=$1 auth=$2 creds=()
+  [ "$auth" = yes ] && creds=(-u ogf:ogf-test-password)
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "${creds[@]}" "http://127.0.0.1:$port/v2/")" = 200 ]
+}
+
 start() {
   local port=$1 auth=$2 dir="$RUN/registry-$1"
-  if answers "$port"; then echo "==> registry on 127.0.0.1:$port (already running)"; return; fi
+  if answers "$port"; then
+    if healthy "$port" "$auth"; then echo "==> registry on 127.0.0.1:$port (already running)"; return; fi
+    # Something answers but not as our registry should: replace it if it is a registry.
+    local pid
+    pid="$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)"
+    if [ -n "$pid" ] && grep -q docker-registry "/proc/$pid/cmdline" 2>/dev/null; then
+      echo "==> registry on 127.0.0.1:$port is unhealthy (its files are gone?); restarting it"
+      kill "$pid"; for _ in $(seq 50); do answers "$port" || break; sleep 0.1; done
+    else
+      echo "port $port is in use by something that is not a working registry (pid ${pid:-unknown}); stop it" >&2; exit 1
+    fi
+  fi
   mkdir -p "$dir/storage"
   local authblock=""
   if [ "$auth" = yes ]; then
