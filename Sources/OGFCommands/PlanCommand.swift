@@ -24,6 +24,9 @@ struct PlanOptions: ParsableArguments {
     @Flag(name: .customLong("force-conflicts"), help: "Kubernetes: take over fields another field manager owns instead of failing on the conflict.")
     var forceConflicts = false
 
+    @Option(name: .customLong("context"), help: ArgumentHelp("Kubernetes: use this kubeconfig context instead of the configured one (or the current-context). A saved plan remembers it.", valueName: "NAME"))
+    var kubeContext: String?
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
     }
@@ -45,15 +48,16 @@ struct PlanSession {
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
         let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
-        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts)
+        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts, kubeContext: options.kubeContext)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
                               refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace)
-        let (plan, diags) = await planner.plan()
+        let (planned, diags) = await planner.plan()
         ws.report(Diagnostics(diags.items.filter { $0.severity == .error }))
-        guard let plan else {
+        guard var plan = planned else {
             lock.release()
             throw ws.failure(diags)
         }
+        plan.kubeContext = options.kubeContext
         return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
     }
 }

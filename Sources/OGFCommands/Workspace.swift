@@ -84,11 +84,12 @@ struct Workspace {
         return Redactor(secrets: names.compactMap { variables[$0] })
     }
 
-    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, forceConflicts: Bool = false) -> KindContext {
+    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, forceConflicts: Bool = false,
+                 kubeContext: String? = nil) -> KindContext {
         let redactor = redactor(config, variables)
         return KindContext(environment: config.name, isProtected: config.isProtected, projectRoot: root, variables: variables,
                            redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) },
-                           forceConflicts: forceConflicts)
+                           forceConflicts: forceConflicts, kubeContext: kubeContext)
     }
 
     func report(_ diags: Diagnostics) {

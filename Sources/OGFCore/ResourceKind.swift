@@ -142,11 +142,14 @@ public struct KindContext: Sendable {
     /// `--force-conflicts`: kinds that apply server-side (Kubernetes) take over fields another
     /// field manager owns instead of failing.
     public var forceConflicts: Bool
+    /// `--context`: the kubeconfig context to use instead of the configured or current one.
+    public var kubeContext: String?
 
     public init(environment: String, isProtected: Bool, projectRoot: String, variables: [String: String],
                 redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" },
-                forceConflicts: Bool = false) {
+                forceConflicts: Bool = false, kubeContext: String? = nil) {
         self.forceConflicts = forceConflicts
+        self.kubeContext = kubeContext
         self.environment = environment
         self.isProtected = isProtected
         self.projectRoot = projectRoot

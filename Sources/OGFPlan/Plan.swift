@@ -66,6 +66,8 @@ public struct Plan: Sendable, Codable {
     public var changes: [ResourceChange]
     /// Warnings found while planning, shown with the plan.
     public var warnings: [Diagnostic]
+    /// `--context` the plan was made with: applying it uses the same cluster context.
+    public var kubeContext: String?
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -124,6 +126,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, kubeContext = "kube_context"
     }
 }

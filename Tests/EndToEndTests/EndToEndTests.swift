@@ -250,6 +250,26 @@ import Testing
         #expect(yes.out.contains("Apply complete: 4 succeeded."))
     }
 
+    @Test func kubeContextFlagOverridesTheConfiguredContextAndSavedPlansKeepIt() throws {
+        let kubeconfig = """
+        {"apiVersion": "v1", "kind": "Config", "current-context": "staging",
+         "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+         "users": [{"name": "u", "user": {"token": "t"}}],
+         "contexts": [{"name": "staging", "context": {"cluster": "c", "user": "u"}}]}
+        """
+        let p = try Project([
+            "environments/k.yaml": "resources:\n  gate_kubernetes.cluster:\n    kubeconfig: kube.json\n",
+            "kube.json": kubeconfig,
+        ])
+        let r = try p.run("apply", "k", "--auto-approve", "--context", "production")
+        #expect(r.code == 1)
+        #expect(r.out.contains("context \"production\" is not in the kubeconfig (known: staging)"))
+        #expect(try p.run("plan", "k", "-out", "k.out").code == 0)
+        let mismatch = try p.run("apply", "k.out", "--context", "production")
+        #expect(mismatch.code == 1)
+        #expect(mismatch.err.contains("--context production differs from the context the plan was made with (the configured one)"))
+    }
+
     @Test func graphAndTargets() throws {
         let p = try basicProject()
         let g = try p.run("graph", "e2e")
