@@ -1,7 +1,12 @@
 // swift-tools-version:6.0
 // ogf — a declarative plan/apply engine for whole-release deploys.
 // Targets are grouped by layer; dependencies point one way:
-// core ← config/graph/plan ← state/apply ← kinds ← commands ← ogf.
+//   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint)
+//   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFApply)
+//   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes: one per external system; none imports another
+//            kind target or the engine beyond OGFCore)
+//   ← OGFCatalogue (the one list of kinds) ← OGFCommands ← ogf.
+// scripts/check-layering.sh enforces this in CI.
 import PackageDescription
 
 let package = Package(
@@ -29,8 +34,12 @@ let package = Package(
         .target(name: "OGFSQLLint", exclude: ["README.md"]),
         // Addresses, values, diagnostics, schemas and the resource-kind protocol. No I/O.
         .target(name: "OGFCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
-        // YAML (libyaml) → typed configuration with source locations; includes, variables, references.
-        .target(name: "OGFConfig", dependencies: ["OGFCore", "CYAML"]),
+        // YAML (libyaml) → nodes with source locations, for configuration and manifest files.
+        .target(name: "OGFYAML", dependencies: ["OGFCore", "CYAML"]),
+        // Shared support for kinds: a process runner that never blocks the cooperative pool, retries.
+        .target(name: "OGFSupport", dependencies: ["OGFCore", "CSupport"]),
+        // Typed configuration with source locations; includes, variables, references.
+        .target(name: "OGFConfig", dependencies: ["OGFCore", "OGFYAML"]),
         // Dependency graph, cycle detection, ordering, critical-path weights.
         .target(name: "OGFGraph", dependencies: ["OGFCore"]),
         // Diff against state, the plan model and its renderers (text, JSON, Markdown).
@@ -42,36 +51,40 @@ let package = Package(
         // HTTP over libcurl behind a small protocol.
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
         // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
-        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFKinds", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
+        .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFSupport", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
         // image, gate_registry and gate_vulnerabilities kinds.
         .target(name: "OGFImages", dependencies: [
             "OGFCore", "OGFHTTP", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
-        // The built-in resource kinds: gates, checks, exec; registers the image kinds too.
-        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "CSupport", "OGFImages"]),
+        // Kinds without an external system of their own: environment and secret gates, TCP and HTTP checks, exec.
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport"]),
         // Kubernetes: kubeconfig, API client over OGFHTTP, discovery, server-side apply, diff,
         // rollout status; the k8s_manifest and gate_kubernetes kinds.
-        .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFConfig"], exclude: ["README.md"]),
+        .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFYAML"], exclude: ["README.md"]),
+        // The one list of resource kinds, and the reference generated from their schemas.
+        .target(name: "OGFCatalogue", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFKinds", "OGFDatabase", "OGFImages", "OGFKubernetes"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
-            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFDatabase", "OGFKubernetes",
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue", "OGFSupport", "OGFDatabase", "OGFKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFKinds", "OGFImages"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
-        .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFKinds"]),
+        .testTarget(name: "OGFYAMLTests", dependencies: ["OGFYAML", "OGFCore"]),
+        .testTarget(name: "OGFConfigTests", dependencies: ["OGFConfig", "OGFCatalogue"]),
         .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
-        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFKinds", "OGFConfig"], exclude: ["Golden"]),
+        .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFCatalogue", "OGFConfig"], exclude: ["Golden"]),
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
-        .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFConfig"]),
-        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFHTTP"]),
-        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFKinds", "OGFCore"]),
+        .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFSupport", "OGFConfig"]),
+        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP"]),
+        .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),
+        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFSupport", "OGFCore"]),
         .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-layering.sh
 scripts/dev-up.sh
 export OGF_TEST_SERVERS=1
 echo "==> building"

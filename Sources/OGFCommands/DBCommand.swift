@@ -3,7 +3,7 @@ import Foundation
 import OGFConfig
 import OGFCore
 import OGFDatabase
-import OGFKinds
+import OGFSupport
 
 /// `ogf db`: database operations outside a plan.
 struct DBCommand: AsyncParsableCommand {

@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import OGFConfig
 import OGFCore
-import OGFDatabase
 import OGFGraph
-import OGFKinds
+import OGFCatalogue
 import OGFKubernetes
 import OGFPlan
 import OGFState
@@ -33,9 +32,7 @@ struct Workspace {
 
     init(_ options: GlobalOptions) {
         root = options.root
-        var kinds = DatabaseKinds.registry()
-        for k in KubernetesKinds.all() { kinds.register(k) }
-        registry = kinds
+        registry = KindCatalogue.registry()
         terminal = Terminal(noColor: options.noColor)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OGFCore
+import OGFYAML
 
 /// Reads `environments/<ENV>.yaml`, its includes under plans/ and its env file, and checks them
 /// against the kinds' schemas. Every problem becomes a diagnostic; nothing runs.

@@ -1,4 +1,5 @@
 import OGFCore
+import OGFYAML
 
 /// A configuration value before evaluation: literals, `${...}` templates, lists and maps, each
 /// with its source location so that type and reference errors point at the exact spot.

@@ -199,7 +199,11 @@ public struct KindRegistry: Sendable {
         for k in kinds { register(k) }
     }
 
-    public mutating func register(_ kind: any ResourceKind) { kinds[kind.name] = kind }
+    /// Registering two kinds under one name is a programming error in the catalogue.
+    public mutating func register(_ kind: any ResourceKind) {
+        precondition(kinds[kind.name] == nil, "kind \(kind.name) registered twice")
+        kinds[kind.name] = kind
+    }
 
     public subscript(name: String) -> (any ResourceKind)? { kinds[name] }
 

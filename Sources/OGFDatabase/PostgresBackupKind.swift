@@ -1,6 +1,6 @@
 import Foundation
 import OGFCore
-import OGFKinds
+import OGFSupport
 
 /// `postgres_backup`: a `pg_dump --format=custom` of the database into `backups/<ENV>/`,
 /// verified with `pg_restore --list`, with path, size, SHA-256, server version and schema

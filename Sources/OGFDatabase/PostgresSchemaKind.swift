@@ -1,6 +1,6 @@
 import Foundation
 import OGFCore
-import OGFKinds
+import OGFSupport
 
 /// `postgres_schema`: a folder of `NNNN_name.up.sql` migrations applied in order, each in its
 /// own transaction with its history row, under an advisory lock. The plan shows the version

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OGFKinds
+import OGFSupport
 
 /// pg_dump and pg_restore, run as processes (they are the backup tools; libpq is for the rest).
 /// The password goes through PGPASSWORD, never the command line.

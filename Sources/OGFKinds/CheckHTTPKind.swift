@@ -1,5 +1,6 @@
 import Foundation
 import OGFCore
+import OGFSupport
 import OGFHTTP
 
 /// `check_http`: an HTTP endpoint answers as expected — status, body text, JSON fields, latency.

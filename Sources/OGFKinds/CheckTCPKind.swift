@@ -1,5 +1,6 @@
 import Foundation
 import OGFCore
+import OGFSupport
 #if canImport(Glibc)
 import Glibc
 #endif

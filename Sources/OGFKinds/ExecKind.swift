@@ -1,5 +1,6 @@
 import Foundation
 import OGFCore
+import OGFSupport
 
 /// `exec`: runs a command (integration tests, a load test, a compliance report). It runs again
 /// when its command, environment or `triggers` change, or on every apply with `always: true`.

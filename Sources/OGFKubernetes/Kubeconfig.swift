@@ -1,5 +1,5 @@
 import Foundation
-import OGFConfig
+import OGFYAML
 import OGFCore
 
 /// How to reach one cluster as one user: what a kubeconfig context resolves to.

@@ -1,5 +1,5 @@
 import Foundation
-import OGFConfig
+import OGFYAML
 import OGFCore
 
 /// One object from a manifest file, with the REST identity ogf tracks it by.

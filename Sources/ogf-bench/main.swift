@@ -5,7 +5,7 @@ import OGFApply
 import OGFConfig
 import OGFCore
 import OGFGraph
-import OGFKinds
+import OGFCatalogue
 import OGFPlan
 import OGFState
 
@@ -144,7 +144,7 @@ func benchOverhead(runs: Int) async throws {
 
 func benchApply(runs: Int) async throws {
     print("## apply of exec sleep DAGs against the bound max(total work / parallelism, critical path)")
-    let registry = BuiltinKinds.registry()
+    let registry = KindCatalogue.registry()
     struct Shape { var name: String; var n: Int; var width: Int; var fanIn: Int; var sleep: (Int) -> Double; var parallelism: Int }
     let shapes = [
         Shape(name: "wide: 200 × 0.1 s in 4 layers, parallelism 10", n: 200, width: 50, fanIn: 2, sleep: { _ in 0.1 }, parallelism: 10),

@@ -1,6 +1,6 @@
 import Foundation
 import OGFCore
-import OGFKinds
+import OGFSupport
 @testable import OGFDatabase
 
 /// The loopback servers scripts/dev-up.sh starts (scripts/services/postgres.sh, redis.sh).

@@ -1,6 +1,7 @@
 import Foundation
 import OGFCore
 import OGFHTTP
+import OGFSupport
 import Testing
 @testable import OGFKinds
 

@@ -1,7 +1,7 @@
 import Foundation
 import OGFConfig
 import OGFCore
-import OGFKinds
+import OGFCatalogue
 import Testing
 @testable import OGFPlan
 
@@ -9,7 +9,7 @@ let hasher = SecretHasher(salt: Array("fixed-test-salt!".utf8))
 
 func config(_ yaml: String, env: [String: String] = [:]) throws -> EnvironmentConfig {
     let files = ["/p/environments/test.yaml": yaml]
-    let (c, d) = ConfigLoader(root: "/p", reader: MemoryFileReader(files), registry: BuiltinKinds.registry()).load(environment: "test")
+    let (c, d) = ConfigLoader(root: "/p", reader: MemoryFileReader(files), registry: KindCatalogue.registry()).load(environment: "test")
     try d.throwIfErrors()
     return try #require(c)
 }
@@ -17,7 +17,7 @@ func config(_ yaml: String, env: [String: String] = [:]) throws -> EnvironmentCo
 func makePlan(_ c: EnvironmentConfig, state: [ResourceAddress: ResourceState] = [:], env: [String: String] = [:],
               targets: [ResourceAddress] = [], mode: Planner.Mode = .fresh) async -> (Plan?, Diagnostics) {
     let ctx = KindContext(environment: "test", isProtected: false, projectRoot: "/p", variables: env)
-    let planner = Planner(config: c, registry: BuiltinKinds.registry(), prior: PriorState(lineage: "lin", serial: 4, hasher: hasher, resources: state),
+    let planner = Planner(config: c, registry: KindCatalogue.registry(), prior: PriorState(lineage: "lin", serial: 4, hasher: hasher, resources: state),
                           environment: env, context: ctx, targets: targets)
     return await planner.plan(mode: mode, now: Date(timeIntervalSince1970: 1_800_000_000))
 }

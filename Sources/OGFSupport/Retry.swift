@@ -2,17 +2,22 @@ import Foundation
 import OGFCore
 
 /// Shared retry settings of checks: `retries` more attempts, `interval` apart.
-struct RetryPolicy {
-    var retries: Int
-    var interval: Double
+public struct RetryPolicy: Sendable {
+    public var retries: Int
+    public var interval: Double
 
-    init(_ config: [String: Value]) {
+    public init(retries: Int, interval: Double) {
+        self.retries = max(0, retries)
+        self.interval = interval
+    }
+
+    public init(_ config: [String: Value]) {
         retries = max(0, config["retries"]?.intValue ?? 0)
         interval = config["interval"]?.stringValue.flatMap(DurationText.seconds) ?? 2
     }
 
     /// Runs `attempt` until it returns nil (success) or attempts run out; returns the last error.
-    func run(progress: @Sendable (String) -> Void, _ attempt: () async -> String?) async throws -> String? {
+    public func run(progress: @Sendable (String) -> Void, _ attempt: () async -> String?) async throws -> String? {
         var last: String?
         for i in 0...retries {
             try Task.checkCancellation()
@@ -28,7 +33,7 @@ struct RetryPolicy {
 }
 
 extension Schema {
-    static let retryFields: [FieldSpec] = [
+    public static let retryFields: [FieldSpec] = [
         FieldSpec("timeout", .duration, default: "10s", doc: "Time allowed for one attempt."),
         FieldSpec("retries", .int, default: 0, doc: "Further attempts after a failure."),
         FieldSpec("interval", .duration, default: "2s", doc: "Wait between attempts."),

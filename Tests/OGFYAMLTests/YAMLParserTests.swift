@@ -1,5 +1,5 @@
 import Testing
-@testable import OGFConfig
+@testable import OGFYAML
 import OGFCore
 
 @Suite struct YAMLParserTests {
