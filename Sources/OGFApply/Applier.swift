@@ -58,17 +58,26 @@ public struct Applier: Sendable {
         let live = Locked<[ResourceAddress: [String: Value]]>([:])
         let timings = Locked<[ResourceAddress: (Double, String?, String?)]>([:])
         let hasher = writer.state.hasher
+        var errors: [Diagnostic] = []
         var variableDiags: [Diagnostic] = []
         let variables = Evaluator.resolveVariables(config.variables, environment: environment, envFile: config.envFile, diagnostics: &variableDiags)
+        errors.append(contentsOf: variableDiags.filter { $0.severity == .error })
 
         let started = Date()
         let historyID = (writer.state.history.map(\.id).max() ?? 0) + 1
-        var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: "running", planHash: plan.hash,
+        var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: .running, planHash: plan.hash,
                                    user: ProcessIdentity.user, host: ProcessIdentity.host)
-        try? writer.record(history)
+        do { try writer.record(history) } catch {
+            errors.append(.error("could not record the start of this \(operation) in state history: \(error)", detail: "Nothing was applied."))
+        }
+        if !errors.isEmpty {
+            // Nothing starts when the run cannot be recorded or its variables do not resolve.
+            let entries = graph.nodes.map { ApplyReport.Entry(address: $0, action: changes[$0]!.action, outcome: .notStarted) }
+            return ApplyReport(entries: entries, interrupted: false, errors: errors)
+        }
 
         let walker = DAGWalker(graph: graph, parallelism: parallelism, priority: weights)
-        let results = await walker.walk(control: control) { address in
+        let results = await walker.walk(control: control) { (address: ResourceAddress) -> VisitResult in
             let change = changes[address]!
             hooks.handle(.started(address, change.action))
             let clock = ContinuousClock()
@@ -83,11 +92,15 @@ public struct Applier: Sendable {
             case .success(let summary):
                 timings.withLock { $0[address] = (secs, nil, summary) }
                 hooks.handle(.succeeded(address, change.action, duration: secs, summary: summary))
-                return true
+                return .succeeded
             case .failure(let message):
                 timings.withLock { $0[address] = (secs, message, nil) }
                 hooks.handle(.failed(address, change.action, duration: secs, message: message))
-                return false
+                return .failed
+            case .stopped:
+                timings.withLock { $0[address] = (secs, "stopped before it finished", nil) }
+                hooks.handle(.stopped(address, change.action, duration: secs))
+                return .stopped
             }
         }
 
@@ -98,17 +111,20 @@ public struct Applier: Sendable {
             if case .skipped(let cause) = outcome { hooks.handle(.skipped(a, cause: cause)) }
             entries.append(.init(address: a, action: changes[a]!.action, outcome: outcome, duration: times[a]?.0, message: times[a]?.1, summary: times[a]?.2))
         }
-        let report = ApplyReport(entries: entries, interrupted: control.isStopping || Task.isCancelled)
+        var report = ApplyReport(entries: entries, interrupted: control.isStopping || Task.isCancelled)
         history.finishedAt = Date()
-        history.outcome = report.ok ? "succeeded" : report.interrupted ? "interrupted" : "failed"
+        history.outcome = report.outcome
         history.succeeded = report.succeeded.count
         history.failed = report.failed.map(\.address.description)
         history.skipped = report.skipped.count + report.notStarted.count
-        try? writer.record(history)
+        do { try writer.record(history) } catch {
+            report.errors.append(.error("could not record the end of this \(operation) in state history: \(error)",
+                                        detail: "What each resource did is recorded; the history entry still says \"running\"."))
+        }
         return report
     }
 
-    enum Outcome { case success(String?), failure(String) }
+    enum Outcome { case success(String?), failure(String), stopped }
 
     func applyOne(_ change: ResourceChange, graph: DependencyGraph, variables: [String: Value],
                   live: Locked<[ResourceAddress: [String: Value]]>, hasher: SecretHasher, prior: [ResourceAddress: ResourceState]) async -> Outcome {
@@ -153,36 +169,53 @@ public struct Applier: Sendable {
         }
         defer { ticker.cancel() }
 
-        func record(outputs: [String: Value], status: String) {
+        /// Records what the kind returned. A failure keeps the last known good outputs (a digest
+        /// still in the registry, a release still running) and records the failure beside them.
+        func record(outputs: [String: Value], failure: String?) -> String? {
             let d = ContinuousClock.now - t0
             let ms = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
             let attrs = values.mapValues { $0.redacted(with: hasher) }
             let outs = outputs.mapValues { $0.redacted(with: hasher) }
-            let sensitive = Value.map(attrs).sensitivePaths() + Value.map(outs).sensitivePaths(prefix: "").map { "outputs.\($0)" }
-            let state = ResourceState(kind: address.kind, attributes: attrs, outputs: outs, sensitivePaths: sensitive,
-                                      dependencies: rc.dependencies, appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: ms, status: status)
-            do { try writer.put(address, state) } catch { diags.append(.error("could not record \(address) in state: \(error)")) }
+            let now = Date()
+            var state: ResourceState
+            if let failure {
+                let lastGood = prior[address]?.outputs ?? [:]
+                state = ResourceState(kind: address.kind, attributes: attrs, outputs: lastGood, sensitivePaths: [],
+                                      dependencies: rc.dependencies, appliedAt: prior[address]?.appliedAt ?? now, ogfVersion: OGFVersion.current,
+                                      durationMs: ms, status: .tainted,
+                                      lastFailure: FailureRecord(message: context.redact(failure), at: now, outputs: outs))
+                state.sensitivePaths = Value.map(attrs).sensitivePaths() + Value.map(lastGood).sensitivePaths(prefix: "").map { "outputs.\($0)" }
+                    + Value.map(outs).sensitivePaths(prefix: "").map { "last_failure.outputs.\($0)" }
+            } else {
+                let sensitive = Value.map(attrs).sensitivePaths() + Value.map(outs).sensitivePaths(prefix: "").map { "outputs.\($0)" }
+                state = ResourceState(kind: address.kind, attributes: attrs, outputs: outs, sensitivePaths: sensitive,
+                                      dependencies: rc.dependencies, appliedAt: now, ogfVersion: OGFVersion.current, durationMs: ms)
+            }
+            do {
+                try writer.put(address, state)
+                return nil
+            } catch {
+                return "could not record \(address) in state: \(error)"
+            }
         }
 
         do {
             let response = try await kind.apply(request)
-            if Task.isCancelled { return .failure(ApplyReport.stoppedMessage) }
+            // Whatever the kind returned is recorded, even when a second interrupt came meanwhile:
+            // the work finished, and running it again next time would repeat it.
             live.withLock { $0[address] = response.outputs }
-            record(outputs: response.outputs, status: "ok")
-            if let e = diags.first { return .failure(e.description) }
+            if let problem = record(outputs: response.outputs, failure: nil) { return .failure(problem) }
             return .success(response.summary)
         } catch is CancellationError {
-            return .failure(ApplyReport.stoppedMessage)
+            return .stopped
         } catch _ where Task.isCancelled {
             // Stopped by a second interrupt: the work did not finish, so it is not recorded and
             // the next plan shows it again.
-            return .failure(ApplyReport.stoppedMessage)
+            return .stopped
         } catch let f as ResourceFailure {
-            record(outputs: f.outputs, status: "failed")
-            return .failure(f.message)
+            return .failure(record(outputs: f.outputs, failure: f.message) ?? f.message)
         } catch {
-            record(outputs: [:], status: "failed")
-            return .failure("\(error)")
+            return .failure(record(outputs: [:], failure: "\(error)") ?? "\(error)")
         }
     }
 }

@@ -8,6 +8,8 @@ public enum ApplyEvent: Sendable {
     case succeeded(ResourceAddress, Action, duration: Double, summary: String?)
     case failed(ResourceAddress, Action, duration: Double, message: String)
     case skipped(ResourceAddress, cause: ResourceAddress)
+    /// Stopped by a second interrupt before it finished; not recorded, planned again next time.
+    case stopped(ResourceAddress, Action, duration: Double)
     /// The first interrupt: nothing new starts, in-flight work finishes.
     case stopping(inFlight: [ResourceAddress])
 }

@@ -136,6 +136,7 @@ struct ApplyCommand: AsyncParsableCommand {
         } catch {
             throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
         }
+        if !report.errors.isEmpty { ws.report(Diagnostics(report.errors)) }
         Terminal.out("\n" + (report.ok ? style.green(style.bold(report.summaryLine)) : style.red(style.bold(report.summaryLine))) + "\n")
         if report.interrupted {
             Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")

@@ -38,6 +38,9 @@ final class ApplyView: ApplyHooks, @unchecked Sendable {
             running[a] = nil
             done += 1
             line = "\(style.bold(a.description)): " + style.red("failed after \(DurationText.format(d)): \(message)")
+        case .stopped(let a, _, let d):
+            running[a] = nil
+            line = "\(style.bold(a.description)): " + style.red("stopped after \(DurationText.format(d)); not recorded, the next plan shows it again")
         case .skipped(let a, let cause):
             line = "\(style.bold(a.description)): " + style.yellow("skipped (depends on \(cause), which failed)")
         case .stopping(let inFlight):

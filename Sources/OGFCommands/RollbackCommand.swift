@@ -86,7 +86,7 @@ struct RollbackCommand: AsyncParsableCommand {
         do { writer = try StateWriter(store: ws.store(environment), state: state) } catch { throw ws.fail("\(error)") }
         let started = Date()
         let historyID = (state.history.map(\.id).max() ?? 0) + 1
-        var history = HistoryEntry(id: historyID, operation: "rollback --to \(version)", startedAt: started, outcome: "running", planHash: "",
+        var history = HistoryEntry(id: historyID, operation: "rollback --to \(version)", startedAt: started, outcome: .running, planHash: "",
                                    user: ProcessInfo.processInfo.environment["USER"] ?? "unknown", host: ProcessInfo.processInfo.hostName)
         try? writer.record(history)
         let variables = ws.variables(config)
@@ -98,7 +98,8 @@ struct RollbackCommand: AsyncParsableCommand {
                 let outputs = try await kind.restore(release, prior: rs, context: context) { Terminal.out("\(addr): \($0)\n") }
                 var next = rs
                 next.outputs = outputs
-                next.status = "ok"
+                next.status = .ready
+                next.lastFailure = nil
                 next.appliedAt = Date()
                 try writer.put(addr, next)
                 Terminal.out("\(addr): rolled back to \(version)\n")
@@ -108,7 +109,7 @@ struct RollbackCommand: AsyncParsableCommand {
             }
         }
         history.finishedAt = Date()
-        history.outcome = failed.isEmpty ? "succeeded" : "failed"
+        history.outcome = failed.isEmpty ? .succeeded : .failed
         history.succeeded = targets.count - failed.count
         history.failed = failed
         try? writer.record(history)

@@ -65,24 +65,17 @@ struct StateShowCommand: AsyncParsableCommand {
                 return
             }
             var out = "# \(a)\n"
-            out += "status       = \(r.status == "ok" ? style.green(r.status) : style.red(r.status))\n"
+            out += "status       = \(r.status == .ready ? style.green(r.status.rawValue) : style.red(r.status.rawValue))\n"
+            if let f = r.lastFailure {
+                out += "last_failure = \(iso.string(from: f.at)): \(style.red(f.message))\n"
+            }
             out += "applied_at   = \(iso.string(from: r.appliedAt)) (ogf \(r.ogfVersion)\(r.durationMs.map { ", took \(DurationText.format(Double($0) / 1000))" } ?? ""))\n"
             if !r.dependencies.isEmpty { out += "depends_on   = [\(r.dependencies.map(\.description).joined(separator: ", "))]\n" }
             out += "\nattributes:\n"
             let w = r.attributes.keys.map(\.count).max() ?? 0
             for k in r.attributes.keys.sorted() { out += "  \(k.padding(toLength: w, withPad: " ", startingAt: 0)) = \(r.attributes[k]!)\n" }
-            if !r.outputs.isEmpty {
-                out += "\noutputs:\n"
-                let w2 = r.outputs.keys.map(\.count).max() ?? 0
-                for k in r.outputs.keys.sorted() {
-                    let v = r.outputs[k]!
-                    if case .string(let s) = v, s.contains("\n") {
-                        out += "  \(k.padding(toLength: w2, withPad: " ", startingAt: 0)) =\n" + s.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ \($0)\n" }.joined()
-                    } else {
-                        out += "  \(k.padding(toLength: w2, withPad: " ", startingAt: 0)) = \(v)\n"
-                    }
-                }
-            }
+            out += Self.outputsText(r.outputs, title: r.lastFailure == nil ? "outputs" : "outputs (last known good; references resolve to these)")
+            if let f = r.lastFailure { out += Self.outputsText(f.outputs, title: "outputs of the failed apply") }
             Terminal.out(out)
             return
         }
@@ -91,7 +84,7 @@ struct StateShowCommand: AsyncParsableCommand {
             for (a, r) in state.resources { resources[a.description] = Self.resourceValue(a, r, iso) }
             let history: [Value] = state.history.map { h in
                 .map(["id": .int(h.id), "operation": .string(h.operation), "started_at": .string(iso.string(from: h.startedAt)),
-                      "finished_at": h.finishedAt.map { .string(iso.string(from: $0)) } ?? .null, "outcome": .string(h.outcome),
+                      "finished_at": h.finishedAt.map { .string(iso.string(from: $0)) } ?? .null, "outcome": .string(h.outcome.rawValue),
                       "plan_hash": .string(h.planHash), "user": .string(h.user), "host": .string(h.host), "ogf_version": .string(h.ogfVersion),
                       "succeeded": .int(h.succeeded), "failed": .list(h.failed.map(Value.string)), "skipped": .int(h.skipped)])
             }
@@ -104,13 +97,13 @@ struct StateShowCommand: AsyncParsableCommand {
         let w = state.resources.keys.map(\.description.count).max() ?? 0
         for a in state.resources.keys.sorted() {
             let r = state.resources[a]!
-            let status = r.status == "ok" ? style.green("ok    ") : style.red(r.status.padding(toLength: 6, withPad: " ", startingAt: 0))
+            let status = r.status == .ready ? style.green("ready  ") : style.red("tainted")
             out += "  \(a.description.padding(toLength: w, withPad: " ", startingAt: 0))  \(status)  \(iso.string(from: r.appliedAt))\n"
         }
         out += "\nHistory (latest \(min(historyCount, state.history.count)) of \(state.history.count)):\n"
         for h in state.history.suffix(historyCount).reversed() {
-            let outcome = h.outcome == "running" ? "did not finish (killed or crashed)" : h.outcome
-            let colored = h.outcome == "succeeded" ? style.green(outcome) : style.red(outcome)
+            let outcome = h.outcome == .running ? "did not finish (killed or crashed)" : h.outcome.rawValue
+            let colored = h.outcome == .succeeded ? style.green(outcome) : style.red(outcome)
             var line = "  #\(h.id)  \(iso.string(from: h.startedAt))  \(h.operation)  \(colored)  by \(h.user)@\(h.host)"
             line += "  \(h.succeeded) ok"
             if !h.failed.isEmpty { line += ", failed: \(h.failed.joined(separator: ", "))" }
@@ -121,9 +114,25 @@ struct StateShowCommand: AsyncParsableCommand {
     }
 
     static func resourceValue(_ a: ResourceAddress, _ r: ResourceState, _ iso: ISO8601DateFormatter) -> Value {
-        .map(["address": .string(a.description), "kind": .string(r.kind), "status": .string(r.status),
+        .map(["address": .string(a.description), "kind": .string(r.kind), "status": .string(r.status.rawValue),
+              "last_failure": r.lastFailure.map { f in .map(["message": .string(f.message), "at": .string(iso.string(from: f.at)), "outputs": .map(f.outputs)]) } ?? .null,
               "attributes": .map(r.attributes), "outputs": .map(r.outputs), "sensitive_paths": .list(r.sensitivePaths.map(Value.string)),
               "dependencies": .list(r.dependencies.map { .string($0.description) }), "applied_at": .string(iso.string(from: r.appliedAt)),
               "ogf_version": .string(r.ogfVersion), "duration_ms": r.durationMs.map(Value.int) ?? .null])
+    }
+
+    static func outputsText(_ outputs: [String: Value], title: String) -> String {
+        guard !outputs.isEmpty else { return "" }
+        var out = "\n\(title):\n"
+        let w = outputs.keys.map(\.count).max() ?? 0
+        for k in outputs.keys.sorted() {
+            let v = outputs[k]!
+            if case .string(let s) = v, s.contains("\n") {
+                out += "  \(k.padding(toLength: w, withPad: " ", startingAt: 0)) =\n" + s.split(separator: "\n", omittingEmptySubsequences: false).map { "    │ \($0)\n" }.joined()
+            } else {
+                out += "  \(k.padding(toLength: w, withPad: " ", startingAt: 0)) = \(v)\n"
+            }
+        }
+        return out
     }
 }

@@ -179,7 +179,7 @@ extension ResourceKind {
         let unknownOutputs = Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) })
         if role != .managed { return PlanResponse(action: .check, plannedOutputs: unknownOutputs) }
         guard let prior = request.prior else { return PlanResponse(action: .create, plannedOutputs: unknownOutputs) }
-        if prior.status != "ok" {
+        if prior.status != .ready {
             return PlanResponse(action: .replace, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs)
         }
         if request.changedFields.isEmpty { return PlanResponse(action: .noop, plannedOutputs: prior.outputs) }

@@ -47,7 +47,7 @@ public struct PostgresBackupKind: ResourceKind {
         guard let prior = request.prior else {
             return PlanResponse(action: .create, reasons: ["no backup recorded yet"], plannedOutputs: unknownOutputs, details: detail(c, request.context))
         }
-        if prior.status != "ok" { return PlanResponse(action: .replace, reasons: ["the last backup failed"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
+        if prior.status != .ready { return PlanResponse(action: .replace, reasons: ["the last backup failed"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
         let forcing = request.changedFields.filter { schema.field($0)?.forcesReplacement == true }
         if !forcing.isEmpty { return PlanResponse(action: .replace, reasons: forcing.map { "\($0) changed" }, plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
         if c["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }

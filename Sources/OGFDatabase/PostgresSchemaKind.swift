@@ -98,10 +98,10 @@ public struct PostgresSchemaKind: ResourceKind {
                                         "applied": .unknown, "rollback": .list(Self.rollback(status.pending).map { .string($0) })]
         if status.pending.isEmpty {
             planned["applied"] = .list([])
-            if request.prior?.status == "ok", request.prior?.outputs["version"] == .int(from) {
+            if request.prior?.status == .ready, request.prior?.outputs["version"] == .int(from) {
                 return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? planned, details: ["version \(from), up to date"], diagnostics: diags)
             }
-            let why = request.prior?.status == "ok" ? "the database is at version \(from), state says \(request.prior?.outputs["version"]?.description ?? "nothing")" : "recording version \(from); nothing pending"
+            let why = request.prior?.status == .ready ? "the database is at version \(from), state says \(request.prior?.outputs["version"]?.description ?? "nothing")" : "recording version \(from); nothing pending"
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: [why],
                                 plannedOutputs: planned, details: ["version \(from), up to date"], diagnostics: diags)
         }

@@ -9,6 +9,16 @@ public enum WalkOutcome: Sendable, Equatable {
     case skipped(cause: ResourceAddress)
     /// Not started because the walk was interrupted.
     case notStarted
+    /// In flight when a second interrupt stopped it: not finished, not recorded.
+    case stopped
+}
+
+/// What visiting one node came to.
+public enum VisitResult: Sendable, Equatable {
+    case succeeded
+    case failed
+    /// Stopped before it finished (cancelled); what depends on it is not started.
+    case stopped
 }
 
 /// Lets a caller stop a walk from outside: the first Ctrl-C starts nothing new.
@@ -37,15 +47,21 @@ public struct DAGWalker: Sendable {
         self.priority = priority
     }
 
+    /// Walks with a visit that only succeeds or fails.
     public func walk(control: WalkControl = WalkControl(),
                      visit: @escaping @Sendable (ResourceAddress) async -> Bool) async -> [ResourceAddress: WalkOutcome] {
+        await walk(control: control) { (n: ResourceAddress) -> VisitResult in await visit(n) ? .succeeded : .failed }
+    }
+
+    public func walk(control: WalkControl = WalkControl(),
+                     visit: @escaping @Sendable (ResourceAddress) async -> VisitResult) async -> [ResourceAddress: WalkOutcome] {
         var results: [ResourceAddress: WalkOutcome] = [:]
         results.reserveCapacity(graph.nodes.count)
         var waiting = graph.dependencies.mapValues(\.count)
         var ready = Heap<ReadyNode>()
         for n in graph.nodes where waiting[n] == 0 { ready.push(ReadyNode(address: n, priority: priority[n] ?? 0)) }
 
-        await withTaskGroup(of: (ResourceAddress, Bool).self) { group in
+        await withTaskGroup(of: (ResourceAddress, VisitResult).self) { group in
             var inFlight = 0
             func launch() {
                 while inFlight < parallelism, !control.isStopping, let next = ready.pop() {
@@ -55,17 +71,21 @@ public struct DAGWalker: Sendable {
                 }
             }
             launch()
-            while let (n, ok) = await group.next() {
+            while let (n, result) = await group.next() {
                 inFlight -= 1
-                if ok {
+                switch result {
+                case .succeeded:
                     results[n] = .succeeded
                     for d in graph.dependents[n]! where results[d] == nil {
                         waiting[d]! -= 1
                         if waiting[d] == 0 { ready.push(ReadyNode(address: d, priority: priority[d] ?? 0)) }
                     }
-                } else {
+                case .failed:
                     results[n] = .failed
                     for d in graph.descendants(of: n) where results[d] == nil { results[d] = .skipped(cause: n) }
+                case .stopped:
+                    // Its dependents stay waiting: they end up notStarted, as work the next plan shows.
+                    results[n] = .stopped
                 }
                 launch()
             }

@@ -32,7 +32,7 @@ struct BuilderImage {
     func plan(_ request: PlanRequest, inputs inp: ImageKind.Inputs, builder: [String]) async throws -> PlanResponse {
         _ = try check(builder, request.context)
         let hash = try inputHash(inp, builder: builder, store: kind.store(request.context))
-        if let prior = request.prior, prior.status == "ok", prior.outputs["input_hash"]?.stringValue == hash {
+        if let prior = request.prior, prior.status == .ready, prior.outputs["input_hash"]?.stringValue == hash {
             return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
         }
         return PlanResponse(action: request.prior == nil ? .create : .update, reasons: request.prior == nil ? [] : ["builder inputs changed"],

@@ -127,7 +127,7 @@ public struct ImageKind: ResourceKind {
         let priorDigest = prior?.outputs["digest"]?.stringValue
         let client = access.client(inp.repository.registry)
 
-        if let prior, prior.status == "ok", priorHash == fp.inputHash, let pd = priorDigest.flatMap(Digest.init) {
+        if let prior, prior.status == .ready, priorHash == fp.inputHash, let pd = priorDigest.flatMap(Digest.init) {
             guard request.refresh else { return PlanResponse(action: .noop, plannedOutputs: prior.outputs) }
             if let missing = try await missingInRegistry(client, inp, digest: pd, record: builder.cachedRecord(fp.inputHash)) {
                 let rec = try builder.cachedRecord(fp.inputHash) ?? builder.build(inp.spec, fingerprint: fp, base: base)
@@ -155,7 +155,7 @@ public struct ImageKind: ResourceKind {
             } else {
                 details.append("files changed: unknown (no cached listing of the previous build on this machine)")
             }
-            if prior?.status != "ok" { reasons.append("the last push did not finish") }
+            if prior?.status != .ready { reasons.append("the last push did not finish") }
         } else {
             details.append("digest \(rec.digest), \(fp.fileCount) files in \(inp.spec.layers.count) layer\(inp.spec.layers.count == 1 ? "" : "s")")
         }

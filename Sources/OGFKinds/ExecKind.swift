@@ -27,7 +27,7 @@ public struct ExecKind: ResourceKind {
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
         let unknown: [String: Value] = ["exit_code": .unknown, "output_tail": .unknown]
         guard let prior = request.prior else { return PlanResponse(action: .create, plannedOutputs: unknown) }
-        if prior.status != "ok" { return PlanResponse(action: .replace, reasons: ["tainted: the last run failed"], plannedOutputs: unknown) }
+        if prior.status != .ready { return PlanResponse(action: .replace, reasons: ["tainted: the last run failed"], plannedOutputs: unknown) }
         let reruns = request.changedFields.filter { schema.field($0)?.forcesReplacement == true }
         if !reruns.isEmpty { return PlanResponse(action: .replace, reasons: reruns.map { "\($0) changed" }, plannedOutputs: unknown) }
         if request.config["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknown) }

@@ -101,7 +101,7 @@ public struct K8sManifestKind: ResourceKind {
         } catch {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(ClusterAccess.describe(error, server: client.connection.server))")])
         }
-        if let prior = request.prior, prior.status != "ok" {
+        if let prior = request.prior, prior.status != .ready {
             return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: details)
         }
         guard changed || request.prior == nil else {

@@ -2,13 +2,22 @@ import Foundation
 import OGFCore
 
 /// One apply (or rollback) as history remembers it.
+/// How a recorded operation ended.
+public enum HistoryOutcome: String, Sendable, Codable, Equatable {
+    /// Recorded when the operation starts; left so by one that never finished (killed, crashed).
+    case running
+    case succeeded
+    case failed
+    /// Stopped by Ctrl-C; what finished is recorded.
+    case interrupted
+}
+
 public struct HistoryEntry: Sendable, Codable, Equatable {
     public var id: Int
     public var operation: String
     public var startedAt: Date
     public var finishedAt: Date?
-    /// "succeeded", "failed", "interrupted", or "running" for one that never finished (killed).
-    public var outcome: String
+    public var outcome: HistoryOutcome
     public var planHash: String
     public var user: String
     public var host: String
@@ -17,7 +26,7 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     public var failed: [String]
     public var skipped: Int
 
-    public init(id: Int, operation: String, startedAt: Date, finishedAt: Date? = nil, outcome: String, planHash: String, user: String,
+    public init(id: Int, operation: String, startedAt: Date, finishedAt: Date? = nil, outcome: HistoryOutcome, planHash: String, user: String,
                 host: String, ogfVersion: String = OGFVersion.current, succeeded: Int = 0, failed: [String] = [], skipped: Int = 0) {
         self.id = id
         self.operation = operation

@@ -17,6 +17,7 @@ struct FakeKind: ResourceKind {
         FieldSpec("ms", .int, default: 0, doc: "sleep"),
         FieldSpec("fail", .bool, default: false, doc: "fail"),
         FieldSpec("echo", .any, doc: "copied to the output"),
+        FieldSpec("busy_ms", .int, default: 0, doc: "block without looking at cancellation"),
     ])
     let outputs = ["value": "the echo"]
     let concurrency: Locked<(now: Int, peak: Int)>
@@ -24,7 +25,8 @@ struct FakeKind: ResourceKind {
     func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
         concurrency.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
         defer { concurrency.withLock { $0.now -= 1 } }
-        try await Task.sleep(for: .milliseconds(request.config["ms"]?.intValue ?? 0))
+        if let busy = request.config["busy_ms"]?.intValue, busy > 0 { usleep(useconds_t(busy * 1000)) }
+        if let ms = request.config["ms"]?.intValue, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
         if request.config["fail"]?.boolValue == true { throw ResourceFailure("it was told to fail", outputs: ["value": "partial"]) }
         return ApplyResponse(outputs: ["value": request.config["echo"] ?? .null], summary: "ok")
     }
@@ -89,10 +91,13 @@ extension StateFile {
         """, hooks: rec)
         #expect(report.summaryLine == "Apply failed: 2 succeeded, 1 failed (fake.bad), 2 skipped.")
         #expect(Set(state.resources.keys.map(\.description)) == ["fake.a", "fake.bad", "fake.other"])
-        #expect(state.resources[ResourceAddress(kind: "fake", name: "bad")]?.status == "failed")
-        #expect(state.resources[ResourceAddress(kind: "fake", name: "bad")]?.outputs["value"] == "partial")
+        let bad = state.resources[ResourceAddress(kind: "fake", name: "bad")]
+        #expect(bad?.status == .tainted)
+        #expect(bad?.outputs == [:], "a failed create has no last good outputs")
+        #expect(bad?.lastFailure?.message == "it was told to fail")
+        #expect(bad?.lastFailure?.outputs["value"] == "partial")
         #expect(rec.events.value.contains("skip fake.grandchild (fake.bad)"))
-        #expect(state.history.last?.outcome == "failed")
+        #expect(state.history.last?.outcome == .failed)
         #expect(state.history.last?.failed == ["fake.bad"])
     }
 
@@ -148,6 +153,40 @@ extension StateFile {
         #expect(report.succeeded.count == 2)
         #expect(report.notStarted.count == 4)
         #expect(state.resources.count == 2)
-        #expect(state.history.last?.outcome == "interrupted")
+        #expect(state.history.last?.outcome == .interrupted)
+    }
+
+    @Test func aFailedUpdateKeepsTheLastGoodOutputsBesideTheFailure() async throws {
+        let h = Harness()
+        _ = try await h.run("resources:\n  fake.a: {echo: v1}\n")
+        let (report, state) = try await h.run("resources:\n  fake.a: {echo: v2, fail: true}\n")
+        #expect(!report.ok)
+        let a = state.resources[ResourceAddress(kind: "fake", name: "a")]
+        #expect(a?.status == .tainted)
+        #expect(a?.outputs["value"] == "v1", "the last known good output is kept")
+        #expect(a?.lastFailure?.message == "it was told to fail")
+        #expect(a?.lastFailure?.outputs["value"] == "partial")
+        // Fixed and applied again: ready, the failure gone.
+        let (again, fixed) = try await h.run("resources:\n  fake.a: {echo: v3}\n")
+        #expect(again.ok)
+        #expect(fixed.resources[ResourceAddress(kind: "fake", name: "a")]?.status == .ready)
+        #expect(fixed.resources[ResourceAddress(kind: "fake", name: "a")]?.lastFailure == nil)
+        #expect(fixed.resources[ResourceAddress(kind: "fake", name: "a")]?.outputs["value"] == "v3")
+    }
+
+    @Test func workAKindFinishedIsRecordedEvenAfterASecondInterrupt() async throws {
+        let h = Harness()
+        // fake.slow ignores cancellation and returns after 300 ms; fake.sleepy is cancelled mid-sleep.
+        let yaml = "resources:\n  fake.slow: {busy_ms: 300, echo: done}\n  fake.sleepy: {ms: 5000}\n  fake.after: {depends_on: [fake.sleepy]}\n"
+        let run = Task { try await h.run(yaml) }
+        try await Task.sleep(for: .milliseconds(100))
+        run.cancel()
+        let (report, state) = try await run.value
+        #expect(report.succeeded.map(\.address.description) == ["fake.slow"])
+        #expect(report.stopped.map(\.address.description) == ["fake.sleepy"])
+        #expect(report.notStarted.map(\.address.description) == ["fake.after"])
+        #expect(state.resources[ResourceAddress(kind: "fake", name: "slow")]?.outputs["value"] == "done")
+        #expect(state.resources[ResourceAddress(kind: "fake", name: "sleepy")] == nil, "stopped work is not recorded")
+        #expect(state.history.last?.outcome == .interrupted)
     }
 }

@@ -89,7 +89,7 @@ struct Driver {
             return r
         } catch let f as ResourceFailure {
             prior = ResourceState(kind: kind.name, attributes: config, outputs: f.outputs, sensitivePaths: [], dependencies: [],
-                                  appliedAt: Date(), ogfVersion: "test", durationMs: nil, status: "failed")
+                                  appliedAt: Date(), ogfVersion: "test", durationMs: nil, status: .tainted)
             throw f
         }
     }

@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func planRerunsOnCommandOrTriggerChangeOrAlways() async throws {
-        func plan(_ changed: [String], always: Bool = false, status: String = "ok") async throws -> PlanResponse {
+        func plan(_ changed: [String], always: Bool = false, status: ResourceStatus = .ready) async throws -> PlanResponse {
             let prior = ResourceState(kind: "exec", attributes: [:], outputs: ["exit_code": 0], sensitivePaths: [], dependencies: [],
                                       appliedAt: Date(), ogfVersion: "t", durationMs: 1, status: status)
             return try await k.plan(PlanRequest(address: ResourceAddress(kind: "exec", name: "a"), config: ["always": .bool(always)], prior: prior,
@@ -95,7 +95,7 @@ import Testing
         #expect(try await plan(["triggers"]).reasons == ["triggers changed"])
         #expect(try await plan([], always: true).action == .replace)
         #expect(try await plan(["timeout"]).action == .update)
-        #expect(try await plan([], status: "failed").reasons == ["tainted: the last run failed"])
+        #expect(try await plan([], status: .tainted).reasons == ["tainted: the last run failed"])
     }
 }
 

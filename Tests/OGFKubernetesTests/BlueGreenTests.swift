@@ -52,7 +52,7 @@ struct BlueGreenTests {
         let (s1, _) = await p.apply(config("x:1"), prior: nil)
         try p.write("api.yaml", deployment("api", annotations: "{emulator.ogf/fail: crashloop}"))
         let (s2, err) = await p.apply(config("x:2"), prior: s1)
-        #expect(s2.status == "failed")
+        #expect(s2.status == .tainted)
         #expect(err?.contains("blue stays live") == true, "\(err ?? "")")
         #expect(s2.outputs["color"] == .string("blue"))
         #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
@@ -62,7 +62,7 @@ struct BlueGreenTests {
     @Test func checkFailingAfterTheSwitchSwitchesBack() async throws {
         let (s1, _) = await p.apply(config("x:1"), prior: nil)
         let (s2, err) = await p.apply(config("x:2", checks: ["http://127.0.0.1:\(closedPort())/health"]), prior: s1)
-        #expect(s2.status == "failed")
+        #expect(s2.status == .tainted)
         #expect(err?.contains("switched the Services back to blue") == true, "\(err ?? "")")
         #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
         #expect(try get("deployment", "api-blue", "-o", "jsonpath={.status.availableReplicas}") == "2")

@@ -45,7 +45,7 @@ struct ClusterTests {
         try p.write("api.yaml", deployment("api"))
         try await emu.control("POST", "fail-next", #"{"count": 50, "code": "drop", "path": "/apis/apps/v1/namespaces/gone/deployments"}"#)
         let (s, err) = await p.apply(p.config(["ns.yaml", "api.yaml"], namespace: "gone", values: ["image": "x:1"]), prior: nil)
-        #expect(s.status == "failed")
+        #expect(s.status == .tainted)
         #expect(err?.contains("cannot be reached") == true, "\(err ?? "")")
     }
 

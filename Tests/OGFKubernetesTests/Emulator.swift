@@ -140,15 +140,15 @@ struct Project {
                                action: prior == nil ? .create : .update, context: context(force: force), progress: { line in progress.withLock { $0.append(line) } })
         do {
             let r = try await K8sManifestKind(http: CurlHTTPClient(), pollInterval: 0.05).apply(req)
-            return (state(config, r.outputs, "ok"), nil)
+            return (state(config, r.outputs, .ready), nil)
         } catch let f as ResourceFailure {
-            return (state(config, f.outputs, "failed"), f.message)
+            return (state(config, f.outputs, .tainted), f.message)
         } catch {
-            return (state(config, prior?.outputs ?? [:], "failed"), "\(error)")
+            return (state(config, prior?.outputs ?? [:], .tainted), "\(error)")
         }
     }
 
-    func state(_ config: [String: Value], _ outputs: [String: Value], _ status: String) -> ResourceState {
+    func state(_ config: [String: Value], _ outputs: [String: Value], _ status: ResourceStatus) -> ResourceState {
         ResourceState(kind: "k8s_manifest", attributes: config, outputs: outputs, sensitivePaths: [], dependencies: [],
                       appliedAt: Date(), ogfVersion: "test", durationMs: nil, status: status)
     }

@@ -87,7 +87,7 @@ struct ManifestTests {
         #expect(plan.details.contains { $0.contains("field-manager conflict") && $0.contains("kubectl-set") })
 
         let (failed, err) = await p.apply(c, prior: s1)
-        #expect(failed.status == "failed")
+        #expect(failed.status == .tainted)
         #expect(err?.contains("--force-conflicts") == true)
         #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:evil")
 
@@ -146,7 +146,7 @@ struct ManifestTests {
         try p.write("api.yaml", deployment("api", annotations: "{emulator.ogf/fail: crashloop}"))
         let bad = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:2"])
         let (s2, err) = await p.apply(bad, prior: s1)
-        #expect(s2.status == "failed")
+        #expect(s2.status == .tainted)
         let message = try #require(err)
         #expect(message.contains("rollout failed"))
         #expect(message.contains("CrashLoopBackOff") || message.contains("restarted"))
@@ -162,7 +162,7 @@ struct ManifestTests {
         try p.write("api.yaml", deployment("api", annotations: "{emulator.ogf/fail: progress-deadline}"))
         let c = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:1"])
         let (s, err) = await p.apply(c, prior: nil)
-        #expect(s.status == "failed")
+        #expect(s.status == .tainted)
         #expect(err?.contains("exceeded its progress deadline") == true)
         #expect(err?.contains("nothing to roll back to") == true)
     }
