@@ -100,7 +100,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ws.failure(diags)
         }
         let summary = plan.summary
-        Terminal.out("Applying the saved plan for \(plan.environment): \(summary.add) to add, \(summary.change) to change, \(summary.destroy) to destroy, \(summary.checks) check\(summary.checks == 1 ? "" : "s").\n\n")
+        Terminal.out("Applying the saved plan for \(plan.environment): \(summary.text).\n\n")
         try await execute(ws, plan: plan, config: config, variables: variables, state: state)
     }
 

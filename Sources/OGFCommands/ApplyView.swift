@@ -78,6 +78,7 @@ final class ApplyView: ApplyHooks, @unchecked Sendable {
         case .replace: return "replacing"
         case .delete: return "destroying"
         case .check: return "checking"
+        case .run: return "running"
         case .noop: return "reading"
         }
     }
@@ -89,6 +90,7 @@ final class ApplyView: ApplyHooks, @unchecked Sendable {
         case .replace: return "replaced"
         case .delete: return "destroyed"
         case .check: return "passed"
+        case .run: return "ran"
         case .noop: return "read"
         }
     }

@@ -71,10 +71,12 @@ struct PlanCommand: AsyncParsableCommand {
         systems) and prints each change:
           +    create              ~   update in place     -/+  replace
           -    destroy             <=  check (gates and checks run every apply)
+          >    run (a step that runs every apply, e.g. exec with always: true)
         Save it with -out FILE and apply exactly that with `ogf apply FILE`; a saved
         plan holds no secret values.
         Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
-        2 changes present (-detailed-exitcode only).
+        2 changes present (-detailed-exitcode only): a managed resource would be
+        added, changed or destroyed; runs and checks alone are not changes.
         """
     )
 

@@ -5,6 +5,9 @@ public enum Action: String, Sendable, Codable, CaseIterable, Comparable {
     case update
     case replace
     case delete
+    /// A managed step that runs on every apply (`exec` with `always: true`): nothing is
+    /// created or destroyed, so it is neither an add nor a change.
+    case run
     /// Gates and checks: read-only, run on every apply.
     case check
 
@@ -15,6 +18,7 @@ public enum Action: String, Sendable, Codable, CaseIterable, Comparable {
         case .update: return "~"
         case .replace: return "-/+"
         case .delete: return "-"
+        case .run: return ">"
         case .check: return "<="
         }
     }
@@ -27,11 +31,13 @@ public enum Action: String, Sendable, Codable, CaseIterable, Comparable {
         case .update: return "will be updated in place"
         case .replace: return "must be replaced"
         case .delete: return "will be destroyed"
+        case .run: return "will run"
         case .check: return "will be checked"
         }
     }
 
-    public var isChange: Bool { self != .noop && self != .check }
+    /// Whether a managed resource changes (what `-detailed-exitcode` reports): not checks, not runs.
+    public var isChange: Bool { self != .noop && self != .check && self != .run }
 
     public static func < (a: Action, b: Action) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

@@ -30,7 +30,7 @@ public struct ExecKind: ResourceKind {
         if prior.status != .ready { return PlanResponse(action: .replace, reasons: ["tainted: the last run failed"], plannedOutputs: unknown) }
         let reruns = request.changedFields.filter { schema.field($0)?.forcesReplacement == true }
         if !reruns.isEmpty { return PlanResponse(action: .replace, reasons: reruns.map { "\($0) changed" }, plannedOutputs: unknown) }
-        if request.config["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknown) }
+        if request.config["always"]?.boolValue == true { return PlanResponse(action: .run, reasons: ["always: true"], plannedOutputs: unknown) }
         if !request.changedFields.isEmpty { return PlanResponse(action: .update, reasons: [], plannedOutputs: prior.outputs) }
         return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
     }

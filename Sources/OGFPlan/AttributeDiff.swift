@@ -19,7 +19,7 @@ public struct AttributeDiff: Sendable, Equatable {
             return after.keys.sorted().map { AttributeDiff(key: $0, kind: c.action == .create ? .added : .unchanged, before: nil, after: after[$0], forcesReplacement: false) }
         case .delete:
             return before.keys.sorted().map { AttributeDiff(key: $0, kind: .removed, before: before[$0], after: nil, forcesReplacement: false) }
-        case .noop, .update, .replace:
+        case .noop, .update, .replace, .run:
             return Set(before.keys).union(after.keys).sorted().map { k in
                 let kind: Kind
                 switch (before[k], after[k]) {

@@ -44,7 +44,7 @@ public struct JSONRenderer: Sendable {
             "targets": .list(plan.targets.map(Value.string)),
             "refresh": .bool(plan.refresh),
             "resource_changes": .list(changes),
-            "summary": .map(["add": .int(s.add), "change": .int(s.change), "destroy": .int(s.destroy), "checks": .int(s.checks),
+            "summary": .map(["add": .int(s.add), "change": .int(s.change), "destroy": .int(s.destroy), "run": .int(s.runs), "checks": .int(s.checks),
                              "has_changes": .bool(s.hasChanges)]),
             "diagnostics": .list(plan.warnings.map(Self.diagnostic)),
         ])

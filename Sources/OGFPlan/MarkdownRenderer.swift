@@ -11,8 +11,8 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ plan: Plan, planFile: String? = nil) -> String {
         let s = plan.summary
         var head = "### ogf plan: `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
-        if s.hasChanges || s.checks > 0 {
-            head += "**Plan: \(s.add) to add, \(s.change) to change, \(s.destroy) to destroy, \(s.checks) check\(s.checks == 1 ? "" : "s").**\n\n"
+        if s.hasChanges || s.checks > 0 || s.runs > 0 {
+            head += "**Plan: \(s.text).**\n\n"
         } else {
             head += "**No changes.** The deployment matches its configuration.\n\n"
         }

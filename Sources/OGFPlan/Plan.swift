@@ -96,7 +96,16 @@ public struct Plan: Sendable, Codable {
     }
 
     public struct Summary: Sendable, Equatable, Codable {
-        public var add = 0, change = 0, destroy = 0, checks = 0
+        public var add = 0, change = 0, destroy = 0, runs = 0, checks = 0
+
+        public init(add: Int = 0, change: Int = 0, destroy: Int = 0, runs: Int = 0, checks: Int = 0) {
+            (self.add, self.change, self.destroy, self.runs, self.checks) = (add, change, destroy, runs, checks)
+        }
+
+        /// `0 to add, 0 to change, 0 to destroy, 1 to run, 11 checks` (the run count only when there are runs).
+        public var text: String {
+            "\(add) to add, \(change) to change, \(destroy) to destroy" + (runs > 0 ? ", \(runs) to run" : "") + ", \(checks) check\(checks == 1 ? "" : "s")"
+        }
 
         public var hasChanges: Bool { add + change + destroy > 0 }
     }
@@ -111,6 +120,7 @@ public struct Plan: Sendable, Codable {
             case .replace: s.add += 1; s.destroy += 1
             case .delete: s.destroy += 1
             case .check: s.checks += 1
+            case .run: s.runs += 1
             case .noop: break
             }
         }

@@ -21,6 +21,7 @@ public struct TextStyle: Sendable {
         case .replace: return yellow(s)
         case .delete: return red(s)
         case .check: return cyan(s)
+        case .run: return cyan(s)
         case .noop: return s
         }
     }

@@ -55,6 +55,6 @@ public struct TextRenderer: Sendable {
     }
 
     public func summaryLine(_ s: Plan.Summary) -> String {
-        style.bold("Plan:") + " \(s.add) to add, \(s.change) to change, \(s.destroy) to destroy, \(s.checks) check\(s.checks == 1 ? "" : "s")."
+        style.bold("Plan:") + " \(s.text)."
     }
 }

@@ -82,7 +82,7 @@ public struct SpawnProcessRunner: ProcessRunner {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<ProcessResult, Error>) in
                 if let timeout {
-                    DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                    Self.after(seconds: timeout) {
                         if !finished.withLock({ $0 }) {
                             timedOut.withLock { $0 = true }
                             Self.stop(group: spawned) { finished.withLock { $0 } }
@@ -116,10 +116,22 @@ public struct SpawnProcessRunner: ProcessRunner {
         }
     }
 
+    /// Runs `work` after a delay on a thread of its own: Dispatch's global queue has as many
+    /// threads as cores, and blocking work queued there (transfers, queries) would hold a
+    /// timeout back for as long as it runs.
+    static func after(seconds: Double, _ work: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: seconds)
+            work()
+        }
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
     /// SIGTERM to the whole group, then SIGKILL if it is still there after a grace period.
     static func stop(group pid: pid_t, isFinished: @escaping @Sendable () -> Bool) {
         kill(-pid, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+        after(seconds: 5) {
             if !isFinished() { kill(-pid, SIGKILL) }
         }
     }

@@ -41,6 +41,38 @@ import Testing
         #expect(show.out.contains("building 1.0"))
     }
 
+    @Test func stepsThatRunEveryApplyAreRunsNotReplacements() throws {
+        let p = try basicProject(extra: "  exec.smoke:\n    command: [\"true\"]\n    always: true\n    depends_on: [exec.deploy]\n")
+        let apply = try p.run("apply", "e2e", "--auto-approve")
+        #expect(apply.code == 0, "\(apply.all)")
+        let again = try p.run("plan", "e2e", "-detailed-exitcode")
+        #expect(again.code == 0, "only a run and checks: nothing managed changes\n\(again.all)")
+        #expect(again.out.contains("# exec.smoke will run (always: true)"))
+        #expect(again.out.contains("  > exec.smoke"))
+        #expect(again.out.contains("Plan: 0 to add, 0 to change, 0 to destroy, 1 to run, 2 checks."))
+        #expect(!again.out.contains("must be replaced"))
+        let json = try p.run("plan", "e2e", "--json")
+        #expect(json.out.contains("\"action\" : \"run\"") || json.out.contains("\"action\": \"run\""), "\(json.out)")
+        let applied = try p.run("apply", "e2e", "--auto-approve")
+        #expect(applied.out.contains("exec.smoke: ran after"), "\(applied.out)")
+    }
+
+    @Test func aFailedRerunKeepsTheLastGoodOutputsInStateShow() throws {
+        let p = try Project(["environments/f.yaml": "variables:\n  code: \"0\"\nresources:\n  exec.step:\n    command: [sh, -c, \"echo run-$0; exit $0\", \"${var.code}\"]\n"])
+        #expect(try p.run("apply", "f", "--auto-approve").code == 0)
+        try p.write("environments/f.yaml", "variables:\n  code: \"3\"\nresources:\n  exec.step:\n    command: [sh, -c, \"echo run-$0; exit $0\", \"${var.code}\"]\n")
+        let failed = try p.run("apply", "f", "--auto-approve")
+        #expect(failed.code == 1)
+        let show = try p.run("state", "show", "f", "exec.step")
+        #expect(show.out.contains("status       = tainted"), "\(show.out)")
+        #expect(show.out.contains("last_failure = "))
+        #expect(show.out.contains("exited with code 3"))
+        #expect(show.out.contains("outputs (last known good; references resolve to these):\n  exit_code   = 0"), "\(show.out)")
+        #expect(show.out.contains("outputs of the failed apply:\n  exit_code   = 3"), "\(show.out)")
+        let plan = try p.run("plan", "f")
+        #expect(plan.out.contains("must be replaced"))
+    }
+
     @Test func applyWithoutATerminalNeedsApproval() throws {
         let p = try basicProject()
         let r = try p.run("apply", "e2e")

@@ -93,7 +93,7 @@ import Testing
         }
         #expect(try await plan([]).action == .noop)
         #expect(try await plan(["triggers"]).reasons == ["triggers changed"])
-        #expect(try await plan([], always: true).action == .replace)
+        #expect(try await plan([], always: true).action == .run)
         #expect(try await plan(["timeout"]).action == .update)
         #expect(try await plan([], status: .tainted).reasons == ["tainted: the last run failed"])
     }

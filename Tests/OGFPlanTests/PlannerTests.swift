@@ -72,7 +72,7 @@ let env = ["JWT_SECRET": String(repeating: "j", count: 40), "DATABASE_URL": "pos
         let first = try #require(await makePlan(c, env: env).0)
         let (plan, _) = await makePlan(c, state: applied(first), env: env)
         let p = try #require(plan)
-        #expect(p.changes.map { "\($0.action.rawValue) \($0.address)" } == ["noop exec.build", "noop exec.migrate", "replace exec.tests", "check gate_secret.app"])
+        #expect(p.changes.map { "\($0.action.rawValue) \($0.address)" } == ["noop exec.build", "noop exec.migrate", "run exec.tests", "check gate_secret.app"])
         #expect(p.change(ResourceAddress(kind: "exec", name: "tests"))?.reasons == ["always: true"])
         #expect(p.change(ResourceAddress(kind: "exec", name: "tests"))?.after?["command"] == ["make", "test", 0])
     }

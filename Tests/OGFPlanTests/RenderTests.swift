@@ -26,6 +26,8 @@ func samplePlan() -> Plan {
                        after: ["command": ["make", "build"], "triggers": ["release": "1.1"]], reasons: ["triggers changed"], replace: ["triggers"]),
                     ch("exec.new", .managed, .create, before: nil, after: ["command": ["echo", .unknown], "token": .redacted("hmac-sha256:00")]),
                     ch("exec.old", .managed, .delete, before: ["command": ["true"]], after: nil, reasons: ["no longer in the configuration"]),
+                    ch("exec.smoke", .managed, .run, before: ["command": ["./smoke.sh"], "always": true], after: ["command": ["./smoke.sh"], "always": true],
+                       reasons: ["always: true"]),
                     ch("exec.same", .managed, .noop, before: ["command": ["true"]], after: ["command": ["true"]]),
                     ch("exec.tune", .managed, .update, before: ["command": ["x"], "timeout": "5m"], after: ["command": ["x"], "timeout": "10m"]),
                     ch("gate_secret.app", .gate, .check, before: nil, after: ["names": ["JWT_SECRET"], "min_length": 32],
