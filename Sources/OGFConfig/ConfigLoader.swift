@@ -124,13 +124,13 @@ public struct ConfigLoader: Sendable {
             text = try reader.readFile(absolute(rel))
         } catch {
             let reason = reader.fileExists(absolute(rel)) ? "it is not readable UTF-8 text" : "it does not exist"
-            state.diags.append(.error("cannot read \(rel): \(reason)", at: includedFrom))
+            state.diags.append(.error("cannot read \(rel): \(reason)", code: .unreadableFile, at: includedFrom))
             return nil
         }
         state.recordInput(rel, text)
         let (doc, diags) = YAMLParser().parse(text, file: rel)
         state.diags.append(contentsOf: diags)
-        if diags.contains(where: { $0.summary.hasPrefix("invalid YAML") || $0.summary.contains("aliases expand") }) { return nil }
+        if diags.contains(where: { $0.code == .yamlSyntax || $0.code == .yamlAliasLimit }) { return nil }
         return doc
     }
 
@@ -209,7 +209,7 @@ public struct ConfigLoader: Sendable {
             }
             if registry[address.kind] == nil {
                 state.diags.append(.error("unknown resource kind \"\(address.kind)\".\(Suggestion.didYouMean(address.kind, registry.names))",
-                                          detail: "Known kinds: \(registry.names.joined(separator: ", ")).", at: p.key.location))
+                                          detail: "Known kinds: \(registry.names.joined(separator: ", ")).", code: .unknownKind, at: p.key.location))
                 continue
             }
             if let existing = state.resources[address] {

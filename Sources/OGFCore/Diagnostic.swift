@@ -6,24 +6,39 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     public enum Severity: String, Sendable, Codable { case error, warning, note }
 
     public var severity: Severity
+    /// What kind of problem this is, for programs (JSON output, tests, the loader's own decisions).
+    /// Nothing branches on the wording of `summary`.
+    public var code: DiagnosticCode?
     public var summary: String
     /// Extra lines: why it matters and what to do.
     public var detail: String?
     public var location: SourceLocation?
+    /// The configuration field the problem is in (`backup`, `retries`, `http.url`), when a kind
+    /// found it without knowing files: the planner fills in `location` from the field's position.
+    public var field: String?
 
-    public init(_ severity: Severity = .error, _ summary: String, detail: String? = nil, at location: SourceLocation? = nil) {
+    public init(_ severity: Severity = .error, _ summary: String, detail: String? = nil, at location: SourceLocation? = nil,
+                code: DiagnosticCode? = nil, field: String? = nil) {
         self.severity = severity
         self.summary = summary
         self.detail = detail
         self.location = location
+        self.code = code
+        self.field = field
     }
 
-    public static func error(_ summary: String, detail: String? = nil, at location: SourceLocation? = nil) -> Diagnostic {
-        Diagnostic(.error, summary, detail: detail, at: location)
+    public static func error(_ summary: String, detail: String? = nil, code: DiagnosticCode? = nil, at location: SourceLocation? = nil) -> Diagnostic {
+        Diagnostic(.error, summary, detail: detail, at: location, code: code)
     }
 
-    public static func warning(_ summary: String, detail: String? = nil, at location: SourceLocation? = nil) -> Diagnostic {
-        Diagnostic(.warning, summary, detail: detail, at: location)
+    public static func warning(_ summary: String, detail: String? = nil, code: DiagnosticCode? = nil, at location: SourceLocation? = nil) -> Diagnostic {
+        Diagnostic(.warning, summary, detail: detail, at: location, code: code)
+    }
+
+    /// A problem in one field of a resource's configuration, placed at that field by the planner.
+    public static func field(_ field: String, _ summary: String, detail: String? = nil, code: DiagnosticCode = .invalidField,
+                             severity: Severity = .error) -> Diagnostic {
+        Diagnostic(severity, summary, detail: detail, code: code, field: field)
     }
 
     /// `FILE:LINE:COLUMN: error: summary`, then the detail indented, like a compiler.

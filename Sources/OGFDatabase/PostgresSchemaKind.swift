@@ -55,8 +55,24 @@ public struct PostgresSchemaKind: ResourceKind {
         }
     }
 
+    /// `backup: postgres_backup.pre` is the first thing a user writes; it would pass the plan and
+    /// fail the apply ("does not exist"), so it is refused at the field with the reference to use.
+    static func backupProblems(_ value: Value?) -> [Diagnostic] {
+        guard let s = value?.unmarked.stringValue, value?.isKnown == true else { return [] }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.first == "postgres_backup", parts.count == 2 || (parts.count == 3 && parts[2] == "path"),
+           parts[1].range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil {
+            let ref = "${postgres_backup.\(parts[1]).path}"
+            return [.field("backup", "\"\(s)\" is an address, not a backup file; write \"\(ref)\"",
+                           detail: "The reference passes the backup's file and makes the backup run before the migrations; a bare address does neither.")]
+        }
+        return []
+    }
+
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
         let c = request.config
+        let backupDiags = Self.backupProblems(c["backup"])
+        if !backupDiags.isEmpty { return PlanResponse(action: .noop, diagnostics: backupDiags) }
         let unknownOutputs: [String: Value] = ["version": .unknown, "previous_version": .unknown, "pending": .unknown, "applied": .unknown, "rollback": .unknown]
         guard c["url"]?.isKnown == true, c["migrations"]?.isKnown == true else {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["the URL is known only after apply"],
@@ -115,6 +131,10 @@ public struct PostgresSchemaKind: ResourceKind {
         }
         if let b = s.backup {
             details.append(b.isKnown ? "backup before migrating: \(b.unmarked.stringValue ?? "")" : "backup before migrating: taken first (its path is known after apply)")
+            if b.isKnown, let path = b.unmarked.stringValue, !FileManager.default.fileExists(atPath: request.context.path(path)) {
+                diags.append(.field("backup", "the backup \(path) does not exist, and migrations are pending",
+                                    detail: "Reference a postgres_backup so it is taken first: backup: \"${postgres_backup.NAME.path}\"."))
+            }
         } else {
             details.append("no backup configured (set backup: \"${postgres_backup.NAME.path}\")")
         }

@@ -55,6 +55,8 @@ public struct JSONRenderer: Sendable {
     public static func diagnostic(_ d: Diagnostic) -> Value {
         var m: [String: Value] = ["severity": .string(d.severity.rawValue), "summary": .string(d.summary)]
         if let detail = d.detail { m["detail"] = .string(detail) }
+        if let code = d.code { m["code"] = .string(code.rawValue) }
+        if let field = d.field { m["field"] = .string(field) }
         if let l = d.location { m["range"] = .map(["filename": .string(l.file), "line": .int(l.line), "column": .int(l.column)]) }
         return .map(m)
     }

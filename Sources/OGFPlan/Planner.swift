@@ -30,7 +30,8 @@ public enum GraphBuilder {
             let loc = first.dependsOn.first { $0.address == cycle[1] }?.location
                 ?? first.referencedResources.first { $0.address == cycle[1] }?.location ?? first.location
             return .error("dependency cycle: \(cycle.map(\.description).joined(separator: " → "))",
-                          detail: "Each resource in a cycle waits for another. Remove one of these depends_on entries or references.", at: loc)
+                          detail: "Each resource in a cycle waits for another. Remove one of these depends_on entries or references.",
+                          code: .dependencyCycle, at: loc)
         }
         return (graph, diags)
     }
@@ -120,11 +121,17 @@ public struct Planner: Sendable {
                 let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh, context: context)
                 do {
                     response = try await kind.plan(request)
+                } catch let one as Diagnostic {
+                    d.append(one.placed(in: rc))
+                    response = PlanResponse(action: .noop)
+                } catch let many as Diagnostics {
+                    d.append(contentsOf: many.items.map { $0.placed(in: rc) })
+                    response = PlanResponse(action: .noop)
                 } catch {
-                    d.append(.error("\(address): planning failed: \(error)", at: rc.location))
+                    d.append(.error("\(address): planning failed: \(error)", code: .planFailed, at: rc.location))
                     response = PlanResponse(action: .noop)
                 }
-                d.append(contentsOf: response.diagnostics)
+                d.append(contentsOf: response.diagnostics.map { $0.placed(in: rc) })
                 if replace.contains(address), response.action != .replace, response.action != .create {
                     response.action = priorState == nil ? .create : .replace
                     response.reasons.append("--replace")
@@ -171,5 +178,24 @@ public struct Planner: Sendable {
         return (Plan(environment: config.name, isProtected: config.isProtected, createdAt: now, stateLineage: prior.lineage,
                      stateSerial: prior.serial, inputDigest: config.inputDigest, targets: targets.map(\.description), refresh: refresh,
                      changes: changes, warnings: warnings), diags)
+    }
+}
+
+extension Diagnostic {
+    /// A kind's diagnostic placed in the configuration: a field's problem at that field's
+    /// `FILE:LINE:COLUMN` (the value, else the key), anything else at the resource; the summary
+    /// names the resource and field.
+    public func placed(in rc: ResourceConfig) -> Diagnostic {
+        guard location == nil else { return self }
+        var d = self
+        if let field {
+            let root = String(field.prefix { $0 != "." && $0 != "[" })
+            d.location = rc.fields[root]?.location ?? rc.fieldLocations[root] ?? rc.location
+            d.summary = "\(rc.address).\(field): \(summary)"
+        } else {
+            d.location = rc.location
+            if !summary.hasPrefix(rc.address.description) { d.summary = "\(rc.address): \(summary)" }
+        }
+        return d
     }
 }

@@ -62,7 +62,7 @@ public struct YAMLParser {
             let cm = parser.context_mark
             detail = "\(String(cString: ctx)) at line \(cm.line + 1), column \(cm.column + 1)"
         }
-        return .error("invalid YAML: \(problem)", detail: detail,
+        return .error("invalid YAML: \(problem)", detail: detail, code: .yamlSyntax,
                       at: SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1))
     }
 
@@ -122,7 +122,7 @@ public struct YAMLParser {
             case YAML_ALIAS_EVENT:
                 let name = Self.string(event.data.alias.anchor) ?? ""
                 guard var node = anchors[name] else {
-                    return .error("unknown YAML anchor \"*\(name)\"", detail: "Define it with \"&\(name)\" before using it.", at: at)
+                    return .error("unknown YAML anchor \"*\(name)\"", detail: "Define it with \"&\(name)\" before using it.", code: .yamlUnknownAnchor, at: at)
                 }
                 node.location = at
                 return add(node, anchor: nil, counted: node.expandedSize)
@@ -168,7 +168,7 @@ public struct YAMLParser {
             if expanded > maxExpandedNodes {
                 return .error("YAML aliases expand to more than \(maxExpandedNodes) nodes",
                               detail: "This looks like an alias bomb (\"billion laughs\"); ogf refuses to expand it. Write the values out, or use fewer nested aliases.",
-                              at: node.location)
+                              code: .yamlAliasLimit, at: node.location)
             }
             if let anchor { anchors[anchor] = node }
             guard let top = stack.last else {
@@ -184,7 +184,7 @@ public struct YAMLParser {
             } else {
                 if let k = node.scalar, k != "<<" {
                     if let first = top.keys[k] {
-                        diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first). Remove one of them.", at: node.location))
+                        diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first). Remove one of them.", code: .yamlDuplicateKey, at: node.location))
                     } else {
                         top.keys[k] = node.location
                     }

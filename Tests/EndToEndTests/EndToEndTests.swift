@@ -73,6 +73,18 @@ import Testing
         #expect(plan.out.contains("must be replaced"))
     }
 
+    @Test func aBareBackupAddressIsRefusedAtTheFieldWithTheReferenceToWrite() throws {
+        let p = try Project([
+            "environments/b.yaml": "resources:\n  postgres_backup.pre:\n    url: postgres://u@127.0.0.1:1/db\n    dir: backups\n  postgres_schema.app:\n    url: postgres://u@127.0.0.1:1/db\n    migrations: migrations\n    backup: postgres_backup.pre\n",
+            "migrations/0001_init.sql": "CREATE TABLE t (id int);\n",
+        ])
+        let r = try p.run("plan", "b")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/b.yaml:8:13: error: postgres_schema.app.backup: \"postgres_backup.pre\" is an address, not a backup file; write \"${postgres_backup.pre.path}\""), "\(r.err)")
+        let json = try p.run("plan", "b", "--json")
+        #expect(json.code == 1)
+    }
+
     @Test func applyWithoutATerminalNeedsApproval() throws {
         let p = try basicProject()
         let r = try p.run("apply", "e2e")
