@@ -66,6 +66,46 @@ func resource(_ n: Int) -> ResourceState {
         #expect(throws: StateError.self) { try store.load() }
     }
 
+    /// The last write of a rollout must reach the disk within the sync interval even when no
+    /// later write comes to trigger the sync.
+    @Test func aLoneWriteIsSyncedWithinTheIntervalWithoutFurtherWrites() async throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        let writer = try StateWriter(store: store, state: try store.load().state, syncInterval: .milliseconds(50))
+        #expect(writer.durability.synced == writer.durability.written, "the begin line is synced by init")
+        // Right after init (its own sync), then again right after a background sync: both
+        // writes come less than an interval after the previous sync.
+        try writer.put(ResourceAddress(kind: "exec", name: "a"), resource(1))
+        try await Self.waitUntilSynced(writer, within: .milliseconds(200))
+        try writer.put(ResourceAddress(kind: "exec", name: "b"), resource(2))
+        try await Self.waitUntilSynced(writer, within: .milliseconds(200))
+        _ = try writer.finish()
+    }
+
+    static func waitUntilSynced(_ writer: StateWriter, within limit: Duration) async throws {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            let d = writer.durability
+            if d.synced == d.written { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let d = writer.durability
+        Issue.record("\(d.written - d.synced) journal bytes still unsynced \(limit) after the write (\(d.syncs) background syncs)")
+    }
+
+    /// Batching stays: a burst of writes costs about one fsync per interval, not one per write.
+    @Test func aBurstOfWritesIsSyncedInBatches() async throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        let writer = try StateWriter(store: store, state: try store.load().state, syncInterval: .milliseconds(50))
+        let start = ContinuousClock.now
+        for i in 0..<2000 { try writer.put(ResourceAddress(kind: "exec", name: "r\(i)"), resource(i)) }
+        let elapsed = ContinuousClock.now - start
+        try await Self.waitUntilSynced(writer, within: .milliseconds(200))
+        let syncs = writer.durability.syncs
+        #expect(syncs >= 1)
+        #expect(Double(syncs) <= elapsed / .milliseconds(50) + 2, "\(syncs) fsyncs for 2000 writes in \(elapsed)")
+        _ = try writer.finish()
+    }
+
     @Test func finishWritesOnceAndRemovesTheJournal() throws {
         let store = StateStore(directory: tempDir(), environment: "prod")
         let writer = try StateWriter(store: store, state: try store.load().state)
