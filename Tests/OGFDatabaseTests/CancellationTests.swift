@@ -137,4 +137,34 @@ import Testing
             return !stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
         }
     }
+
+    @Test func cancelledBlockingRedisCommandReturnsPromptly() async throws {
+        let name = "ogf-cancel-\(UUID().uuidString.prefix(8))"
+        // A reply timeout far beyond the test: only the cancellation can end the read early.
+        let client = try await RESPClient.open(host: "127.0.0.1", port: Servers.redisPort, timeout: 120)
+        #expect(try await client.call(["AUTH", Servers.redisPassword]) == .simple("OK"))
+        #expect(try await client.call(["CLIENT", "SETNAME", name]) == .simple("OK"))
+        let admin = try RESPClient(host: "127.0.0.1", port: Servers.redisPort, timeout: 2)
+        #expect(try admin.send(["AUTH", Servers.redisPassword]) == .simple("OK"))
+        func clientLine() throws -> String? {
+            try admin.send(["CLIENT", "LIST"]).text?.split(separator: "\n").first { $0.contains("name=\(name) ") }.map(String.init)
+        }
+
+        let task = Task { try await client.call(["BLPOP", "\(name)-list", "30"]) }
+        let blocked = try await eventually(10) { try clientLine()?.contains("cmd=blpop") == true }
+        try #require(blocked, "BLPOP never blocked")
+        try await Task.sleep(for: .milliseconds(500))
+
+        let start = Date()
+        task.cancel()
+        let result = await task.result
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 2, "took \(elapsed)s to return")
+        #expect(throws: CancellationError.self) { try result.get() }
+        // The socket was shut down: the server drops the client, and the client sends nothing more.
+        let gone = try await eventually(3) { try clientLine() == nil }
+        let line = try clientLine()
+        #expect(gone, "\(String(describing: line))")
+        #expect(throws: RESPError.self) { try client.send(["PING"]) }
+    }
 }
