@@ -92,6 +92,62 @@ import Testing
         #expect(again.outputs["previous_version"] == 1)
     }
 
+    /// The user's path: two Ctrl-C during a long migration. The first lets in-flight work
+    /// finish; the second cancels it, and ogf must then stop within seconds, not when the
+    /// statement ends, with the database at the last good version and the migration unrecorded.
+    @Test func secondInterruptStopsARunningMigration() async throws {
+        let db = try Servers.freshDatabase("sigint")
+        defer { Servers.drop(db) }
+        let p = try Project()
+        defer { p.cleanup() }
+        try p.environment("sigint", """
+            environment: sigint
+            protected: false
+            resources:
+              postgres_schema.app:
+                url: "${secret.SIGINT_DB_URL}"
+                migrations: db/migrations
+                shadow: false
+            """)
+        var env = ProcessInfo.processInfo.environment
+        env["SIGINT_DB_URL"] = Servers.url(db)
+        try p.write("0001_ok.up.sql", "CREATE TABLE ok1 (id int);\n")
+        try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n")
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: OGFBinary.path)
+        proc.arguments = ["apply", "-C", p.root, "sigint", "--auto-approve", "--no-color"]
+        proc.environment = env
+        let out = Pipe()
+        proc.standardOutput = out
+        proc.standardError = out
+        try proc.run()
+
+        let watcher = try Servers.connect(db)
+        let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'ogf apply sigint%' AND state = 'active' AND query LIKE '%pg_sleep(30)%'"
+        let inside = try await eventually(30) { try watcher.query(sleeping).firstValue == "1" }
+        if !inside { proc.terminate() }
+        try #require(inside, "the migrator never reached 0002")
+        kill(proc.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(proc.isRunning, "the first interrupt must let the migration run on")
+        let start = Date()
+        kill(proc.processIdentifier, SIGINT)
+        let exited = try await eventually(10) { !proc.isRunning }
+        if !exited { kill(proc.processIdentifier, SIGKILL) }
+        proc.waitUntilExit()
+        let elapsed = Date().timeIntervalSince(start)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(exited && elapsed < 5, "ogf took \(elapsed)s to stop after the second interrupt")
+        #expect(proc.terminationStatus != 0, "\(text)")
+        #expect(!text.contains(Servers.pgPassword))
+        #expect(try watcher.query(sleeping).firstValue == "0")
+        #expect(try watcher.query("SELECT version FROM ogf_schema_migrations ORDER BY version").rows.map { $0[0] } == ["1"])
+        #expect(try watcher.query("SELECT to_regclass('slow') IS NULL").firstValue == "t")
+        // Not recorded as applied: the next plan shows the migration pending again.
+        let state = try String(contentsOfFile: p.root + "/state/sigint.json", encoding: .utf8)
+        #expect(!state.contains("postgres_schema.app"), "\(state)")
+    }
+
     /// pg_dump runs through SpawnProcessRunner: cancelling must kill it, not wait for it. It is
     /// made to wait on a lock the test holds, so it would otherwise hang until the lock goes.
     @Test func cancelledPgDumpIsKilled() async throws {
