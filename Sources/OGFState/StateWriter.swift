@@ -26,6 +26,8 @@ public final class StateWriter: Sendable {
         var written = 0
         var synced = 0
         var syncs = 0
+        /// When the scheduled sync is due to start; nil when none is scheduled.
+        var due: ContinuousClock.Instant?
         /// Set by `finish`: timers that fire later do nothing.
         var finished = false
     }
@@ -87,8 +89,10 @@ public final class StateWriter: Sendable {
             s.written += line.count
             if !s.syncScheduled {
                 s.syncScheduled = true
-                let due = s.lastSync + syncInterval
-                let delay = max(Duration.zero, due - ContinuousClock.now)
+                let now = ContinuousClock.now
+                let due = max(now, s.lastSync + syncInterval)
+                s.due = due
+                let delay = due - now
                 if delay == .zero {
                     syncQueue.async { [self] in syncJournal() }
                 } else {
@@ -105,6 +109,7 @@ public final class StateWriter: Sendable {
         let target: Int? = inner.withLock { s in
             guard !s.finished else { return nil }
             s.syncScheduled = false
+            s.due = nil
             s.lastSync = .now
             return s.written
         }
@@ -116,10 +121,10 @@ public final class StateWriter: Sendable {
         }
     }
 
-    /// Journal bytes written, bytes known to be on disk, and background fsyncs so far (for tests
-    /// and benchmarks).
-    public var durability: (written: Int, synced: Int, syncs: Int) {
-        inner.withLock { ($0.written, $0.synced, $0.syncs) }
+    /// Journal bytes written, bytes known to be on disk, background fsyncs so far, and when the
+    /// next one is due (for tests and benchmarks).
+    public var durability: (written: Int, synced: Int, syncs: Int, due: ContinuousClock.Instant?) {
+        inner.withLock { ($0.written, $0.synced, $0.syncs, $0.due) }
     }
 
     /// Writes the state file with everything recorded, and removes the journal.
