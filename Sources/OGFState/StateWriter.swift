@@ -28,6 +28,8 @@ public final class StateWriter: Sendable {
         var syncs = 0
         /// When the scheduled sync is due to start; nil when none is scheduled.
         var due: ContinuousClock.Instant?
+        /// When the last background fsync returned.
+        var syncedAt: ContinuousClock.Instant?
         /// Set by `finish`: timers that fire later do nothing.
         var finished = false
     }
@@ -118,13 +120,14 @@ public final class StateWriter: Sendable {
         inner.withLock { s in
             s.synced = max(s.synced, target)
             s.syncs += 1
+            s.syncedAt = .now
         }
     }
 
-    /// Journal bytes written, bytes known to be on disk, background fsyncs so far, and when the
-    /// next one is due (for tests and benchmarks).
-    public var durability: (written: Int, synced: Int, syncs: Int, due: ContinuousClock.Instant?) {
-        inner.withLock { ($0.written, $0.synced, $0.syncs, $0.due) }
+    /// Journal bytes written, bytes known to be on disk, background fsyncs so far, when the next
+    /// one is due and when the last one returned (for tests and benchmarks).
+    public var durability: (written: Int, synced: Int, syncs: Int, due: ContinuousClock.Instant?, syncedAt: ContinuousClock.Instant?) {
+        inner.withLock { ($0.written, $0.synced, $0.syncs, $0.due, $0.syncedAt) }
     }
 
     /// Writes the state file with everything recorded, and removes the journal.
