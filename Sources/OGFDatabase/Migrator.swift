@@ -75,12 +75,14 @@ public struct Migrator: Sendable {
     /// Takes the migration lock, polling until `wait` seconds have passed.
     public func lock(_ c: PostgresConnection, wait: Double) async throws {
         let start = Date()
+        let table = history.table
         while true {
-            let got = try c.query("SELECT pg_try_advisory_lock(\(Self.lockClass), hashtext($1))", [history.table]).firstValue == "t"
+            let got = try await c.run { try $0.query("SELECT pg_try_advisory_lock(\(Self.lockClass), hashtext($1))", [table]).firstValue == "t" }
             if got { return }
             let waited = Date().timeIntervalSince(start)
             if waited >= wait {
-                throw MigrationLockTimeout(waited: waited, holder: try? holder(c))
+                let me = self
+                throw MigrationLockTimeout(waited: waited, holder: try? await c.run { try me.holder($0) })
             }
             try await Task.sleep(nanoseconds: 200_000_000)
         }

@@ -53,7 +53,7 @@ public struct PostgresBackupKind: ResourceKind {
         if c["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
         if let folder = c["migrations"]?.stringValue, request.refresh, c["url"]?.isKnown == true {
             do {
-                let pending = try pendingCount(c, folder: folder, context: request.context)
+                let pending = try await pendingCount(c, folder: folder, context: request.context)
                 if pending > 0 {
                     return PlanResponse(action: .replace, reasons: ["\(pending) pending migration\(pending == 1 ? "" : "s") in \(folder)"],
                                         plannedOutputs: unknownOutputs, details: detail(c, request.context))
@@ -74,12 +74,12 @@ public struct PostgresBackupKind: ResourceKind {
         return ["pg_dump --format=custom into \(dir)/, verified with pg_restore --list; keeps the newest \(c["keep"]?.intValue ?? 10)"]
     }
 
-    func pendingCount(_ c: [String: Value], folder: String, context: KindContext) throws -> Int {
+    func pendingCount(_ c: [String: Value], folder: String, context: KindContext) async throws -> Int {
         let target = try PostgresTarget(c)
         let (f, _) = try MigrationFolder.read(folder, root: context.projectRoot)
-        let conn = try target.connect(application: "ogf plan \(context.environment) (backup check)")
+        let conn = try await target.connect(application: "ogf plan \(context.environment) (backup check)")
         let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
-        let status = MigrationStatus(files: f.migrations, applied: try history.read(conn), folder: folder)
+        let status = MigrationStatus(files: f.migrations, applied: try await conn.run { try history.read($0) }, folder: folder)
         return status.pending.count
     }
 
@@ -91,14 +91,14 @@ public struct PostgresBackupKind: ResourceKind {
         let target = try PostgresTarget(c)
         let tools = PostgresTools(runner: processes, pgDump: c["pg_dump"]?.stringValue ?? "pg_dump",
                                   pgRestore: c["pg_restore"]?.stringValue ?? "pg_restore", environment: request.context.variables)
-        let conn = try target.connect(application: "ogf apply \(request.context.environment) (backup)")
-        let serverVersion = try pg { try conn.query("SHOW server_version").firstValue ?? "?" }
+        let conn = try await target.connect(application: "ogf apply \(request.context.environment) (backup)")
+        let serverVersion = try await pg(conn) { try $0.query("SHOW server_version").firstValue ?? "?" }
         let dump = try await wrap { try await tools.dumpMajorVersion() }
         guard dump.major >= conn.serverMajorVersion else {
             throw ResourceFailure("refusing to back up: \(dump.text) is older than the server (PostgreSQL \(serverVersion)); a dump from an older pg_dump may be incomplete. Install postgresql-client-\(conn.serverMajorVersion) or set pg_dump: to its path.")
         }
         let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
-        let schemaVersion = try pg { try history.read(conn).map(\.version).max() ?? 0 }
+        let schemaVersion = try await pg(conn) { try history.read($0).map(\.version).max() ?? 0 }
 
         let dirRel = c["dir"]?.stringValue ?? "backups/\(request.context.environment)"
         let dir = request.context.path(dirRel)

@@ -25,14 +25,20 @@ public struct PostgresQueryKind: ResourceKind {
         let target = try PostgresTarget(c)
         let sql = c["query"]?.unmarked.stringValue ?? ""
         let runs = max(1, c["runs"]?.intValue ?? 20)
-        let conn = try target.connect(application: "ogf check \(request.context.environment) (query)")
-        var rows = 0
-        for _ in 0..<max(0, c["warmup"]?.intValue ?? 2) { _ = try pg { try conn.query(sql) } }
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            let t = Date()
-            rows = try pg { try conn.query(sql).rows.count }
-            samples.append(Date().timeIntervalSince(t))
+        let warmup = max(0, c["warmup"]?.intValue ?? 2)
+        let conn = try await target.connect(application: "ogf check \(request.context.environment) (query)")
+        // All runs on the connection's thread (timed there, without thread hops); cancelling
+        // the apply cancels the query in flight.
+        let (rows, samples) = try await pg(conn) { conn in
+            var rows = 0
+            for _ in 0..<warmup { _ = try conn.query(sql) }
+            var samples: [Double] = []
+            for _ in 0..<runs {
+                let t = Date()
+                rows = try conn.query(sql).rows.count
+                samples.append(Date().timeIntervalSince(t))
+            }
+            return (rows, samples)
         }
         let p50 = Self.percentile(samples, 50), p95 = Self.percentile(samples, 95)
         let ms = { (d: Double) in (d * 100000).rounded() / 100 }

@@ -98,8 +98,9 @@ public struct PostgresSchemaKind: ResourceKind {
         let conn: PostgresConnection
         let status: MigrationStatus
         do {
-            conn = try s.target.connect(application: app)
-            status = MigrationStatus(files: files, applied: try s.migrator.history.read(conn), folder: s.folder)
+            conn = try await s.target.connect(application: app)
+            let history = s.migrator.history
+            status = MigrationStatus(files: files, applied: try await conn.run { try history.read($0) }, folder: s.folder)
         } catch let f as ResourceFailure {
             return PlanResponse(action: .noop, diagnostics: diags + [.error("\(request.address): cannot read the migration history: \(f.message)")])
         } catch {
@@ -145,7 +146,7 @@ public struct PostgresSchemaKind: ResourceKind {
         // Shadow dry run.
         if s.shadow {
             let tools = PostgresTools(runner: processes, pgDump: s.pgDump, environment: request.context.variables)
-            let dry = ShadowDryRun(tools: tools, migrator: s.migrator) { try PostgresConnection(url: $0, applicationName: app + " (shadow)") }
+            let dry = ShadowDryRun(tools: tools, migrator: s.migrator) { try await PostgresConnection.open(url: $0, applicationName: app + " (shadow)") }
             switch await dry.run(status.pending, url: s.target.url, admin: conn) {
             case .passed(let n, let ms):
                 details.append("dry run on a shadow database: \(n) migration\(n == 1 ? "" : "s") applied cleanly in \(ms)ms")
@@ -199,16 +200,19 @@ public struct PostgresSchemaKind: ResourceKind {
         let (folder, problems) = try Self.readFolder(s.folder, root: request.context.projectRoot)
         guard problems.isEmpty else { throw ResourceFailure(problems.map(\.description).joined(separator: "\n")) }
         let app = "ogf apply \(request.context.environment) by \(request.context.operatorName) pid \(getpid())"
-        let conn = try s.target.connect(application: app)
+        let conn = try await s.target.connect(application: app)
         do {
             request.progress("waiting for the migration lock")
             try await s.migrator.lock(conn, wait: s.lockWait)
         } catch let e as MigrationLockTimeout {
             throw ResourceFailure(e.description)
         }
-        defer { s.migrator.unlock(conn) }
+        // On the connection's thread too; after a cancellation the connection refuses it and
+        // closing the session releases the lock.
+        defer { let m = s.migrator; conn.runDetached { m.unlock($0) } }
         // Read again under the lock: another migrator may have run since the plan.
-        let status = MigrationStatus(files: folder.migrations, applied: try pg { try s.migrator.history.read(conn) }, folder: s.folder)
+        let history = s.migrator.history
+        let status = MigrationStatus(files: folder.migrations, applied: try await pg(conn) { try history.read($0) }, folder: s.folder)
         guard status.problems.isEmpty else { throw ResourceFailure(status.problems.map(\.description).joined(separator: "\n")) }
         let from = status.currentVersion
         if request.context.isProtected {
@@ -227,8 +231,12 @@ public struct PostgresSchemaKind: ResourceKind {
         }
         var applied: [(MigrationFile, Int)] = []
         do {
-            applied = try s.migrator.apply(status.pending, on: conn) { m, ms in
-                request.progress("applied \(m.fileName) in \(ms)ms")
+            // On the connection's own thread: a migration may run up to statement_timeout (15
+            // minutes by default). Cancelling the apply cancels the statement in flight; the
+            // server rolls the migration's transaction back, history row included.
+            let migrator = s.migrator, pending = status.pending, progress = request.progress
+            applied = try await conn.run { c in
+                try migrator.apply(pending, on: c) { m, ms in progress("applied \(m.fileName) in \(ms)ms") }
             }
         } catch let f as MigrationFailure {
             let ok = status.pending.prefix { $0.version < (status.pending.first { $0.path == f.file }?.version ?? Int.max) }
@@ -258,7 +266,8 @@ public struct PostgresSchemaKind: ResourceKind {
     }
 }
 
-/// Runs a libpq call, turning a server error into a ResourceFailure.
-func pg<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as PostgresError { throw ResourceFailure(e.description) }
+/// Runs libpq calls on the connection's own thread (cancellable with the task), turning a server
+/// error into a ResourceFailure.
+func pg<T: Sendable>(_ conn: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    do { return try await conn.run(body) } catch let e as PostgresError { throw ResourceFailure(e.description) }
 }

@@ -22,9 +22,9 @@ struct PostgresTarget {
         url = u
     }
 
-    func connect(application: String, timeout: Double = 10) throws -> PostgresConnection {
+    func connect(application: String, timeout: Double = 10) async throws -> PostgresConnection {
         do {
-            return try PostgresConnection(url: url.raw, applicationName: application, connectTimeout: max(1, Int(timeout.rounded(.up))))
+            return try await PostgresConnection.open(url: url.raw, applicationName: application, connectTimeout: max(1, Int(timeout.rounded(.up))))
         } catch let e as PostgresError {
             throw ResourceFailure("cannot connect to \(shown): \(Self.explain(e.message, url: url, timeout: timeout))")
         }

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,10 +30,46 @@ public struct RESPError: Error, Sendable, CustomStringConvertible {
 
 /// A minimal Redis client: RESP2 over a blocking TCP socket with timeouts. Enough for AUTH,
 /// PING and INFO; the kinds need nothing more, and a socket is cheaper than a dependency.
+///
+/// The socket blocks, so async code uses `open` and `call`, which run on a Dispatch thread of
+/// the client's own, never on one of Swift's cooperative threads. Cancelling the task that awaits
+/// `call` shuts the socket down, which wakes the blocked read at once; the client is unusable
+/// afterwards (a reply may be half read) and only serves to be closed.
 public final class RESPClient: @unchecked Sendable {
     let fd: Int32
     var buffer: [UInt8] = []
     var offset = 0
+    private let queue = DispatchQueue(label: "ogf.redis.connection")
+    /// Set by a cancellation: the socket is shut down and no command may start.
+    private let cancelled = Mutex(false)
+
+    /// Connects on a Dispatch thread (up to `timeout`); a cancelled task stops waiting at once.
+    public static func open(host: String, port: Int, timeout: Double) async throws -> RESPClient {
+        try await offPool { try RESPClient(host: host, port: port, timeout: timeout) }
+    }
+
+    /// Sends one command on the client's own thread and reads its reply; `send` made
+    /// cancellable. A cancelled task gets `CancellationError` promptly, however long the server
+    /// would take to answer (BLPOP, a slow INFO).
+    public func call(_ args: [String]) async throws -> RESPValue {
+        try Task.checkCancellation()
+        return try await withTaskCancellationHandler {
+            let result: Result<RESPValue, Error> = await withCheckedContinuation { cont in
+                queue.async { cont.resume(returning: Result { try self.send(args) }) }
+            }
+            if cancelled.withLock({ $0 }) { throw CancellationError() }
+            return try result.get()
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    /// Wakes a blocked read or write and refuses later commands. Safe from any thread. The
+    /// descriptor stays open until deinit, so its number cannot be reused under a running read.
+    public func cancel() {
+        cancelled.withLock { $0 = true }
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
 
     public init(host: String, port: Int, timeout: Double) throws {
         var hints = addrinfo()
@@ -83,7 +121,9 @@ public final class RESPClient: @unchecked Sendable {
     }
 
     /// Sends one command and reads its reply. A server error comes back as `.error`, not thrown.
+    /// Blocks: async code uses `call`.
     public func send(_ args: [String]) throws -> RESPValue {
+        if cancelled.withLock({ $0 }) { throw RESPError("not sent: the operation was cancelled") }
         var out = "*\(args.count)\r\n"
         for a in args { out += "$\(a.utf8.count)\r\n\(a)\r\n" }
         let bytes = Array(out.utf8)
@@ -147,8 +187,8 @@ public final class RESPClient: @unchecked Sendable {
     }
 
     /// `INFO section` parsed into key → value.
-    public func info(_ section: String) throws -> [String: String] {
-        let r = try send(["INFO", section])
+    public func info(_ section: String) async throws -> [String: String] {
+        let r = try await call(["INFO", section])
         if case .error(let e) = r { throw RESPError(e) }
         var out: [String: String] = [:]
         for line in (r.text ?? "").split(whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }) {

@@ -23,9 +23,9 @@ public struct RedisCacheHitRateKind: ResourceKind {
             throw ResourceFailure("min_hit_rate must be a number between 0 and 1")
         }
         let minLookups = max(1, c["min_lookups"]?.intValue ?? 1000)
-        let client = try t.connect()
+        let client = try await t.connect()
         let stats: [String: String]
-        do { stats = try client.info("stats") } catch { throw ResourceFailure("\(t.shown): INFO stats failed: \(t.mask("\(error)"))") }
+        do { stats = try await client.info("stats") } catch is CancellationError { throw CancellationError() } catch { throw ResourceFailure("\(t.shown): INFO stats failed: \(t.mask("\(error)"))") }
         guard let hits = stats["keyspace_hits"].flatMap({ Int($0) }), let misses = stats["keyspace_misses"].flatMap({ Int($0) }) else {
             throw ResourceFailure("\(t.shown): INFO stats has no keyspace_hits / keyspace_misses")
         }

@@ -18,11 +18,11 @@ public struct RedisCheckKind: ResourceKind {
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
         let c = request.config
         let t = try RedisTarget(c)
-        let client = try t.connect()
+        let client = try await t.connect()
         var samples: [Double] = []
         for _ in 0..<5 {
             let start = Date()
-            let r = try t.call(client, ["PING"])
+            let r = try await t.call(client, ["PING"])
             samples.append(Date().timeIntervalSince(start))
             switch r {
             case .simple("PONG"): continue
@@ -36,7 +36,7 @@ public struct RedisCheckKind: ResourceKind {
         }
         let latency = samples.sorted()[2]
         let info: [String: String]
-        do { info = try client.info("server") } catch { throw ResourceFailure("\(t.shown): INFO server failed: \(t.mask("\(error)"))") }
+        do { info = try await client.info("server") } catch is CancellationError { throw CancellationError() } catch { throw ResourceFailure("\(t.shown): INFO server failed: \(t.mask("\(error)"))") }
         let version = info["redis_version"] ?? "?"
         let outputs: [String: Value] = ["version": .string(version), "latency_ms": .double((latency * 10000).rounded() / 10)]
         if let min = c["min_version"]?.stringValue, Self.compare(version, min) < 0 {

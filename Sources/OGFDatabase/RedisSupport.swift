@@ -44,15 +44,17 @@ struct RedisTarget {
     var shown: String { "redis://\(user.map { "\($0)\(password == nil ? "" : ":****")@" } ?? (password == nil ? "" : ":****@"))\(host):\(port)" }
 
     /// Connects and authenticates; errors say what to check, never the password.
-    func connect() throws -> RESPClient {
+    func connect() async throws -> RESPClient {
         let client: RESPClient
         do {
-            client = try RESPClient(host: host, port: port, timeout: timeout)
+            client = try await RESPClient.open(host: host, port: port, timeout: timeout)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw ResourceFailure("\(shown): \(error)" + ("\(error)".contains("refused") ? " (is Redis running there?)" : ""))
         }
         if let password {
-            let r = try call(client, user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+            let r = try await call(client, user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
             if case .error(let e) = r {
                 if e.hasPrefix("WRONGPASS") || e.contains("invalid password") || e.contains("invalid username-password") {
                     throw ResourceFailure("\(shown): authentication failed for user \(user ?? "default") (wrong password, or the ACL user does not exist or is disabled)")
@@ -66,8 +68,8 @@ struct RedisTarget {
         return client
     }
 
-    func call(_ client: RESPClient, _ args: [String]) throws -> RESPValue {
-        do { return try client.send(args) } catch { throw ResourceFailure("\(shown): \(mask("\(error)"))") }
+    func call(_ client: RESPClient, _ args: [String]) async throws -> RESPValue {
+        do { return try await client.call(args) } catch is CancellationError { throw CancellationError() } catch { throw ResourceFailure("\(shown): \(mask("\(error)"))") }
     }
 
     func mask(_ s: String) -> String { DatabaseURL.mask(s, password: password) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The result of running pending migrations on a throwaway copy of the schema.
 public enum ShadowResult: Sendable {
@@ -14,9 +15,9 @@ public enum ShadowResult: Sendable {
 public struct ShadowDryRun: Sendable {
     public var tools: PostgresTools
     public var migrator: Migrator
-    public var connect: @Sendable (String) throws -> PostgresConnection
+    public var connect: @Sendable (String) async throws -> PostgresConnection
 
-    public init(tools: PostgresTools, migrator: Migrator, connect: @escaping @Sendable (String) throws -> PostgresConnection) {
+    public init(tools: PostgresTools, migrator: Migrator, connect: @escaping @Sendable (String) async throws -> PostgresConnection) {
         self.tools = tools
         self.migrator = migrator
         self.connect = connect
@@ -26,12 +27,18 @@ public struct ShadowDryRun: Sendable {
     public func run(_ pending: [MigrationFile], url: DatabaseURL, admin: PostgresConnection) async -> ShadowResult {
         let name = "ogf_shadow_\(UInt32.random(in: 0...UInt32.max))"
         do {
-            try admin.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(name)) TEMPLATE template0")
+            try await admin.run { try $0.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(name)) TEMPLATE template0") }
         } catch {
             let hint = (error as? PostgresError)?.sqlState == "42501" ? " (the role needs CREATEDB)" : ""
             return .unavailable("could not create a throwaway database on the server: \(DatabaseURL.mask("\(error)", password: url.password))\(hint)")
         }
-        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)") }
+        let result = await dryRun(pending, url: url, name: name)
+        await admin.cleanUp { _ = try? $0.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)") }
+        return result
+    }
+
+    /// Everything after CREATE DATABASE, so that the caller drops the database on every path.
+    func dryRun(_ pending: [MigrationFile], url: DatabaseURL, name: String) async -> ShadowResult {
         let dumpFile = NSTemporaryDirectory() + "\(name).sql"
         defer { try? FileManager.default.removeItem(atPath: dumpFile) }
         do {
@@ -41,29 +48,34 @@ public struct ShadowDryRun: Sendable {
         }
         let shadow: PostgresConnection
         do {
-            shadow = try connect(url.with(database: name))
+            shadow = try await connect(url.with(database: name))
             // Recent pg_dump releases wrap plain dumps in psql meta-commands (\restrict KEY); a
             // schema-only dump has no COPY data, so dropping backslash lines is safe.
             let schema = try String(contentsOfFile: dumpFile, encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("\\") }.joined(separator: "\n")
-            try shadow.execute(schema)
-            // The dump empties search_path and sets other session options; start the migrations clean.
-            try shadow.execute("RESET ALL")
+            try await shadow.run { c in
+                try c.execute(schema)
+                // The dump empties search_path and sets other session options; start the migrations clean.
+                try c.execute("RESET ALL")
+            }
         } catch {
             return .unavailable("could not load the current schema into the shadow database: \(DatabaseURL.mask("\(error)", password: url.password))")
         }
         let start = Date()
-        var passed = 0
+        let passed = Mutex(0)
+        let migrator = self.migrator
         do {
-            for m in pending {
-                try migrator.run(m, on: shadow, recordHistory: false)
-                passed += 1
+            try await shadow.run { c in
+                for m in pending {
+                    try migrator.run(m, on: c, recordHistory: false)
+                    passed.withLock { $0 += 1 }
+                }
             }
         } catch let f as MigrationFailure {
-            return .failed(f, passedBefore: passed)
+            return .failed(f, passedBefore: passed.withLock { $0 })
         } catch {
             return .unavailable("the shadow run stopped: \(DatabaseURL.mask("\(error)", password: url.password))")
         }
-        return .passed(count: passed, milliseconds: Int(Date().timeIntervalSince(start) * 1000))
+        return .passed(count: passed.withLock { $0 }, milliseconds: Int(Date().timeIntervalSince(start) * 1000))
     }
 }

@@ -12,6 +12,16 @@ import Testing
         #expect(DatabaseURL.mask("failed for p@ss", password: "p@ss") == "failed for ****")
     }
 
+    /// SQLSTATE 57014 is both a user's cancel and statement_timeout; only the latter is a timeout.
+    @Test func cancelIsNotATimeout() {
+        let cancel = PostgresError(sqlState: "57014", message: "canceling statement due to user request")
+        let timeout = PostgresError(sqlState: "57014", message: "canceling statement due to statement timeout")
+        #expect(cancel.isCancelled && !cancel.isTimeout)
+        #expect(timeout.isTimeout && !timeout.isCancelled)
+        #expect(PostgresError.cancelled.isCancelled)
+        #expect(PostgresError(sqlState: "55P03", message: "canceling statement due to lock timeout").isTimeout)
+    }
+
     @Test func migrationFileNames() {
         #expect(MigrationFolder.parse("0042_add_devices.up.sql")! == (42, "add_devices", "up"))
         #expect(MigrationFolder.parse("0042_add_devices.down.sql")! == (42, "add_devices", "down"))

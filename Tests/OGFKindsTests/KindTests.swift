@@ -84,6 +84,40 @@ import Testing
         #expect(Date().timeIntervalSince(start) < 6)
     }
 
+    /// Not just the shell: a grandchild it started (as pg_dump under a wrapper would be) dies too.
+    @Test func cancellationKillsEveryProcessInTheGroup() async throws {
+        let pidFile = NSTemporaryDirectory() + "ogf-group-\(UUID().uuidString).pid"
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let task = Task {
+            try await SpawnProcessRunner().run(["sh", "-c", "sleep 60 & echo $! > \(pidFile); wait"], directory: "/",
+                                               environment: ["PATH": "/usr/bin:/bin"], timeout: nil)
+        }
+        var child: pid_t = 0
+        for _ in 0..<100 where child == 0 {
+            child = pid_t((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            if child == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(child > 0, "the child never started")
+        #expect(Self.isAlive(child))
+        let start = Date()
+        task.cancel()
+        let result = try await task.value
+        #expect(Date().timeIntervalSince(start) < 6)
+        #expect(result.signal == SIGTERM)
+        var alive = true
+        for _ in 0..<60 where alive {
+            alive = Self.isAlive(child)
+            if alive { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(!alive, "the grandchild \(child) outlived the cancellation")
+    }
+
+    /// Running and not a zombie (an orphan's zombie may wait for a reaper that never comes here).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
+    }
+
     @Test func planRerunsOnCommandOrTriggerChangeOrAlways() async throws {
         func plan(_ changed: [String], always: Bool = false, status: ResourceStatus = .ready) async throws -> PlanResponse {
             let prior = ResourceState(kind: "exec", attributes: [:], outputs: ["exit_code": 0], sensitivePaths: [], dependencies: [],

@@ -66,6 +66,57 @@ func resource(_ n: Int) -> ResourceState {
         #expect(throws: StateError.self) { try store.load() }
     }
 
+    /// The last write of a rollout must reach the disk within the sync interval even when no
+    /// later write comes to trigger the sync. Timed with the writer's own clock readings, so a
+    /// test thread that wakes up late (the full suite keeps the cooperative threads busy) cannot
+    /// make it fail; it polls on its own thread, not with Task.sleep.
+    @Test func aLoneWriteIsSyncedWithinTheIntervalWithoutFurtherWrites() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        let writer = try StateWriter(store: store, state: try store.load().state, syncInterval: .milliseconds(50))
+        #expect(writer.durability.synced == writer.durability.written, "the begin line is synced by init")
+        // Right after init (its own sync), then again right after a background sync: both
+        // writes come less than an interval after the previous sync.
+        for name in ["a", "b"] {
+            let before = ContinuousClock.now
+            try writer.put(ResourceAddress(kind: "exec", name: name), resource(1))
+            // The sync that covers it is due within the interval of the write (unless it is
+            // already running or done on a loaded machine)...
+            if let due = writer.durability.due { #expect(due <= ContinuousClock.now + .milliseconds(50)) }
+            // ...and it lands soon after, with no further write.
+            try #require(Self.waitUntilSynced(writer, within: .seconds(5)))
+            let syncedAt = try #require(writer.durability.syncedAt)
+            #expect(syncedAt - before < .milliseconds(200), "\(name) was synced \(syncedAt - before) after it was written")
+        }
+        _ = try writer.finish()
+    }
+
+    /// Polls (on this thread) until everything written was fsynced; false after `limit`.
+    static func waitUntilSynced(_ writer: StateWriter, within limit: Duration) -> Bool {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            let d = writer.durability
+            if d.synced == d.written { return true }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        let d = writer.durability
+        Issue.record("\(d.written - d.synced) journal bytes still unsynced \(limit) after the write (\(d.syncs) background syncs)")
+        return false
+    }
+
+    /// Batching stays: a burst of writes costs about one fsync per interval, not one per write.
+    @Test func aBurstOfWritesIsSyncedInBatches() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        let writer = try StateWriter(store: store, state: try store.load().state, syncInterval: .milliseconds(50))
+        let start = ContinuousClock.now
+        for i in 0..<2000 { try writer.put(ResourceAddress(kind: "exec", name: "r\(i)"), resource(i)) }
+        let elapsed = ContinuousClock.now - start
+        try #require(Self.waitUntilSynced(writer, within: .seconds(5)))
+        let syncs = writer.durability.syncs
+        #expect(syncs >= 1)
+        #expect(Double(syncs) <= elapsed / .milliseconds(50) + 2, "\(syncs) fsyncs for 2000 writes in \(elapsed)")
+        _ = try writer.finish()
+    }
+
     @Test func finishWritesOnceAndRemovesTheJournal() throws {
         let store = StateStore(directory: tempDir(), environment: "prod")
         let writer = try StateWriter(store: store, state: try store.load().state)
