@@ -1,6 +1,6 @@
 import Foundation
 import OGFCore
-import OGFKinds
+import OGFSupport
 import Testing
 @testable import OGFDatabase
 
