@@ -214,6 +214,10 @@ public struct Applier: Sendable {
             return .stopped
         } catch let f as ResourceFailure {
             return .failure(record(outputs: f.outputs, failure: f.message) ?? f.message)
+        } catch let d as Diagnostic {
+            // A field the kind could not use: said at its FILE:LINE:COLUMN.
+            let message = d.placed(in: rc).description
+            return .failure(record(outputs: [:], failure: message) ?? message)
         } catch {
             return .failure(record(outputs: [:], failure: "\(error)") ?? "\(error)")
         }

@@ -26,26 +26,70 @@ public struct CheckHTTPKind: ResourceKind {
     ] + Schema.retryFields)
     public let outputs = ["status": "The HTTP status of the last attempt.", "latency_ms": "Time to the last byte, in milliseconds."]
 
+    struct Config: Decodable {
+        var url: Marked<String>
+        var method: String
+        var headers: [String: String]?
+        var body: String?
+        var expectStatus: [Int]
+        var bodyContains: String?
+        var json: [String: Value]?
+        var followRedirects: Bool
+        var insecure: Bool
+        var caFile: String?
+        var retry: RetrySettings
+
+        enum CodingKeys: String, CodingKey {
+            case url, method, headers, body, expectStatus = "expect_status", bodyContains = "body_contains", json
+            case followRedirects = "follow_redirects", insecure, caFile = "ca_file"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(Marked<String>.self, forKey: .url)
+            method = try c.decode(String.self, forKey: .method)
+            headers = try c.decodeIfPresent([String: String].self, forKey: .headers)
+            body = try c.decodeIfPresent(String.self, forKey: .body)
+            if let one = try? c.decode(Int.self, forKey: .expectStatus) {
+                expectStatus = [one]
+            } else if let many = try? c.decode([Int].self, forKey: .expectStatus), !many.isEmpty {
+                expectStatus = many
+            } else {
+                throw Diagnostic.field("expect_status", "expected a status code or a list of them, such as 200 or [200, 204]", code: .wrongType)
+            }
+            bodyContains = try c.decodeIfPresent(String.self, forKey: .bodyContains)
+            json = try c.decodeIfPresent([String: Value].self, forKey: .json)
+            followRedirects = try c.decode(Bool.self, forKey: .followRedirects)
+            insecure = try c.decode(Bool.self, forKey: .insecure)
+            caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
+            retry = try RetrySettings(from: decoder)
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let url = c["url"]?.unmarked.stringValue ?? ""
-        let shownURL = c["url"]?.isSensitive == true ? "(sensitive URL)" : CurlHTTPClient.redact(url)
-        let expected = Self.expectedStatuses(c["expect_status"] ?? 200)
-        guard !expected.isEmpty else { throw ResourceFailure("expect_status must be a status code or a list of them") }
-        let req = HTTPRequest(method: c["method"]?.stringValue ?? "GET", url: url,
-                              headers: (c["headers"]?.unmarked.mapValue ?? [:]).sorted { $0.key < $1.key }.compactMap { k, v in v.stringValue.map { (k, $0) } },
-                              body: c["body"]?.unmarked.stringValue.map { Data($0.utf8) },
-                              timeout: c["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 10,
-                              followRedirects: c["follow_redirects"]?.boolValue ?? false, insecure: c["insecure"]?.boolValue ?? false,
-                              caFile: c["ca_file"]?.stringValue.map(request.context.path))
-        let maxLatency = c["max_latency"]?.stringValue.flatMap(DurationText.seconds)
+        let c = try request.decode(Config.self)
+        let url = c.url.value
+        let shownURL = c.url.isSensitive ? "(sensitive URL)" : CurlHTTPClient.redact(url)
+        let expected = c.expectStatus
+        let req = HTTPRequest(method: c.method, url: url,
+                              headers: (c.headers ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                              body: c.body.map { Data($0.utf8) },
+                              timeout: c.retry.timeout.seconds,
+                              followRedirects: c.followRedirects, insecure: c.insecure,
+                              caFile: c.caFile.map(request.context.path))
+        let maxLatency = c.retry.maxLatency?.seconds
         var last: HTTPResponse?
-        let failure = try await RetryPolicy(c).run(progress: request.progress) {
+        let failure = try await RetryPolicy(c.retry).run(progress: request.progress) {
             do {
                 let r = try await http.send(req)
                 last = r
-                return Self.verify(r, expected: expected, contains: c["body_contains"]?.unmarked.stringValue,
-                                   json: c["json"]?.mapValue ?? [:], maxLatency: maxLatency, redact: request.context.redact)
+                return Self.verify(r, expected: expected, contains: c.bodyContains,
+                                   json: c.json ?? [:], maxLatency: maxLatency, redact: request.context.redact)
             } catch {
                 return request.context.redact("\(error)")
             }
@@ -57,11 +101,6 @@ public struct CheckHTTPKind: ResourceKind {
         }
         if let failure { throw ResourceFailure("\(req.method) \(shownURL): \(failure)", outputs: outputs) }
         return ApplyResponse(outputs: outputs, summary: "\(last!.status) in \(DurationText.format(last!.totalTime))")
-    }
-
-    static func expectedStatuses(_ v: Value) -> [Int] {
-        if let i = v.intValue { return [i] }
-        return v.listValue?.compactMap(\.intValue) ?? []
     }
 
     /// nil when the response is as expected, otherwise what is wrong.

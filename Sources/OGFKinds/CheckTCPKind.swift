@@ -18,14 +18,32 @@ public struct CheckTCPKind: ResourceKind {
     ] + Schema.retryFields)
     public let outputs = ["latency_ms": "Connect time of the successful attempt, in milliseconds."]
 
+    struct Config: Decodable {
+        var host: String
+        var port: Int
+        var retry: RetrySettings
+
+        enum CodingKeys: String, CodingKey { case host, port }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            host = try c.decode(String.self, forKey: .host)
+            port = try c.decode(Int.self, forKey: .port)
+            retry = try RetrySettings(from: decoder)
+            guard (1...65535).contains(port) else { throw Diagnostic.field("port", "\(port) is out of range 1-65535") }
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let host = request.config["host"]?.unmarked.stringValue ?? ""
-        let port = request.config["port"]?.intValue ?? 0
-        let timeout = request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 10
-        let maxLatency = request.config["max_latency"]?.stringValue.flatMap(DurationText.seconds)
-        guard (1...65535).contains(port) else { throw ResourceFailure("port \(port) is out of range 1-65535") }
+        let c = try request.decode(Config.self)
+        let (host, port, timeout, maxLatency) = (c.host, c.port, c.retry.timeout.seconds, c.retry.maxLatency?.seconds)
         var latency = 0.0
-        let failure = try await RetryPolicy(request.config).run(progress: request.progress) {
+        let failure = try await RetryPolicy(c.retry).run(progress: request.progress) {
             do {
                 latency = try await Self.connect(host: host, port: port, timeout: timeout)
                 if let maxLatency, latency > maxLatency {

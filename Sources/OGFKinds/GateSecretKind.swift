@@ -14,15 +14,22 @@ public struct GateSecretKind: ResourceKind {
     ])
     public let outputs = ["fingerprints": "Salted hashes of the secrets (in state only as hashes)."]
 
+    struct Config: Decodable {
+        var names: [String]
+        var minLength: Int
+        enum CodingKeys: String, CodingKey { case names, minLength = "min_length" }
+    }
+
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
         var r = defaultPlan(request)
-        let problems = check(request.config, request.context)
+        guard let c = try request.decodeIfKnown(Config.self) else { return r }
+        let problems = check(c, request.context)
         if !problems.isEmpty {
             r.diagnostics.append(.warning("\(request.address) will fail: \(problems.joined(separator: "; "))"))
         }
         // Rotation shows in the plan: compare salted hashes with the last apply's.
         if let old = request.prior?.outputs["fingerprints"]?.mapValue {
-            for n in names(request.config) {
+            for n in c.names {
                 guard let v = request.context.variables[n], case .redacted(let h)? = old[n] else { continue }
                 if request.context.hashSecret(v) != h { r.details.append("\(n) changed since the last apply") }
             }
@@ -31,24 +38,21 @@ public struct GateSecretKind: ResourceKind {
     }
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let problems = check(request.config, request.context)
+        let c = try request.decode(Config.self)
+        let problems = check(c, request.context)
         guard problems.isEmpty else {
             throw ResourceFailure(problems.joined(separator: "; ") + ". Provide them through the process environment (your CI's secret store) or the env_file.")
         }
         var prints: [String: Value] = [:]
-        for n in names(request.config) { prints[n] = .sensitive(.string(request.context.variables[n] ?? "")) }
+        for n in c.names { prints[n] = .sensitive(.string(request.context.variables[n] ?? "")) }
         let n = prints.count
         return ApplyResponse(outputs: ["fingerprints": .map(prints)], summary: "\(n) secret\(n == 1 ? "" : "s") present")
     }
 
-    func names(_ config: [String: Value]) -> [String] {
-        config["names"]?.listValue?.compactMap(\.stringValue) ?? []
-    }
-
-    func check(_ config: [String: Value], _ ctx: KindContext) -> [String] {
-        let minLength = config["min_length"]?.intValue ?? 32
+    func check(_ c: Config, _ ctx: KindContext) -> [String] {
+        let minLength = c.minLength
         var problems: [String] = []
-        for n in names(config) {
+        for n in c.names {
             guard let v = ctx.variables[n], !v.isEmpty else {
                 problems.append("secret \(n) is missing")
                 continue

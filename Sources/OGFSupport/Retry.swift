@@ -11,9 +11,8 @@ public struct RetryPolicy: Sendable {
         self.interval = interval
     }
 
-    public init(_ config: [String: Value]) {
-        retries = max(0, config["retries"]?.intValue ?? 0)
-        interval = config["interval"]?.stringValue.flatMap(DurationText.seconds) ?? 2
+    public init(_ settings: RetrySettings) {
+        self.init(retries: settings.retries, interval: settings.interval.seconds)
     }
 
     /// Runs `attempt` until it returns nil (success) or attempts run out; returns the last error.
@@ -39,4 +38,15 @@ extension Schema {
         FieldSpec("interval", .duration, default: "2s", doc: "Wait between attempts."),
         FieldSpec("max_latency", .duration, doc: "Fail when an attempt succeeds but takes longer than this."),
     ]
+}
+
+/// The shared fields of checks (`Schema.retryFields`), decoded from a kind's configuration:
+/// decode it from the same decoder as the kind's own fields (`try RetrySettings(from: decoder)`).
+public struct RetrySettings: Decodable, Sendable, Equatable {
+    public var timeout: ConfigDuration
+    public var retries: Int
+    public var interval: ConfigDuration
+    public var maxLatency: ConfigDuration?
+
+    enum CodingKeys: String, CodingKey { case timeout, retries, interval, maxLatency = "max_latency" }
 }

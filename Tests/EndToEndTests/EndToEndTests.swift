@@ -85,6 +85,14 @@ import Testing
         #expect(json.code == 1)
     }
 
+    @Test func fieldsAKindCannotUseAreErrorsAtTheirPosition() throws {
+        let p = try Project(["environments/f.yaml": "resources:\n  check_tcp.db:\n    host: 127.0.0.1\n    port: 70000\n  gate_env.e:\n    names: [HOME]\n    pattern: \"([a-z\"\n"])
+        let r = try p.run("plan", "f")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/f.yaml:4:11: error: check_tcp.db.port: 70000 is out of range 1-65535"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:7:14: error: gate_env.e.pattern: \"([a-z\" is not a valid regular expression"), "\(r.err)")
+    }
+
     @Test func applyWithoutATerminalNeedsApproval() throws {
         let p = try basicProject()
         let r = try p.run("apply", "e2e")

@@ -122,7 +122,7 @@ import Testing
         func plan(_ changed: [String], always: Bool = false, status: ResourceStatus = .ready) async throws -> PlanResponse {
             let prior = ResourceState(kind: "exec", attributes: [:], outputs: ["exit_code": 0], sensitivePaths: [], dependencies: [],
                                       appliedAt: Date(), ogfVersion: "t", durationMs: 1, status: status)
-            return try await k.plan(PlanRequest(address: ResourceAddress(kind: "exec", name: "a"), config: ["always": .bool(always)], prior: prior,
+            return try await k.plan(PlanRequest(address: ResourceAddress(kind: "exec", name: "a"), config: k.schema.withDefaults(["command": ["true"], "always": .bool(always)]), prior: prior,
                                                 changedFields: changed, refresh: true, context: context()))
         }
         #expect(try await plan([]).action == .noop)
