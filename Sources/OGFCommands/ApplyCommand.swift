@@ -3,6 +3,7 @@ import Foundation
 import OGFApply
 import OGFConfig
 import OGFCore
+import OGFKubernetes
 import OGFGraph
 import OGFPlan
 import OGFState
@@ -85,12 +86,13 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ws.fail("the saved plan is stale: the state of \(plan.environment) changed since it was made (serial \(plan.stateSerial) → \(state.serial))",
                           detail: "Someone applied or recovered in between. Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
         }
-        if let asked = options.kubeContext, asked != plan.kubeContext {
-            throw ws.fail("--context \(asked) differs from the context the plan was made with (\(plan.kubeContext ?? "the configured one"))",
+        let planned = plan.options[KubeContextOption.self]
+        if let asked = options.kubeContext, asked != planned {
+            throw ws.fail("--context \(asked) differs from the context the plan was made with (\(planned ?? "the configured one"))",
                           detail: "A saved plan applies to the cluster it was planned against. Plan again with --context \(asked).")
         }
         let variables = ws.variables(config)
-        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts, kubeContext: plan.kubeContext)
+        let context = ws.context(config, variables, hasher: state.hasher, options: applyOptions(plan))
         let targets = plan.targets.compactMap(ResourceAddress.init(parsing:))
         let verifier = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
                                refresh: plan.refresh, targets: targets, parallelism: options.parallelism)
@@ -115,7 +117,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let total = plan.changes.filter { $0.action != .noop }.count
         let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
         let control = WalkControl()
-        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts, kubeContext: plan.kubeContext)
+        let context = ws.context(config, variables, hasher: state.hasher, options: applyOptions(plan))
         let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
                               writer: writer, parallelism: options.parallelism, hooks: view, control: control)
         let task = Task { await applier.run() }
@@ -143,5 +145,12 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if !report.ok { throw ExitCode(1) }
+    }
+
+    /// The plan's saved options, with this command's --force-conflicts.
+    func applyOptions(_ plan: Plan) -> RunOptions {
+        var o = plan.options
+        o[ForceConflictsOption.self] = options.forceConflicts
+        return o
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OGFConfig
 import OGFCore
+import OGFKubernetes
 import OGFPlan
 import OGFState
 
@@ -27,6 +28,14 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .customLong("context"), help: ArgumentHelp("Kubernetes: use this kubeconfig context instead of the configured one (or the current-context). A saved plan remembers it.", valueName: "NAME"))
     var kubeContext: String?
 
+    /// The kind-scoped options these flags set.
+    var runOptions: RunOptions {
+        var o = RunOptions()
+        o[KubeContextOption.self] = kubeContext
+        o[ForceConflictsOption.self] = forceConflicts
+        return o
+    }
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
     }
@@ -48,7 +57,7 @@ struct PlanSession {
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
         let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
-        let context = ws.context(config, variables, hasher: state.hasher, forceConflicts: options.forceConflicts, kubeContext: options.kubeContext)
+        let context = ws.context(config, variables, hasher: state.hasher, options: options.runOptions)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
                               refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace)
         let (planned, diags) = await planner.plan()
@@ -57,7 +66,9 @@ struct PlanSession {
             lock.release()
             throw ws.failure(diags)
         }
-        plan.kubeContext = options.kubeContext
+        // Saved with the plan: the context it was made against (not --force-conflicts, which
+        // is decided when applying).
+        plan.options[KubeContextOption.self] = options.kubeContext
         return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
     }
 }

@@ -81,12 +81,11 @@ struct Workspace {
         return Redactor(secrets: names.compactMap { variables[$0] })
     }
 
-    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, forceConflicts: Bool = false,
-                 kubeContext: String? = nil) -> KindContext {
+    func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, options: RunOptions = RunOptions()) -> KindContext {
         let redactor = redactor(config, variables)
         return KindContext(environment: config.name, isProtected: config.isProtected, projectRoot: root, variables: variables,
                            redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) },
-                           forceConflicts: forceConflicts, kubeContext: kubeContext)
+                           options: options)
     }
 
     func report(_ diags: Diagnostics) {

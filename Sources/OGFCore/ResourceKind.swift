@@ -139,17 +139,13 @@ public struct KindContext: Sendable {
     public var redact: @Sendable (String) -> String
     /// The state's salted hash, for kinds that detect secret rotation without storing secrets.
     public var hashSecret: @Sendable (String) -> String
-    /// `--force-conflicts`: kinds that apply server-side (Kubernetes) take over fields another
-    /// field manager owns instead of failing.
-    public var forceConflicts: Bool
-    /// `--context`: the kubeconfig context to use instead of the configured or current one.
-    public var kubeContext: String?
+    /// Command-line options for the kinds of one system (Kubernetes' `--context`), by typed key.
+    public var options: RunOptions
 
     public init(environment: String, isProtected: Bool, projectRoot: String, variables: [String: String],
                 redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" },
-                forceConflicts: Bool = false, kubeContext: String? = nil) {
-        self.forceConflicts = forceConflicts
-        self.kubeContext = kubeContext
+                options: RunOptions = RunOptions()) {
+        self.options = options
         self.environment = environment
         self.isProtected = isProtected
         self.projectRoot = projectRoot

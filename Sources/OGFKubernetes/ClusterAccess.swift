@@ -11,7 +11,7 @@ public struct ClusterAccess: Sendable {
     public func client(_ config: [String: Value], context: KindContext) throws -> KubeClient {
         let path = config["kubeconfig"]?.stringValue.map(context.path)
         let kubeconfig = try Kubeconfig.load(explicitPath: path, variables: context.variables)
-        let name = context.kubeContext ?? config["context"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let name = context.options[KubeContextOption.self] ?? config["context"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         return KubeClient(connection: try kubeconfig.connection(context: name), http: http)
     }
 

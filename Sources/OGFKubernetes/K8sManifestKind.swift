@@ -113,7 +113,7 @@ public struct K8sManifestKind: ResourceKind {
 
     /// The plan lines for `objects` against the cluster, and whether anything would change.
     func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
-        let force = context.forceConflicts
+        let force = context.options[ForceConflictsOption.self]
         // One LIST per kind and namespace instead of a GET per object.
         let resources = try await concurrentMap(objects, limit: parallelism) { o in
             try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
@@ -215,7 +215,7 @@ public struct K8sManifestKind: ResourceKind {
             return try await blueGreen(request, objects: objects, client: client, discovery: discovery, applier: applier)
         }
         do {
-            let conflicts = try await applier.apply(objects, force: request.context.forceConflicts)
+            let conflicts = try await applier.apply(objects, force: request.context.options[ForceConflictsOption.self])
             if !conflicts.isEmpty {
                 throw ResourceFailure("field-manager conflict: another manager owns fields ogf applies:\n  " + conflicts.joined(separator: "\n  ")
                     + "\nRun again with --force-conflicts to take these fields over, or stop the other manager changing them.", outputs: keep)
@@ -293,7 +293,7 @@ public struct K8sManifestKind: ResourceKind {
         var outputs = request.prior?.outputs ?? [:]
         let live = outputs["color"]?.stringValue
         let release = BlueGreenRelease(client: client, applier: applier, waiter: waiter(request, client: client, discovery: discovery), http: access.http,
-                                       force: request.context.forceConflicts,
+                                       force: request.context.options[ForceConflictsOption.self],
                                        keepOld: request.config["keep_old"]?.stringValue.flatMap(DurationText.seconds) ?? 0, progress: request.progress)
         let failure: String?
         do {

@@ -66,8 +66,9 @@ public struct Plan: Sendable, Codable {
     public var changes: [ResourceChange]
     /// Warnings found while planning, shown with the plan.
     public var warnings: [Diagnostic]
-    /// `--context` the plan was made with: applying it uses the same cluster context.
-    public var kubeContext: String?
+    /// Kind-scoped command-line options the plan was made with (Kubernetes `--context`):
+    /// applying it uses the same.
+    public var options: RunOptions = RunOptions()
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -136,6 +137,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, kubeContext = "kube_context"
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options
     }
 }

@@ -119,7 +119,9 @@ struct Project {
     }
 
     func context(force: Bool = false) -> KindContext {
-        KindContext(environment: "test", isProtected: false, projectRoot: root, variables: ["HOME": root], forceConflicts: force)
+        var options = RunOptions()
+        options[ForceConflictsOption.self] = force
+        return KindContext(environment: "test", isProtected: false, projectRoot: root, variables: ["HOME": root], options: options)
     }
 
     func config(_ files: [String], namespace: String, values: [String: Value] = [:], extra: [String: Value] = [:]) -> [String: Value] {
