@@ -54,3 +54,15 @@ public actor Discovery {
         return list
     }
 }
+
+extension Discovery {
+    /// The REST resource of a manifest object. A kind or API version the server does not have
+    /// names the file and line the object came from.
+    public func resource(of o: ManifestObject) async throws -> APIResource {
+        do {
+            return try await resource(apiVersion: o.apiVersion, kind: o.kind)
+        } catch let e as KubernetesError {
+            throw KubernetesError("\(o.position): \(o.kind.lowercased())/\(o.name): \(e)")
+        }
+    }
+}

@@ -116,7 +116,7 @@ public struct K8sManifestKind: ResourceKind {
         let force = context.forceConflicts
         // One LIST per kind and namespace instead of a GET per object.
         let resources = try await concurrentMap(objects, limit: parallelism) { o in
-            try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+            try await discovery.resource(of: o)
         }
         let collections = Array(Set(zip(objects, resources).map { o, r in r.collectionPath(namespace: r.namespaced ? o.namespace : nil) }))
         let listed = try await concurrentMap(collections, limit: parallelism) { path -> [String: Value] in
@@ -335,5 +335,17 @@ public struct K8sManifestKind: ResourceKind {
         let client = try access.client(request.prior.attributes, context: request.context)
         let ids = (request.prior.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).compactMap(ObjectID.init(text:))
         try await ObjectApplier(client: client, discovery: Discovery(client: client), parallelism: parallelism).delete(ids.reversed())
+    }
+}
+
+extension K8sManifestKind: ValidatingKind {
+    /// `ogf validate`: the manifest files parse, every object has apiVersion, kind and
+    /// metadata.name, and every `${values.X}` is set — without a server. Values not known without
+    /// the environment (secrets, outputs) stand in as placeholders.
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] {
+        guard let files = config["files"]?.listValue, files.allSatisfy(\.isKnown) else { return [] }
+        let values = config["values"]?.mapValue
+        let loader = ManifestLoader(values: values ?? [:], environment: context.environment, resource: "")
+        return loader.check(paths: files.compactMap(\.stringValue).map(context.path), valuesKnown: values != nil)
     }
 }
