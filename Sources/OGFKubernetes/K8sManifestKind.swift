@@ -44,6 +44,7 @@ public struct K8sManifestKind: ResourceKind {
         "release": "The release number (counts successful applies).",
         "images": "Container images of the workloads, by workload.",
         "color": "blue-green: the live color.",
+        "applied": "A salted digest of each object's manifest as last applied, by object: tells a changed configuration from drift.",
     ]
 
     // MARK: plan
@@ -52,6 +53,18 @@ public struct K8sManifestKind: ResourceKind {
         case create
         case update([String])
         case same
+    }
+
+    /// What `diff` found: the plan lines, and which objects differ because the files changed
+    /// since the last apply and which because the live objects changed outside ogf.
+    struct Diff: Sendable {
+        var details: [String] = []
+        var configChanged: [String] = []
+        var drifted: [String] = []
+        /// Objects that differ with no record of what was last applied (state from before ogf
+        /// recorded digests): the reason cannot be told.
+        var unexplained: [String] = []
+        var changed: Bool { !(configChanged.isEmpty && drifted.isEmpty && unexplained.isEmpty) }
     }
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
@@ -68,32 +81,39 @@ public struct K8sManifestKind: ResourceKind {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
         }
         let discovery = Discovery(client: client)
-        var details: [String] = []
+        var result = Diff()
         var changed = false
         do {
             if request.config["strategy"]?.stringValue == "blue-green" {
                 let live = request.prior?.outputs["color"]?.stringValue
                 // Nothing to release when the live color already matches the files.
+                var liveDiff: Diff?
                 if let live {
-                    let (d, c) = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, context: request.context)
-                    if !c { details = d } else { changed = true }
+                    let d = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, prior: request.prior, context: request.context)
+                    if !d.changed { result = d } else { changed = true; liveDiff = d }
                 }
                 if live == nil || changed {
                     let idle = BlueGreen.other(live)
-                    (details, changed) = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, context: request.context)
-                    details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
-                                   + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
+                    result = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, prior: request.prior, context: request.context)
+                    result.details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
+                                          + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
+                    // Why a release is needed is how the live color differs from the files.
+                    if let liveDiff {
+                        (result.configChanged, result.drifted, result.unexplained) = (liveDiff.configChanged, liveDiff.drifted, liveDiff.unexplained)
+                    }
                     changed = true
                 }
             } else {
-                (details, changed) = try await diff(objects, client: client, discovery: discovery, context: request.context)
+                result = try await diff(objects, client: client, discovery: discovery, prior: request.prior, context: request.context)
+                changed = result.changed
             }
             if request.config["prune"]?.boolValue ?? true {
                 let keep = request.config["strategy"]?.stringValue == "blue-green" ? BlueGreen.allColors(objects) : objects
                 for id in pruned(prior: request.prior, current: keep) {
                     let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
                     if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
-                        details.append("- \(id.display) (pruned)")
+                        result.details.append("- \(id.display) (pruned)")
+                        result.configChanged.append(id.display)
                         changed = true
                     }
                 }
@@ -102,17 +122,50 @@ public struct K8sManifestKind: ResourceKind {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(ClusterAccess.describe(error, server: client.connection.server))")])
         }
         if let prior = request.prior, prior.status != "ok" {
-            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: details)
+            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: result.details)
         }
         guard changed || request.prior == nil else {
             return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? [:])
         }
-        let reasons = request.prior != nil && request.changedFields.isEmpty ? ["changed outside ogf (drift)"] : []
-        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: details)
+        let reasons = request.prior == nil ? [] : Self.reasons(result, changedFields: request.changedFields)
+        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: result.details)
     }
 
-    /// The plan lines for `objects` against the cluster, and whether anything would change.
-    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
+    /// The header's reasons: "configuration changed" when the manifests (or the resource's fields)
+    /// changed since the last apply, "changed outside ogf (drift)" when live objects differ from
+    /// what ogf last applied — both when both, each naming its objects.
+    static func reasons(_ d: Diff, changedFields: [String]) -> [String] {
+        func names(_ xs: [String]) -> String {
+            xs.count <= 4 ? xs.joined(separator: ", ") : xs.prefix(3).joined(separator: ", ") + " and \(xs.count - 3) more"
+        }
+        var out: [String] = []
+        let fields = changedFields.sorted().map { "`\($0)`" }
+        if !d.configChanged.isEmpty || !fields.isEmpty {
+            out.append("configuration changed: " + names(fields + d.configChanged))
+        }
+        if !d.drifted.isEmpty { out.append("changed outside ogf (drift): " + names(d.drifted)) }
+        if !d.unexplained.isEmpty, d.configChanged.isEmpty, d.drifted.isEmpty, fields.isEmpty {
+            out.append("live objects differ from the files: " + names(d.unexplained))
+        }
+        return out
+    }
+
+    /// A digest of the manifest ogf applies for an object: salted with the state's secret salt
+    /// (manifests may hold secrets), short, stable across runs of one state.
+    static func digest(_ o: ManifestObject, context: KindContext) -> String {
+        let text = o.object.unmarked.canonicalText
+        let salted = context.hashSecret(text)
+        let hex = salted.isEmpty ? ContentHash.sha256(text) : String(salted.split(separator: ":").last ?? "")
+        return String(hex.prefix(16))
+    }
+
+    /// The `applied` output: each object's digest, by object.
+    static func appliedDigests(_ objects: [ManifestObject], context: KindContext) -> Value {
+        .map(Dictionary(objects.map { ($0.id, Value.string(digest($0, context: context))) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// The plan lines for `objects` against the cluster, and why each object would change.
+    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, prior: ResourceState?, context: KindContext) async throws -> Diff {
         let force = context.forceConflicts
         // One LIST per kind and namespace instead of a GET per object.
         let resources = try await concurrentMap(objects, limit: parallelism) { o in
@@ -127,7 +180,10 @@ public struct K8sManifestKind: ResourceKind {
             return byName
         }
         let live = Dictionary(uniqueKeysWithValues: zip(collections, listed))
-        let plans = try await concurrentMap(Array(zip(objects, resources)), limit: parallelism) { o, res -> (ObjectPlan, String?) in
+        let applied = prior?.outputs["applied"]?.mapValue
+        let digests = objects.map { Self.digest($0, context: context) }
+        let plans = try await concurrentMap(Array(zip(zip(objects, resources), digests)), limit: parallelism) { item, digest -> (ObjectPlan, String?) in
+            let (o, res) = item
             let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
             // A new object has nothing to diff against.
             guard let live = live[res.collectionPath(namespace: res.namespaced ? o.namespace : nil)]?[o.name] else { return (.create, nil) }
@@ -142,23 +198,41 @@ public struct K8sManifestKind: ResourceKind {
             let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret", secrets: ObjectDiff.secretTexts(o.object))
             return (lines.isEmpty ? .same : .update(lines), conflict)
         }
-        var details: [String] = []
-        var changed = false
-        for (o, (p, conflict)) in zip(objects, plans) {
+        let before = Set((prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue))
+        var d = Diff()
+        for ((o, digest), (p, conflict)) in zip(zip(objects, digests), plans) {
             let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
+            // The files changed for this object when its manifest is not the one last applied.
+            let why: String
+            if prior == nil || !before.contains(o.id) {
+                why = "configuration changed"
+            } else if let applied {
+                why = applied[o.id]?.stringValue == digest ? "changed outside ogf" : "configuration changed"
+            } else {
+                why = ""
+            }
+            func note(_ shown: String) {
+                switch why {
+                case "configuration changed": d.configChanged.append(shown)
+                case "changed outside ogf": d.drifted.append(shown)
+                default: d.unexplained.append(shown)
+                }
+            }
             switch p {
-            case .create: details.append("+ \(shown)"); changed = true
+            case .create:
+                d.details.append("+ \(shown)" + (why == "changed outside ogf" ? " (deleted outside ogf)" : ""))
+                note(shown)
             case .update(let lines):
-                details.append("~ \(shown)")
-                details += lines.map { "    " + context.redact($0) }
-                changed = true
+                d.details.append("~ \(shown)" + (why.isEmpty || prior == nil ? "" : " (\(why))"))
+                d.details += lines.map { "    " + context.redact($0) }
+                note(shown)
             case .same: break
             }
             if let conflict {
-                details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
+                d.details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
             }
         }
-        return (details, changed)
+        return d
     }
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
@@ -278,6 +352,7 @@ public struct K8sManifestKind: ResourceKind {
             "release": .int(release + 1),
             "images": .map(images),
             "last_good": .map(lastGood),
+            "applied": Self.appliedDigests(objects, context: request.context),
         ]
         outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
         return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
@@ -326,7 +401,8 @@ public struct K8sManifestKind: ResourceKind {
         let previousReleases = outputs["releases"]
         var manifests: [String: Value] = [:]
         for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = Releases.record(o.object) }
-        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images)]
+        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images),
+                   "applied": Self.appliedDigests(colored, context: request.context)]
         outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
         return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }

@@ -73,6 +73,10 @@ extension K8sManifestKind {
         outputs["release"] = .int(number)
         outputs["images"] = release["images"] ?? .map([:])
         if release["color"] != nil { outputs["color"] = release["color"] } else { outputs["last_good"] = .map(manifests) }
+        // What is live now is the restored release, not the files: the next plan says so.
+        var applied = outputs["applied"]?.mapValue ?? [:]
+        for o in objects { applied[o.id] = .string(Self.digest(o, context: context)) }
+        outputs["applied"] = .map(applied)
         outputs["rolled_back_to"] = release["version"] ?? release["release"] ?? .null
         var entry = release.mapValue ?? [:]
         entry["release"] = .int(number)
