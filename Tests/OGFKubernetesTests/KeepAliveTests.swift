@@ -85,13 +85,23 @@ struct KeepAliveTests {
         let (state, err) = await p.apply(config, prior: nil)
         #expect(err == nil, "\(err ?? "")")
         let before = try await connections(emu)
+        try await emu.control("DELETE", "requests")
+        // Without the record of what was applied, every object is dry-run.
+        var prior = state
+        prior.outputs["applied"] = nil
         // One client for the run, as the commands create it.
         let kind = K8sManifestKind(http: CurlHTTPClient(), pollInterval: 0.05)
-        let plan = try await kind.plan(PlanRequest(address: ResourceAddress(kind: "k8s_manifest", name: "app"), config: config, prior: state,
+        let plan = try await kind.plan(PlanRequest(address: ResourceAddress(kind: "k8s_manifest", name: "app"), config: config, prior: prior,
                                                    changedFields: [], refresh: true, context: p.context()))
         #expect(plan.action == .noop)
         // Discovery, 2 LISTs and 41 dry-run applies, 16 in flight: at most 16 connections.
         let opened = try await connections(emu) - before - 1
         #expect(opened >= 1 && opened <= 16, "opened \(opened) connections for about 45 requests")
+        let log = try JSONDecoder().decode(Value.self, from: try await CurlHTTPClient().send(
+            HTTPRequest(url: "https://127.0.0.1:\(emu.port)/emulator/requests", insecure: true)).body)
+        let paths = (log["requests"]?.listValue ?? []).compactMap { $0["path"]?.stringValue }
+        #expect(paths.count(where: { $0.hasSuffix("/reuse/configmaps/c7") }) == 1)
+        // 16 parallel lookups of one group/version share one discovery request.
+        #expect(paths.count(where: { $0 == "/api/v1" }) == 1, "\(paths.filter { !$0.contains("/namespaces/") })")
     }
 }
