@@ -159,9 +159,12 @@ public struct K8sManifestKind: ResourceKind {
         return String(hex.prefix(16))
     }
 
-    /// The `applied` output: each object's digest, by object.
-    static func appliedDigests(_ objects: [ManifestObject], context: KindContext) -> Value {
-        .map(Dictionary(objects.map { ($0.id, Value.string(digest($0, context: context))) }, uniquingKeysWith: { a, _ in a }))
+    /// The `applied` output, by object: `DIGEST RESOURCEVERSION`, the manifest's digest and the
+    /// live object's resourceVersion right after ogf applied it (when the server answered one).
+    static func appliedDigests(_ objects: [ManifestObject], context: KindContext, versions: [String: String]) -> Value {
+        .map(Dictionary(objects.map { o in
+            (o.id, Value.string(digest(o, context: context) + (versions[o.id].map { " \($0)" } ?? "")))
+        }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// The plan lines for `objects` against the cluster, and why each object would change.
@@ -187,6 +190,11 @@ public struct K8sManifestKind: ResourceKind {
             let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
             // A new object has nothing to diff against.
             guard let live = live[res.collectionPath(namespace: res.namespaced ? o.namespace : nil)]?[o.name] else { return (.create, nil) }
+            // The manifest is the one ogf applied last and nobody wrote the object since (its
+            // resourceVersion is the one that apply left): a dry-run would answer what is live.
+            if let rv = live["metadata"]?["resourceVersion"]?.stringValue, applied?[o.id]?.stringValue == "\(digest) \(rv)" {
+                return (.same, nil)
+            }
             var conflict: String?
             var planned: Value
             do {
@@ -207,7 +215,8 @@ public struct K8sManifestKind: ResourceKind {
             if prior == nil || !before.contains(o.id) {
                 why = "configuration changed"
             } else if let applied {
-                why = applied[o.id]?.stringValue == digest ? "changed outside ogf" : "configuration changed"
+                let recorded = applied[o.id]?.stringValue?.split(separator: " ").first.map(String.init)
+                why = recorded == digest ? "changed outside ogf" : "configuration changed"
             } else {
                 why = ""
             }
@@ -352,7 +361,7 @@ public struct K8sManifestKind: ResourceKind {
             "release": .int(release + 1),
             "images": .map(images),
             "last_good": .map(lastGood),
-            "applied": Self.appliedDigests(objects, context: request.context),
+            "applied": Self.appliedDigests(objects, context: request.context, versions: applier.versions.value),
         ]
         outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
         return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
@@ -402,7 +411,7 @@ public struct K8sManifestKind: ResourceKind {
         var manifests: [String: Value] = [:]
         for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = Releases.record(o.object) }
         outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images),
-                   "applied": Self.appliedDigests(colored, context: request.context)]
+                   "applied": Self.appliedDigests(colored, context: request.context, versions: applier.versions.value)]
         outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
         return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }

@@ -7,6 +7,9 @@ struct ObjectApplier: Sendable {
     let client: KubeClient
     let discovery: Discovery
     let parallelism: Int
+    /// The resourceVersion each applied object had right after its apply, by object id: with the
+    /// manifest's digest it lets the next plan skip the dry-run of objects nobody touched since.
+    let versions = Locked<[String: String]>([:])
 
     /// Applies every object; answers the field-manager conflicts (one line per object), which
     /// leave those objects unchanged. Other errors are thrown.
@@ -18,7 +21,8 @@ struct ObjectApplier: Sendable {
                 let res = try await discovery.resource(of: o)
                 let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
                 do {
-                    _ = try await client.apply(o.object, at: path, force: force)
+                    let live = try await client.apply(o.object, at: path, force: force)
+                    if let rv = live["metadata"]?["resourceVersion"]?.stringValue { versions.withLock { $0[o.id] = rv } }
                     return nil
                 } catch let e as KubeAPIError where e.isConflict {
                     return "\(o.kind.lowercased())/\(o.name): \(e.message)"

@@ -77,6 +77,35 @@ struct PlanReasonTests {
         #expect(plan.details.contains("- configmap/cfg (pruned)"))
     }
 
+    /// The paths of the dry-run applies the emulator answered since the log was last cleared.
+    func dryRuns(_ emu: Emulator) async throws -> [String] {
+        let r = try await CurlHTTPClient().send(HTTPRequest(url: "\(emu.base)/emulator/requests"))
+        let log = try JSONDecoder().decode(Value.self, from: r.body)
+        return (log["requests"]?.listValue ?? []).filter { $0["query"]?.stringValue?.contains("dryRun=All") == true }.compactMap { $0["path"]?.stringValue }
+    }
+
+    @Test func untouchedObjectsNeedNoDryRun() async throws {
+        let emu = try Emulator()
+        let (p, config, state) = try await applied(emu, "skip")
+        try await emu.control("DELETE", "requests")
+        #expect(try await p.plan(config, prior: state).action == .noop)
+        // Nobody wrote the Namespace, ConfigMap or Service since ogf applied them (same manifest,
+        // same resourceVersion); the Deployment's controller did (status), so it is dry-run.
+        #expect(try await dryRuns(emu) == ["/apis/apps/v1/namespaces/skip/deployments/api"])
+
+        try emu.kubectl("patch", "configmap", "cfg", "-n", "skip", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
+        try await emu.control("DELETE", "requests")
+        let plan = try await p.plan(config, prior: state)
+        #expect(plan.reasons == ["changed outside ogf (drift): configmap/cfg"])
+        #expect(try await dryRuns(emu).sorted().contains("/api/v1/namespaces/skip/configmaps/cfg"))
+
+        // The file changed too: the object counts as a configuration change (reasons are per object).
+        try p.write("cfg.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {mode: faster}\n")
+        let edited = try await p.plan(config, prior: state)
+        #expect(edited.reasons == ["configuration changed: configmap/cfg"])
+        #expect(edited.details.contains { $0.contains("data.mode: \"slow\" → \"faster\"") }, "\(edited.details)")
+    }
+
     @Test func reasonsNameFieldsAndShortenLongLists() {
         var d = K8sManifestKind.Diff()
         d.configChanged = ["a", "b", "c", "d", "e"]
