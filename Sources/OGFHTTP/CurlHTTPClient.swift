@@ -1,8 +1,8 @@
 import CCurl
 import Foundation
 
-/// HTTP over the system libcurl. Each request runs on its own dispatch thread: a blocking
-/// transfer must never occupy one of Swift's few cooperative threads.
+/// HTTP over the system libcurl. Each request runs on a thread of its own: a blocking transfer
+/// must never occupy one of Swift's few cooperative threads (nor a shared dispatch worker).
 ///
 /// Connections are kept alive: the easy handles come from a `CurlConnectionPool` that every copy
 /// of this value shares, so create one client per run and pass it to the kinds (as the commands
@@ -29,9 +29,14 @@ public struct CurlHTTPClient: HTTPClient {
         let pool = self.pool
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { cont in
-                DispatchQueue.global().async {
+                // A thread of its own rather than DispatchQueue.global(): a blocked worker of the
+                // global queue is replaced only after a while, so many slow transfers delayed
+                // everything else queued there (timers included) on a busy machine.
+                let thread = Thread {
                     cont.resume(with: Result { try Self.perform(request, pool: pool, cancel: flag) })
                 }
+                thread.stackSize = 1 << 20
+                thread.start()
             }
         } onCancel: {
             flag.cancel()

@@ -84,8 +84,8 @@ struct KeepAliveTests {
         let config = p.config(["ns.yaml", "cms.yaml"], namespace: "reuse")
         let (state, err) = await p.apply(config, prior: nil)
         #expect(err == nil, "\(err ?? "")")
+        try await emu.control("DELETE", "requests")  // its own connection, before the count
         let before = try await connections(emu)
-        try await emu.control("DELETE", "requests")
         // Without the record of what was applied, every object is dry-run.
         var prior = state
         prior.outputs["applied"] = nil
