@@ -55,6 +55,16 @@ public struct K8sManifestKind: ResourceKind {
         case same
     }
 
+    /// Why an object differs from what the files ask for.
+    enum Cause {
+        /// Its manifest is not the one ogf last applied (or it is new).
+        case configuration
+        /// Its manifest is the one ogf last applied; the live object changed outside ogf.
+        case drift
+        /// No record of what was last applied.
+        case unknown
+    }
+
     /// What `diff` found: the plan lines, and which objects differ because the files changed
     /// since the last apply and which because the live objects changed outside ogf.
     struct Diff: Sendable {
@@ -211,28 +221,29 @@ public struct K8sManifestKind: ResourceKind {
         for ((o, digest), (p, conflict)) in zip(zip(objects, digests), plans) {
             let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
             // The files changed for this object when its manifest is not the one last applied.
-            let why: String
+            let why: Cause
             if prior == nil || !before.contains(o.id) {
-                why = "configuration changed"
+                why = .configuration
             } else if let applied {
                 let recorded = applied[o.id]?.stringValue?.split(separator: " ").first.map(String.init)
-                why = recorded == digest ? "changed outside ogf" : "configuration changed"
+                why = recorded == digest ? .drift : .configuration
             } else {
-                why = ""
+                why = .unknown
             }
             func note(_ shown: String) {
                 switch why {
-                case "configuration changed": d.configChanged.append(shown)
-                case "changed outside ogf": d.drifted.append(shown)
-                default: d.unexplained.append(shown)
+                case .configuration: d.configChanged.append(shown)
+                case .drift: d.drifted.append(shown)
+                case .unknown: d.unexplained.append(shown)
                 }
             }
             switch p {
             case .create:
-                d.details.append("+ \(shown)" + (why == "changed outside ogf" ? " (deleted outside ogf)" : ""))
+                d.details.append("+ \(shown)" + (why == .drift ? " (deleted outside ogf)" : ""))
                 note(shown)
             case .update(let lines):
-                d.details.append("~ \(shown)" + (why.isEmpty || prior == nil ? "" : " (\(why))"))
+                let label = prior == nil ? nil : why == .configuration ? "configuration changed" : why == .drift ? "changed outside ogf" : nil
+                d.details.append("~ \(shown)" + (label.map { " (\($0))" } ?? ""))
                 d.details += lines.map { "    " + context.redact($0) }
                 note(shown)
             case .same: break
