@@ -35,7 +35,6 @@ public struct CurlHTTPClient: HTTPClient {
                 let thread = Thread {
                     cont.resume(with: Result { try Self.perform(request, pool: pool, cancel: flag) })
                 }
-                thread.stackSize = 1 << 20
                 thread.start()
             }
         } onCancel: {
