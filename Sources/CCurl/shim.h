@@ -10,6 +10,7 @@ static inline CURLcode ogf_curl_setopt_off(CURL *h, CURLoption o, curl_off_t v) 
 static inline CURLcode ogf_curl_setopt_write(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return (curl_easy_setopt)(h, CURLOPT_WRITEFUNCTION, f); }
 static inline CURLcode ogf_curl_setopt_header(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return (curl_easy_setopt)(h, CURLOPT_HEADERFUNCTION, f); }
 static inline CURLcode ogf_curl_setopt_read(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return (curl_easy_setopt)(h, CURLOPT_READFUNCTION, f); }
+static inline CURLcode ogf_curl_setopt_xferinfo(CURL *h, int (*f)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) { return (curl_easy_setopt)(h, CURLOPT_XFERINFOFUNCTION, f); }
 static inline CURLcode ogf_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_str(CURL *h, CURLINFO i, char **v) { return (curl_easy_getinfo)(h, i, v); }

@@ -1,21 +1,44 @@
 import CCurl
 import Foundation
 
-/// HTTP over the system libcurl. Each request runs on its own dispatch thread: a blocking
-/// transfer must never occupy one of Swift's few cooperative threads.
+/// HTTP over the system libcurl. Each request runs on a thread of its own: a blocking transfer
+/// must never occupy one of Swift's few cooperative threads (nor a shared dispatch worker).
+///
+/// Connections are kept alive: the easy handles come from a `CurlConnectionPool` that every copy
+/// of this value shares, so create one client per run and pass it to the kinds (as the commands
+/// do) rather than one per request. Cancelling the calling task aborts its transfer.
 public struct CurlHTTPClient: HTTPClient {
     static let initialised: Bool = {
         curl_global_init(Int(CURL_GLOBAL_ALL))
         return true
     }()
 
-    public init() { _ = Self.initialised }
+    public let pool: CurlConnectionPool
+
+    /// A client with a pool of its own.
+    public init() { self.init(pool: CurlConnectionPool()) }
+
+    /// A client over an existing pool (shares its connections).
+    public init(pool: CurlConnectionPool) {
+        _ = Self.initialised
+        self.pool = pool
+    }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { cont in
-            DispatchQueue.global().async {
-                cont.resume(with: Result { try Self.perform(request) })
+        let flag = CancellationFlag()
+        let pool = self.pool
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { cont in
+                // A thread of its own rather than DispatchQueue.global(): a blocked worker of the
+                // global queue is replaced only after a while, so many slow transfers delayed
+                // everything else queued there (timers included) on a busy machine.
+                let thread = Thread {
+                    cont.resume(with: Result { try Self.perform(request, pool: pool, cancel: flag) })
+                }
+                thread.start()
             }
+        } onCancel: {
+            flag.cancel()
         }
     }
 
@@ -27,15 +50,20 @@ public struct CurlHTTPClient: HTTPClient {
         /// Set when the body streams from a file; `remaining` counts down to zero.
         var file: UnsafeMutablePointer<FILE>?
         var remaining: Int64 = 0
+        let cancel: CancellationFlag
 
-        init(upload: Data) { self.upload = upload }
+        init(upload: Data, cancel: CancellationFlag) {
+            self.upload = upload
+            self.cancel = cancel
+        }
         deinit { if let file { fclose(file) } }
     }
 
-    static func perform(_ r: HTTPRequest) throws -> HTTPResponse {
-        guard let h = curl_easy_init() else { throw HTTPError("could not initialise libcurl") }
-        defer { curl_easy_cleanup(h) }
-        let sink = Sink(upload: r.body ?? Data())
+    static func perform(_ r: HTTPRequest, pool: CurlConnectionPool, cancel: CancellationFlag) throws -> HTTPResponse {
+        if cancel.isCancelled { throw CancellationError() }
+        guard let h = pool.take() else { throw HTTPError("could not initialise libcurl") }
+        defer { pool.give(h) }
+        let sink = Sink(upload: r.body ?? Data(), cancel: cancel)
         if let f = r.bodyFile {
             guard let fp = fopen(f.path, "rb") else { throw HTTPError("\(r.method) \(Self.redact(r.url)): cannot open \(f.path) to upload") }
             fseeko(fp, off_t(f.offset), SEEK_SET)
@@ -84,6 +112,12 @@ public struct CurlHTTPClient: HTTPClient {
                         return size * n
                     }
                     _ = ogf_curl_setopt_ptr(h, CURLOPT_HEADERDATA, ctx.toOpaque())
+                    // Called about once a second while waiting, more often while data flows.
+                    _ = ogf_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0)
+                    _ = ogf_curl_setopt_xferinfo(h) { ud, _, _, _, _ in
+                        Unmanaged<Sink>.fromOpaque(ud!).takeUnretainedValue().cancel.isCancelled ? 1 : 0
+                    }
+                    _ = ogf_curl_setopt_ptr(h, CURLOPT_XFERINFODATA, ctx.toOpaque())
                     switch r.method {
                     case "GET": _ = ogf_curl_setopt_long(h, CURLOPT_HTTPGET, 1)
                     case "HEAD": _ = ogf_curl_setopt_long(h, CURLOPT_NOBODY, 1)
@@ -120,6 +154,7 @@ public struct CurlHTTPClient: HTTPClient {
                 }
             }
         }
+        if code == CURLE_ABORTED_BY_CALLBACK, cancel.isCancelled { throw CancellationError() }
         guard code == CURLE_OK else {
             let detail = String(cString: errbuf)
             let base = String(cString: curl_easy_strerror(code))

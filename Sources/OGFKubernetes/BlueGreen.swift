@@ -24,12 +24,12 @@ enum BlueGreen {
                 var v = K8sManifestKind.setting(o.object, ["metadata", "name"], .string("\(o.name)-\(color)"))
                 v = K8sManifestKind.setting(v, ["spec", "selector", "matchLabels", colorLabel], .string(color))
                 v = K8sManifestKind.setting(v, ["spec", "template", "metadata", "labels", colorLabel], .string(color))
-                out.append(ManifestObject(object: v, file: o.file))
+                out.append(ManifestObject(object: v, file: o.file, line: o.line))
             case "Service" where selectsWorkload(o, podLabels):
-                out.append(ManifestObject(object: K8sManifestKind.setting(o.object, ["spec", "selector", colorLabel], .string(color)), file: o.file))
+                out.append(ManifestObject(object: K8sManifestKind.setting(o.object, ["spec", "selector", colorLabel], .string(color)), file: o.file, line: o.line))
                 var preview = K8sManifestKind.setting(o.object, ["metadata", "name"], .string("\(o.name)-preview"))
                 preview = K8sManifestKind.setting(preview, ["spec", "selector", colorLabel], .string(color))
-                out.append(ManifestObject(object: preview, file: o.file))
+                out.append(ManifestObject(object: preview, file: o.file, line: o.line))
             default:
                 out.append(o)
             }

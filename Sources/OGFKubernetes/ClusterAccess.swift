@@ -9,7 +9,9 @@ public struct ClusterAccess: Sendable {
     public init(http: any HTTPClient) { self.http = http }
 
     public func client(_ config: [String: Value], context: KindContext) throws -> KubeClient {
-        let path = config["kubeconfig"]?.stringValue.map(context.path)
+        // An empty `kubeconfig:` means "not set" (what the blueprint writes): $KUBECONFIG, else
+        // ~/.kube/config. Resolving "" against the project would name the project folder.
+        let path = config["kubeconfig"]?.stringValue.flatMap { $0.isEmpty ? nil : context.path($0) }
         let kubeconfig = try Kubeconfig.load(explicitPath: path, variables: context.variables)
         let name = context.options[KubeContextOption.self] ?? config["context"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         return KubeClient(connection: try kubeconfig.connection(context: name), http: http)

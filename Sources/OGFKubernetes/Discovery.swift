@@ -25,7 +25,9 @@ public struct APIResource: Sendable, Equatable {
 /// kind works, custom resources included. Each group/version is read once and cached.
 public actor Discovery {
     let client: KubeClient
-    var cache: [String: [APIResource]] = [:]
+    /// One request per group/version, shared by the callers that ask while it is in flight
+    /// (16 parallel lookups would otherwise send 16 identical GETs).
+    var cache: [String: Task<[APIResource], Error>] = [:]
 
     public init(client: KubeClient) { self.client = client }
 
@@ -38,7 +40,21 @@ public actor Discovery {
     }
 
     public func resources(groupVersion: String) async throws -> [APIResource] {
-        if let c = cache[groupVersion] { return c }
+        if let c = cache[groupVersion] { return try await c.value }
+        let client = self.client
+        // Unstructured, because it outlives the caller that started it when others wait on it.
+        let task = Task { try await Self.fetch(groupVersion, client: client) }
+        cache[groupVersion] = task
+        do {
+            return try await task.value
+        } catch {
+            // A failure is not remembered: the next caller asks again.
+            if cache[groupVersion] == task { cache[groupVersion] = nil }
+            throw error
+        }
+    }
+
+    static func fetch(_ groupVersion: String, client: KubeClient) async throws -> [APIResource] {
         let path = groupVersion.contains("/") ? "/apis/\(groupVersion)" : "/api/\(groupVersion)"
         let doc: Value
         do {
@@ -50,7 +66,18 @@ public actor Discovery {
             guard let name = r["name"]?.stringValue, !name.contains("/"), let kind = r["kind"]?.stringValue else { return nil }
             return APIResource(groupVersion: groupVersion, kind: kind, name: name, namespaced: r["namespaced"]?.boolValue ?? false)
         }
-        cache[groupVersion] = list
         return list
+    }
+}
+
+extension Discovery {
+    /// The REST resource of a manifest object. A kind or API version the server does not have
+    /// names the file and line the object came from.
+    public func resource(of o: ManifestObject) async throws -> APIResource {
+        do {
+            return try await resource(apiVersion: o.apiVersion, kind: o.kind)
+        } catch let e as KubernetesError {
+            throw KubernetesError("\(o.position): \(o.kind.lowercased())/\(o.name): \(e)")
+        }
     }
 }

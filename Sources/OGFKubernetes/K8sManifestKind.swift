@@ -44,6 +44,7 @@ public struct K8sManifestKind: ResourceKind {
         "release": "The release number (counts successful applies).",
         "images": "Container images of the workloads, by workload.",
         "color": "blue-green: the live color.",
+        "applied": "A salted digest of each object's manifest as last applied, by object: tells a changed configuration from drift.",
     ]
 
     // MARK: plan
@@ -52,6 +53,28 @@ public struct K8sManifestKind: ResourceKind {
         case create
         case update([String])
         case same
+    }
+
+    /// Why an object differs from what the files ask for.
+    enum Cause {
+        /// Its manifest is not the one ogf last applied (or it is new).
+        case configuration
+        /// Its manifest is the one ogf last applied; the live object changed outside ogf.
+        case drift
+        /// No record of what was last applied.
+        case unknown
+    }
+
+    /// What `diff` found: the plan lines, and which objects differ because the files changed
+    /// since the last apply and which because the live objects changed outside ogf.
+    struct Diff: Sendable {
+        var details: [String] = []
+        var configChanged: [String] = []
+        var drifted: [String] = []
+        /// Objects that differ with no record of what was last applied (state from before ogf
+        /// recorded digests): the reason cannot be told.
+        var unexplained: [String] = []
+        var changed: Bool { !(configChanged.isEmpty && drifted.isEmpty && unexplained.isEmpty) }
     }
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
@@ -68,32 +91,39 @@ public struct K8sManifestKind: ResourceKind {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
         }
         let discovery = Discovery(client: client)
-        var details: [String] = []
+        var result = Diff()
         var changed = false
         do {
             if request.config["strategy"]?.stringValue == "blue-green" {
                 let live = request.prior?.outputs["color"]?.stringValue
                 // Nothing to release when the live color already matches the files.
+                var liveDiff: Diff?
                 if let live {
-                    let (d, c) = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, context: request.context)
-                    if !c { details = d } else { changed = true }
+                    let d = try await diff(BlueGreen.desired(objects, color: live), client: client, discovery: discovery, prior: request.prior, context: request.context)
+                    if !d.changed { result = d } else { changed = true; liveDiff = d }
                 }
                 if live == nil || changed {
                     let idle = BlueGreen.other(live)
-                    (details, changed) = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, context: request.context)
-                    details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
-                                   + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
+                    result = try await diff(BlueGreen.desired(objects, color: idle), client: client, discovery: discovery, prior: request.prior, context: request.context)
+                    result.details.insert("blue-green: deploy \(idle) beside \(live ?? "nothing"), check it, switch the Services to it"
+                                          + (live == nil ? "" : ", then scale \(live!) down"), at: 0)
+                    // Why a release is needed is how the live color differs from the files.
+                    if let liveDiff {
+                        (result.configChanged, result.drifted, result.unexplained) = (liveDiff.configChanged, liveDiff.drifted, liveDiff.unexplained)
+                    }
                     changed = true
                 }
             } else {
-                (details, changed) = try await diff(objects, client: client, discovery: discovery, context: request.context)
+                result = try await diff(objects, client: client, discovery: discovery, prior: request.prior, context: request.context)
+                changed = result.changed
             }
             if request.config["prune"]?.boolValue ?? true {
                 let keep = request.config["strategy"]?.stringValue == "blue-green" ? BlueGreen.allColors(objects) : objects
                 for id in pruned(prior: request.prior, current: keep) {
                     let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
                     if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
-                        details.append("- \(id.display) (pruned)")
+                        result.details.append("- \(id.display) (pruned)")
+                        result.configChanged.append(id.display)
                         changed = true
                     }
                 }
@@ -102,21 +132,57 @@ public struct K8sManifestKind: ResourceKind {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(ClusterAccess.describe(error, server: client.connection.server))")])
         }
         if let prior = request.prior, prior.status != .ready {
-            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: details)
+            return PlanResponse(action: .update, reasons: ["the last apply failed"], plannedOutputs: unknownOutputs, details: result.details)
         }
         guard changed || request.prior == nil else {
             return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? [:])
         }
-        let reasons = request.prior != nil && request.changedFields.isEmpty ? ["changed outside ogf (drift)"] : []
-        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: details)
+        let reasons = request.prior == nil ? [] : Self.reasons(result, changedFields: request.changedFields)
+        return PlanResponse(action: request.prior == nil ? .create : .update, reasons: reasons, plannedOutputs: unknownOutputs, details: result.details)
     }
 
-    /// The plan lines for `objects` against the cluster, and whether anything would change.
-    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, context: KindContext) async throws -> ([String], Bool) {
+    /// The header's reasons: "configuration changed" when the manifests (or the resource's fields)
+    /// changed since the last apply, "changed outside ogf (drift)" when live objects differ from
+    /// what ogf last applied — both when both, each naming its objects.
+    static func reasons(_ d: Diff, changedFields: [String]) -> [String] {
+        func names(_ xs: [String]) -> String {
+            xs.count <= 4 ? xs.joined(separator: ", ") : xs.prefix(3).joined(separator: ", ") + " and \(xs.count - 3) more"
+        }
+        var out: [String] = []
+        let fields = changedFields.sorted().map { "`\($0)`" }
+        if !d.configChanged.isEmpty || !fields.isEmpty {
+            out.append("configuration changed: " + names(fields + d.configChanged))
+        }
+        if !d.drifted.isEmpty { out.append("changed outside ogf (drift): " + names(d.drifted)) }
+        if !d.unexplained.isEmpty, d.configChanged.isEmpty, d.drifted.isEmpty, fields.isEmpty {
+            out.append("live objects differ from the files: " + names(d.unexplained))
+        }
+        return out
+    }
+
+    /// A digest of the manifest ogf applies for an object: salted with the state's secret salt
+    /// (manifests may hold secrets), short, stable across runs of one state.
+    static func digest(_ o: ManifestObject, context: KindContext) -> String {
+        let text = o.object.unmarked.canonicalText
+        let salted = context.hashSecret(text)
+        let hex = salted.isEmpty ? ContentHash.sha256(text) : String(salted.split(separator: ":").last ?? "")
+        return String(hex.prefix(16))
+    }
+
+    /// The `applied` output, by object: `DIGEST RESOURCEVERSION`, the manifest's digest and the
+    /// live object's resourceVersion right after ogf applied it (when the server answered one).
+    static func appliedDigests(_ objects: [ManifestObject], context: KindContext, versions: [String: String]) -> Value {
+        .map(Dictionary(objects.map { o in
+            (o.id, Value.string(digest(o, context: context) + (versions[o.id].map { " \($0)" } ?? "")))
+        }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// The plan lines for `objects` against the cluster, and why each object would change.
+    func diff(_ objects: [ManifestObject], client: KubeClient, discovery: Discovery, prior: ResourceState?, context: KindContext) async throws -> Diff {
         let force = context.options[ForceConflictsOption.self]
         // One LIST per kind and namespace instead of a GET per object.
         let resources = try await concurrentMap(objects, limit: parallelism) { o in
-            try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+            try await discovery.resource(of: o)
         }
         let collections = Array(Set(zip(objects, resources).map { o, r in r.collectionPath(namespace: r.namespaced ? o.namespace : nil) }))
         let listed = try await concurrentMap(collections, limit: parallelism) { path -> [String: Value] in
@@ -127,10 +193,18 @@ public struct K8sManifestKind: ResourceKind {
             return byName
         }
         let live = Dictionary(uniqueKeysWithValues: zip(collections, listed))
-        let plans = try await concurrentMap(Array(zip(objects, resources)), limit: parallelism) { o, res -> (ObjectPlan, String?) in
+        let applied = prior?.outputs["applied"]?.mapValue
+        let digests = objects.map { Self.digest($0, context: context) }
+        let plans = try await concurrentMap(Array(zip(zip(objects, resources), digests)), limit: parallelism) { item, digest -> (ObjectPlan, String?) in
+            let (o, res) = item
             let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
             // A new object has nothing to diff against.
             guard let live = live[res.collectionPath(namespace: res.namespaced ? o.namespace : nil)]?[o.name] else { return (.create, nil) }
+            // The manifest is the one ogf applied last and nobody wrote the object since (its
+            // resourceVersion is the one that apply left): a dry-run would answer what is live.
+            if let rv = live["metadata"]?["resourceVersion"]?.stringValue, applied?[o.id]?.stringValue == "\(digest) \(rv)" {
+                return (.same, nil)
+            }
             var conflict: String?
             var planned: Value
             do {
@@ -142,23 +216,43 @@ public struct K8sManifestKind: ResourceKind {
             let lines = ObjectDiff.lines(live: live, planned: planned, sensitive: o.kind == "Secret", secrets: ObjectDiff.secretTexts(o.object))
             return (lines.isEmpty ? .same : .update(lines), conflict)
         }
-        var details: [String] = []
-        var changed = false
-        for (o, (p, conflict)) in zip(objects, plans) {
+        let before = Set((prior?.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue))
+        var d = Diff()
+        for ((o, digest), (p, conflict)) in zip(zip(objects, digests), plans) {
             let shown = ObjectID(apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name).display
+            // The files changed for this object when its manifest is not the one last applied.
+            let why: Cause
+            if prior == nil || !before.contains(o.id) {
+                why = .configuration
+            } else if let applied {
+                let recorded = applied[o.id]?.stringValue?.split(separator: " ").first.map(String.init)
+                why = recorded == digest ? .drift : .configuration
+            } else {
+                why = .unknown
+            }
+            func note(_ shown: String) {
+                switch why {
+                case .configuration: d.configChanged.append(shown)
+                case .drift: d.drifted.append(shown)
+                case .unknown: d.unexplained.append(shown)
+                }
+            }
             switch p {
-            case .create: details.append("+ \(shown)"); changed = true
+            case .create:
+                d.details.append("+ \(shown)" + (why == .drift ? " (deleted outside ogf)" : ""))
+                note(shown)
             case .update(let lines):
-                details.append("~ \(shown)")
-                details += lines.map { "    " + context.redact($0) }
-                changed = true
+                let label = prior == nil ? nil : why == .configuration ? "configuration changed" : why == .drift ? "changed outside ogf" : nil
+                d.details.append("~ \(shown)" + (label.map { " (\($0))" } ?? ""))
+                d.details += lines.map { "    " + context.redact($0) }
+                note(shown)
             case .same: break
             }
             if let conflict {
-                details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
+                d.details.append("    ! field-manager conflict: \(conflict); apply with --force-conflicts to take these fields over")
             }
         }
-        return (details, changed)
+        return d
     }
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
@@ -278,6 +372,7 @@ public struct K8sManifestKind: ResourceKind {
             "release": .int(release + 1),
             "images": .map(images),
             "last_good": .map(lastGood),
+            "applied": Self.appliedDigests(objects, context: request.context, versions: applier.versions.value),
         ]
         outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
         return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
@@ -326,7 +421,8 @@ public struct K8sManifestKind: ResourceKind {
         let previousReleases = outputs["releases"]
         var manifests: [String: Value] = [:]
         for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = Releases.record(o.object) }
-        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images)]
+        outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images),
+                   "applied": Self.appliedDigests(colored, context: request.context, versions: applier.versions.value)]
         outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
         return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }
@@ -335,5 +431,17 @@ public struct K8sManifestKind: ResourceKind {
         let client = try access.client(request.prior.attributes, context: request.context)
         let ids = (request.prior.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).compactMap(ObjectID.init(text:))
         try await ObjectApplier(client: client, discovery: Discovery(client: client), parallelism: parallelism).delete(ids.reversed())
+    }
+}
+
+extension K8sManifestKind: ValidatingKind {
+    /// `ogf validate`: the manifest files parse, every object has apiVersion, kind and
+    /// metadata.name, and every `${values.X}` is set — without a server. Values not known without
+    /// the environment (secrets, outputs) stand in as placeholders.
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] {
+        guard let files = config["files"]?.listValue, files.allSatisfy(\.isKnown) else { return [] }
+        let values = config["values"]?.mapValue
+        let loader = ManifestLoader(values: values ?? [:], environment: context.environment, resource: "")
+        return loader.check(paths: files.compactMap(\.stringValue).map(context.path), valuesKnown: values != nil)
     }
 }

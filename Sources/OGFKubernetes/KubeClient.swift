@@ -51,7 +51,7 @@ public struct KubeClient: Sendable {
         let req = HTTPRequest(method: method, url: url, headers: headers, body: data, timeout: timeout, insecure: connection.insecure,
                               caFile: connection.caFile, clientCertFile: connection.clientCertFile, clientKeyFile: connection.clientKeyFile)
         let r = try await http.send(req)
-        let v = (try? JSONDecoder().decode(Value.self, from: r.body)) ?? .null
+        let v = JSONValue.parse(r.body) ?? .null
         guard (200..<300).contains(r.status) else {
             throw KubeAPIError(status: r.status, reason: v["reason"]?.stringValue ?? "", message: v["message"]?.stringValue ?? String(r.text.prefix(300)))
         }

@@ -6,6 +6,11 @@ import OGFCore
 public struct ManifestObject: Sendable {
     public var object: Value
     public var file: String
+    /// The line where the object's YAML document (or `List` item) starts; 0 when not from a file.
+    public var line: Int = 0
+
+    /// `FILE:LINE`, for messages about the object as a whole.
+    public var position: String { line > 0 ? "\(file):\(line)" : file }
 
     public var apiVersion: String { object["apiVersion"]?.stringValue ?? "" }
     public var kind: String { object["kind"]?.stringValue ?? "" }
@@ -60,43 +65,104 @@ public struct ManifestLoader: Sendable {
 
     /// The text with `${values.NAME}` replaced; an unknown name is an error that names the file.
     public func substitute(_ text: String, file: String) throws -> String {
+        let (out, problems) = substituting(text, file: file)
+        if let p = problems.first { throw KubernetesError(Self.message(p)) }
+        return out
+    }
+
+    /// What `validate` puts where a value is not known yet (a secret, another resource's output).
+    static let placeholder = "ogf-value-known-at-plan"
+
+    /// The text with every `${values.NAME}` replaced, and a diagnostic at FILE:LINE:COLUMN for each
+    /// name that is not set. Values not known yet (secrets and outputs in `validate`) become a
+    /// placeholder; `lenient`: names not in `values` do too.
+    func substituting(_ text: String, file: String, lenient: Bool = false) -> (String, [Diagnostic]) {
         var out = ""
+        var problems: [Diagnostic] = []
         var rest = Substring(text)
+        func location(_ i: Substring.Index) -> SourceLocation {
+            let before = text[..<i]
+            let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+            let column = before.distance(from: before.lastIndex(of: "\n").map { before.index(after: $0) } ?? before.startIndex, to: before.endIndex) + 1
+            return SourceLocation(file: file, line: line, column: column)
+        }
         while let open = rest.range(of: "${values.") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw KubernetesError("\(file): unterminated ${values.…}") }
-            let name = String(rest[open.upperBound..<close])
-            guard let v = values[name] else {
-                throw KubernetesError("\(file): ${values.\(name)} is not set; add it under `values:` (known: \(values.keys.sorted().joined(separator: ", ")))")
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                problems.append(.error("unterminated ${values.…}", at: location(open.lowerBound)))
+                return (out + rest, problems)
             }
-            out += v.unmarked.stringValue ?? v.unmarked.jsonText(pretty: false)
+            let name = String(rest[open.upperBound..<close])
+            if let v = values[name], v.isKnown {
+                out += v.unmarked.stringValue ?? v.unmarked.jsonText(pretty: false)
+            } else if values[name] != nil || lenient {
+                out += Self.placeholder
+            } else {
+                problems.append(.error("${values.\(name)} is not set; add it under `values:` (known: \(values.keys.sorted().joined(separator: ", ")))",
+                                       at: location(open.lowerBound)))
+            }
             rest = rest[rest.index(after: close)...]
         }
-        return out + rest
+        return (out + rest, problems)
+    }
+
+    static func message(_ d: Diagnostic) -> String {
+        (d.location.map { "\($0): " } ?? "") + d.summary + (d.detail.map { " (\($0))" } ?? "")
     }
 
     public func load(paths: [String], defaultNamespace: String?) throws -> [ManifestObject] {
+        let (objects, problems) = read(paths: paths, defaultNamespace: defaultNamespace)
+        if let p = problems.first { throw KubernetesError(Self.message(p)) }
+        return objects
+    }
+
+    /// Every problem the files have without asking a server: unreadable files, YAML errors (at
+    /// FILE:LINE:COLUMN), `${values.X}` that are not set, objects without apiVersion, kind or
+    /// metadata.name, kinds that Kubernetes' own API groups do not have. What `ogf validate` reports.
+    /// `valuesKnown` false: the `values` map itself is not known yet, so any `${values.X}` passes.
+    public func check(paths: [String], valuesKnown: Bool = true) -> [Diagnostic] {
+        let (objects, problems) = read(paths: paths, defaultNamespace: nil, lenient: !valuesKnown)
+        let kinds = objects.compactMap { o in
+            StandardKinds.problem(apiVersion: o.apiVersion, kind: o.kind).map { Diagnostic.error($0, at: SourceLocation(file: o.file, line: o.line, column: 1)) }
+        }
+        return problems + kinds
+    }
+
+    func read(paths: [String], defaultNamespace: String?, lenient: Bool = false) -> ([ManifestObject], [Diagnostic]) {
         var objects: [ManifestObject] = []
+        var problems: [Diagnostic] = []
         for path in paths {
-            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { throw KubernetesError("cannot read manifest \(path)") }
-            let text = try substitute(raw, file: path)
+            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else {
+                problems.append(.error("cannot read manifest \(path)"))
+                continue
+            }
+            let (text, substitution) = substituting(raw, file: path, lenient: lenient)
+            problems += substitution
             let (docs, diags) = YAMLParser().parseAll(text, file: path)
-            if let d = diags.first(where: { $0.severity == .error }) { throw KubernetesError("\(path): \(d.summary)") }
+            problems += diags.filter { $0.severity == .error }
             for doc in docs {
-                let v = doc.value
-                guard case .map = v else { continue }
-                if v["kind"]?.stringValue == "List" {
-                    for item in v["items"]?.listValue ?? [] { objects.append(ManifestObject(object: item, file: path)) }
+                guard case .map(let m) = doc.value else { continue }
+                if m["kind"]?.stringValue == "List" {
+                    for item in doc["items"]?.sequence ?? [] {
+                        objects.append(ManifestObject(object: item.value, file: path, line: item.location.line))
+                    }
                 } else {
-                    objects.append(ManifestObject(object: v, file: path))
+                    objects.append(ManifestObject(object: doc.value, file: path, line: doc.location.line))
                 }
             }
         }
-        for i in objects.indices {
-            let o = objects[i]
-            guard !o.apiVersion.isEmpty, !o.kind.isEmpty, !o.name.isEmpty else {
-                throw KubernetesError("\(o.file): every object needs apiVersion, kind and metadata.name")
+        var valid: [ManifestObject] = []
+        for o in objects {
+            var missing: [String] = []
+            if o.apiVersion.isEmpty { missing.append("apiVersion") }
+            if o.kind.isEmpty { missing.append("kind") }
+            if o.name.isEmpty { missing.append("metadata.name") }
+            guard missing.isEmpty else {
+                problems.append(.error("this object has no \(missing.joined(separator: ", ")); every object needs apiVersion, kind and metadata.name",
+                                       at: SourceLocation(file: o.file, line: o.line, column: 1)))
+                continue
             }
+            var o = o
             var meta = o.object["metadata"]?.mapValue ?? [:]
             var labels = meta["labels"]?.mapValue ?? [:]
             labels[Self.managedByLabel] = .string("ogf")
@@ -108,13 +174,15 @@ public struct ManifestLoader: Sendable {
             }
             var obj = o.object.mapValue ?? [:]
             obj["metadata"] = .map(meta)
-            objects[i].object = Self.markSensitive(.map(obj), secrets: secretTexts)
+            o.object = Self.markSensitive(.map(obj), secrets: secretTexts)
+            valid.append(o)
         }
         // Namespaces and the things pods mount come first: later objects need them.
-        return objects.enumerated().sorted { a, b in
+        let sorted = valid.enumerated().sorted { a, b in
             let (pa, pb) = (Self.order(a.element.kind), Self.order(b.element.kind))
             return pa != pb ? pa < pb : a.offset < b.offset
         }.map(\.element)
+        return (sorted, problems)
     }
 
     /// The text of every sensitive value (from `${secret.X}`): substitution into YAML loses the

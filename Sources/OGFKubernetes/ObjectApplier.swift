@@ -7,6 +7,9 @@ struct ObjectApplier: Sendable {
     let client: KubeClient
     let discovery: Discovery
     let parallelism: Int
+    /// The resourceVersion each applied object had right after its apply, by object id: with the
+    /// manifest's digest it lets the next plan skip the dry-run of objects nobody touched since.
+    let versions = Locked<[String: String]>([:])
 
     /// Applies every object; answers the field-manager conflicts (one line per object), which
     /// leave those objects unchanged. Other errors are thrown.
@@ -15,15 +18,16 @@ struct ObjectApplier: Sendable {
         let waves = Dictionary(grouping: objects) { ManifestLoader.order($0.kind) }
         for key in waves.keys.sorted() {
             let results = try await concurrentMap(waves[key]!, limit: parallelism) { o -> String? in
-                let res = try await discovery.resource(apiVersion: o.apiVersion, kind: o.kind)
+                let res = try await discovery.resource(of: o)
                 let path = res.path(namespace: res.namespaced ? o.namespace : nil, name: o.name)
                 do {
-                    _ = try await client.apply(o.object, at: path, force: force)
+                    let live = try await client.apply(o.object, at: path, force: force)
+                    if let rv = live["metadata"]?["resourceVersion"]?.stringValue { versions.withLock { $0[o.id] = rv } }
                     return nil
                 } catch let e as KubeAPIError where e.isConflict {
                     return "\(o.kind.lowercased())/\(o.name): \(e.message)"
                 } catch let e as KubeAPIError {
-                    throw KubernetesError("\(o.kind.lowercased())/\(o.name) (\(o.file)): \(e)")
+                    throw KubernetesError("\(o.kind.lowercased())/\(o.name) (\(o.position)): \(e)")
                 }
             }
             conflicts += results.compactMap { $0 }
@@ -57,7 +61,7 @@ struct RolloutWaiter: Sendable {
     func wait(_ workloads: [ManifestObject]) async throws -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         let results = try await concurrentMap(workloads, limit: 16) { w -> String? in
-            let res = try await discovery.resource(apiVersion: w.apiVersion, kind: w.kind)
+            let res = try await discovery.resource(of: w)
             let path = res.path(namespace: w.namespace, name: w.name)
             var lastLine = ""
             var polls = 0

@@ -73,6 +73,11 @@ extension K8sManifestKind {
         outputs["release"] = .int(number)
         outputs["images"] = release["images"] ?? .map([:])
         if release["color"] != nil { outputs["color"] = release["color"] } else { outputs["last_good"] = .map(manifests) }
+        // What is live now is the restored release, not the files: the next plan says so.
+        var applied = outputs["applied"]?.mapValue ?? [:]
+        let versions = applier.versions.value
+        for o in objects { applied[o.id] = .string(Self.digest(o, context: context) + (versions[o.id].map { " \($0)" } ?? "")) }
+        outputs["applied"] = .map(applied)
         outputs["rolled_back_to"] = release["version"] ?? release["release"] ?? .null
         var entry = release.mapValue ?? [:]
         entry["release"] = .int(number)

@@ -61,7 +61,9 @@ import Testing
         let start = Date()
         await #expect { try await k.apply(request("exec", ["command": ["sleep", "30"], "timeout": "300ms"], action: .create, schema: k.schema)) }
             throws: { "\($0)".hasPrefix("timed out after 300ms") }
-        #expect(Date().timeIntervalSince(start) < 10)
+        // Well under the 30 s the command would sleep: the bound is loose because the suite runs
+        // in parallel with tests that block the two cooperative threads of a 2-core machine.
+        #expect(Date().timeIntervalSince(start) < 25)
     }
 
     @Test func secretsAreMaskedInOutput() async throws {

@@ -82,7 +82,8 @@ struct ManifestTests {
         try emu.kubectl("-n", ns, "set", "image", "deployment/api", "api=x:evil")
         let plan = try await p.plan(c, prior: s1)
         #expect(plan.action == .update)
-        #expect(plan.reasons.contains("changed outside ogf (drift)"))
+        #expect(plan.reasons == ["changed outside ogf (drift): deployment/api"])
+        #expect(plan.details.contains("~ deployment/api (changed outside ogf)"))
         #expect(plan.details.contains("    ~ spec.template.spec.containers[0].image: \"x:evil\" → \"x:1\""))
         #expect(plan.details.contains { $0.contains("field-manager conflict") && $0.contains("kubectl-set") })
 

@@ -70,6 +70,7 @@ class App:
         self.lock = threading.Lock()
         self.requests = []          # request log (API requests only, not /emulator/*)
         self.request_count = 0
+        self.connections = 0        # TCP connections accepted (and TLS handshakes done), for keep-alive tests
         self.fail_rules = []
         self.latency = 0.0
         self.shutting_down = threading.Event()
@@ -149,6 +150,10 @@ class Server(ThreadingHTTPServer):
 
     def get_request(self):
         sock, addr = super().get_request()
+        # As kube-apiserver (Go sets TCP_NODELAY on every connection): http.server writes the
+        # headers and the body separately, and without this the body waits for the client's
+        # delayed ACK, about 40 ms per request on a kept-alive connection.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.ssl_context is not None:
             # Handshake in the connection's own thread (do_handshake_on_connect
             # would block the accept loop on a slow client).
@@ -187,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 raise ConnectionError("TLS handshake failed")
             self.connection.settimeout(None)
+        with self.app.lock:
+            self.app.connections += 1
 
     def do_GET(self):
         self.dispatch()
@@ -583,7 +590,9 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 raise errors.bad_request("control endpoints take JSON bodies")
         if path == "/emulator/health":
-            return self.send_json(200, {"ok": True, "controllerErrors": app.controllers.errors})
+            with app.lock:
+                connections = app.connections
+            return self.send_json(200, {"ok": True, "controllerErrors": app.controllers.errors, "connections": connections})
         if path == "/emulator/shutdown" and method == "POST":
             self.send_json(200, {"status": "shutting down"})
             self.close_connection = True
