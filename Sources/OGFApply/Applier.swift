@@ -155,7 +155,8 @@ public struct Applier: Sendable {
         }
 
         let progress: @Sendable (String) -> Void = { [hooks] msg in hooks.handle(.progress(address, msg)) }
-        let request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: context, progress: progress)
+        let request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: context,
+                                   mode: change.action == .noop ? .apply : plan.operation, progress: progress)
         let t0 = ContinuousClock.now
         let beat = heartbeat
         let ticker = Task { [hooks] in

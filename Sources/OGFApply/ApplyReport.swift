@@ -47,14 +47,17 @@ public struct ApplyReport: Sendable {
     public var outcome: HistoryOutcome { ok ? .succeeded : interrupted ? .interrupted : .failed }
 
     /// `Apply complete: 5 succeeded.` or `Apply failed: 4 succeeded, 1 failed (gate_secret.app), 3 skipped.`
-    public var summaryLine: String {
+    public var summaryLine: String { summaryLine("Apply") }
+
+    /// The same for an operation named otherwise: `Rollback to v1 complete: 3 succeeded.`
+    public func summaryLine(_ name: String) -> String {
         var parts = ["\(succeeded.count) succeeded"]
         if !failed.isEmpty { parts.append("\(failed.count) failed (\(failed.map(\.address.description).joined(separator: ", ")))") }
         if !stopped.isEmpty { parts.append("\(stopped.count) stopped (\(stopped.map(\.address.description).joined(separator: ", ")))") }
         if !skipped.isEmpty { parts.append("\(skipped.count) skipped") }
         if !notStarted.isEmpty { parts.append("\(notStarted.count) not started") }
         if !errors.isEmpty { parts.append("\(errors.count) error\(errors.count == 1 ? "" : "s") recording the run") }
-        let head = ok ? "Apply complete" : interrupted ? "Apply interrupted" : "Apply failed"
+        let head = "\(name) " + (ok ? "complete" : interrupted ? "interrupted" : "failed")
         return "\(head): \(parts.joined(separator: ", "))."
     }
 }

@@ -102,49 +102,14 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ws.failure(diags)
         }
         let summary = plan.summary
-        Terminal.out("Applying the saved plan for \(plan.environment): \(summary.text).\n\n")
+        let what = plan.operation == .apply ? "plan" : "plan (\(plan.operation.operationName))"
+        Terminal.out("Applying the saved \(what) for \(plan.environment): \(summary.text).\n\n")
         try await execute(ws, plan: plan, config: config, variables: variables, state: state)
     }
 
     func execute(_ ws: Workspace, plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
-        let writer: StateWriter
-        do {
-            writer = try StateWriter(store: ws.store(plan.environment), state: state)
-        } catch {
-            throw ws.fail("\(error)")
-        }
-        let style = TextStyle(color: ws.terminal.color)
-        let total = plan.changes.filter { $0.action != .noop }.count
-        let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
-        let control = WalkControl()
-        let context = ws.context(config, variables, hasher: state.hasher, options: applyOptions(plan))
-        let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
-                              writer: writer, parallelism: options.parallelism, hooks: view, control: control)
-        let task = Task { await applier.run() }
-        let interrupts = InterruptHandler(
-            first: {
-                control.stopStarting()
-                view.handle(.stopping(inFlight: view.inFlight))
-            },
-            second: {
-                Terminal.out(style.red("Second interrupt: stopping in-flight work now.") + "\n")
-                task.cancel()
-            })
-        let report = await task.value
-        interrupts.cancel()
-        view.clear()
-        do {
-            _ = try writer.finish()
-        } catch {
-            throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
-        }
-        if !report.errors.isEmpty { ws.report(Diagnostics(report.errors)) }
-        Terminal.out("\n" + (report.ok ? style.green(style.bold(report.summaryLine)) : style.red(style.bold(report.summaryLine))) + "\n")
-        if report.interrupted {
-            Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")
-            throw ExitCode(130)
-        }
-        if !report.ok { throw ExitCode(1) }
+        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: applyOptions(plan))
+            .execute(plan: plan, config: config, variables: variables, state: state)
     }
 
     /// The plan's saved options, with this command's --force-conflicts.

@@ -50,7 +50,8 @@ struct PlanSession {
     let state: StateFile
     let plan: Plan
 
-    static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String) async throws -> PlanSession {
+    static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String,
+                     mode: OperationMode = .apply) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
@@ -59,7 +60,8 @@ struct PlanSession {
         let variables = ws.variables(config)
         let context = ws.context(config, variables, hasher: state.hasher, options: options.runOptions)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
-                              refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace)
+                              refresh: options.refresh, targets: targets, parallelism: options.parallelism, replace: replace,
+                              operation: mode)
         let (planned, diags) = await planner.plan()
         ws.report(Diagnostics(diags.items.filter { $0.severity == .error }))
         guard var plan = planned else {

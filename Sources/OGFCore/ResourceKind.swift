@@ -78,8 +78,12 @@ public struct ApplyRequest: Sendable {
     public var context: KindContext
     /// Reports progress for long work ("2 of 3 updated"); shown by the view.
     public var progress: @Sendable (String) -> Void
+    /// `.rollback` when this change returns the resource to a recorded release.
+    public var mode: OperationMode
 
-    public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, action: Action, context: KindContext, progress: @escaping @Sendable (String) -> Void) {
+    public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, action: Action, context: KindContext,
+                mode: OperationMode = .apply, progress: @escaping @Sendable (String) -> Void) {
+        self.mode = mode
         self.address = address
         self.config = config
         self.prior = prior

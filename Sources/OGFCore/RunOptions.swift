@@ -13,6 +13,9 @@ public struct RunOptions: Sendable, Codable, Equatable {
 
     public var isEmpty: Bool { values.isEmpty }
 
+    /// Takes every option set in `other`.
+    public mutating func merge(_ other: RunOptions) { values.merge(other.values) { _, new in new } }
+
     public init(from decoder: any Decoder) throws { values = try [String: Value](from: decoder) }
     public func encode(to encoder: any Encoder) throws { try values.encode(to: encoder) }
 }

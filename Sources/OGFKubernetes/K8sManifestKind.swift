@@ -294,6 +294,7 @@ public struct K8sManifestKind: ResourceKind {
     // MARK: apply
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        if case .rollback(let version, _) = request.mode { return try await applyRollback(request, to: version) }
         let client: KubeClient
         let objects: [ManifestObject]
         do {

@@ -87,3 +87,44 @@ extension K8sManifestKind {
         return outputs
     }
 }
+
+extension K8sManifestKind: RollbackableKind {
+    public func recordedReleases(_ prior: ResourceState) -> [String] { Releases.versions(prior.outputs) }
+
+    /// The workloads' images now and in the release, shown in the plan; the apply re-applies the
+    /// release's recorded manifests (see `restore`).
+    public func planRollback(_ request: RollbackRequest) async throws -> RollbackPlan? {
+        let outputs = request.prior.outputs
+        guard let release = Releases.find(outputs, version: request.version) else { return nil }
+        let now = outputs["images"]?.mapValue ?? [:]
+        let then = release["images"]?.mapValue ?? [:]
+        var details: [String] = []
+        for w in Set(now.keys).union(then.keys).sorted() where now[w] != then[w] {
+            details.append("\(w): \(now[w]?.jsonText(pretty: false) ?? "none") → \(then[w]?.jsonText(pretty: false) ?? "none")")
+        }
+        let manifests = release["manifests"]?.mapValue ?? [:]
+        let secret = manifests.keys.sorted().filter { manifests[$0]?.isSensitive == true }  // stored only as salted hashes
+        var diags: [Diagnostic] = []
+        if !secret.isEmpty {
+            diags.append(.error("\(request.address): release \(request.version) cannot be restored: \(secret.joined(separator: ", ")) held secret values, which ogf never stores",
+                                detail: "Keep secrets in a Secret object (or reference one with secretKeyRef) so workload manifests can be restored."))
+        }
+        let label = "release \(outputs["release"]?.intValue ?? 0) → \(release["release"]?.intValue ?? 0)" + (release["version"]?.stringValue.map { " (\($0))" } ?? "")
+        let unknown = Dictionary(uniqueKeysWithValues: self.outputs.keys.map { ($0, Value.unknown) })
+        return RollbackPlan(response: PlanResponse(action: .update, reasons: ["rollback: \(label)"], plannedOutputs: unknown,
+                                                   details: details.isEmpty ? ["the release's images are the ones running"] : details, diagnostics: diags),
+                            schemaVersion: release["schema_version"]?.intValue)
+    }
+
+    func applyRollback(_ request: ApplyRequest, to version: String) async throws -> ApplyResponse {
+        guard let prior = request.prior, let release = Releases.find(prior.outputs, version: version) else {
+            throw ResourceFailure("no release \(version) is recorded for \(request.address)")
+        }
+        do {
+            let outputs = try await restore(release, prior: prior, context: request.context, progress: request.progress)
+            return ApplyResponse(outputs: outputs, summary: "rolled back to \(version)")
+        } catch let f as ResourceFailure {
+            throw ResourceFailure(f.message, outputs: f.outputs.isEmpty ? prior.outputs : f.outputs)
+        }
+    }
+}

@@ -37,6 +37,7 @@ public struct JSONRenderer: Sendable {
             "ogf_version": .string(plan.ogfVersion),
             "environment": .string(plan.environment),
             "protected": .bool(plan.isProtected),
+            "operation": Self.operation(plan.operation),
             "created_at": .string(ISO8601DateFormatter().string(from: plan.createdAt)),
             "state": .map(["lineage": .string(plan.stateLineage), "serial": .int(plan.stateSerial)]),
             "input_digest": .string(plan.inputDigest),
@@ -51,6 +52,13 @@ public struct JSONRenderer: Sendable {
     }
 
     public func render(_ plan: Plan) -> String { value(plan).jsonText() + "\n" }
+
+    static func operation(_ o: OperationMode) -> Value {
+        switch o {
+        case .apply: return .map(["mode": "apply"])
+        case .rollback(let v, let force): return .map(["mode": "rollback", "to": .string(v), "force": .bool(force)])
+        }
+    }
 
     public static func diagnostic(_ d: Diagnostic) -> Value {
         var m: [String: Value] = ["severity": .string(d.severity.rawValue), "summary": .string(d.summary)]

@@ -10,7 +10,7 @@ public struct MarkdownRenderer: Sendable {
 
     public func render(_ plan: Plan, planFile: String? = nil) -> String {
         let s = plan.summary
-        var head = "### ogf plan: `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
+        var head = "### ogf \(plan.operation == .apply ? "plan" : "\(plan.operation.operationName)"): `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
         if s.hasChanges || s.checks > 0 || s.runs > 0 {
             head += "**Plan: \(s.text).**\n\n"
         } else {

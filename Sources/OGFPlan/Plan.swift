@@ -69,6 +69,8 @@ public struct Plan: Sendable, Codable {
     /// Kind-scoped command-line options the plan was made with (Kubernetes `--context`):
     /// applying it uses the same.
     public var options: RunOptions = RunOptions()
+    /// An apply, or a rollback to a recorded release.
+    public var operation: OperationMode = .apply
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -137,6 +139,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation
     }
 }

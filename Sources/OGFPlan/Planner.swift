@@ -51,11 +51,14 @@ public struct Planner: Sendable {
     public var parallelism: Int
     /// `--replace ADDR`: managed resources to replace whatever their kind decided.
     public var replace: [ResourceAddress]
+    /// `.rollback`: resources that record releases return to one; nothing else changes.
+    public var operation: OperationMode
 
     public init(config: EnvironmentConfig, registry: KindRegistry, prior: PriorState, environment: [String: String],
                 context: KindContext, refresh: Bool = true, targets: [ResourceAddress] = [], parallelism: Int = 10,
-                replace: [ResourceAddress] = []) {
+                replace: [ResourceAddress] = [], operation: OperationMode = .apply) {
         self.replace = replace
+        self.operation = operation
         self.config = config
         self.registry = registry
         self.prior = prior
@@ -93,6 +96,8 @@ public struct Planner: Sendable {
         let results = Locked<[ResourceAddress: ResourceChange]>([:])
         let problems = Locked<[Diagnostic]>([])
         let saved: Plan? = if case .verify(let p) = mode { p } else { nil }
+        let rollbackTo: String? = if case .rollback(let v, _) = operation { v } else { nil }
+        let schemaVersions = Locked<[Int]>([])
         let prior = self.prior
         let walker = DAGWalker(graph: scoped, parallelism: parallelism)
 
@@ -117,6 +122,21 @@ public struct Planner: Sendable {
                     return false
                 }
                 response = PlanResponse(action: sc.action, reasons: sc.reasons, plannedOutputs: sc.plannedOutputs, details: sc.details)
+            } else if let rollbackTo {
+                // A rollback changes only resources that recorded the release; the rest stay.
+                response = PlanResponse(action: .noop, plannedOutputs: priorState?.outputs ?? [:])
+                if let rk = kind as? any RollbackableKind, let priorState {
+                    do {
+                        if let rp = try await rk.planRollback(RollbackRequest(address: address, config: values, prior: priorState,
+                                                                              version: rollbackTo, context: context)) {
+                            response = rp.response
+                            if let v = rp.schemaVersion { schemaVersions.withLock { $0.append(v) } }
+                        }
+                    } catch {
+                        d.append(.error("\(address): planning the rollback failed: \(error)", code: .planFailed, at: rc.location))
+                    }
+                    d.append(contentsOf: response.diagnostics.map { $0.placed(in: rc) })
+                }
             } else {
                 let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh, context: context)
                 do {
@@ -158,6 +178,9 @@ public struct Planner: Sendable {
                                           before: state.attributes, after: nil, replacePaths: [], plannedOutputs: [:],
                                           dependencies: state.dependencies, details: []))
         }
+        if let rollbackTo, saved == nil, !diags.hasErrors {
+            diags.append(contentsOf: rollbackChecks(rollbackTo, changes: changes, schemaVersions: schemaVersions.withLock { $0 }))
+        }
         if let saved {
             let now = Dictionary(uniqueKeysWithValues: changes.map { ($0.address, $0) })
             for sc in saved.changes {
@@ -175,9 +198,46 @@ public struct Planner: Sendable {
         }
         if diags.hasErrors { return (nil, diags) }
         let warnings = diags.items.filter { $0.severity != .error }
-        return (Plan(environment: config.name, isProtected: config.isProtected, createdAt: now, stateLineage: prior.lineage,
+        var plan = Plan(environment: config.name, isProtected: config.isProtected, createdAt: now, stateLineage: prior.lineage,
                      stateSerial: prior.serial, inputDigest: config.inputDigest, targets: targets.map(\.description), refresh: refresh,
-                     changes: changes, warnings: warnings), diags)
+                     changes: changes, warnings: warnings)
+        plan.operation = saved?.operation ?? operation
+        return (plan, diags)
+    }
+
+    /// A rollback needs a release to return to, and must not take code back across a breaking
+    /// migration (the old code cannot run against the new schema) unless forced.
+    func rollbackChecks(_ version: String, changes: [ResourceChange], schemaVersions: [Int]) -> [Diagnostic] {
+        guard changes.contains(where: { $0.action != .noop }) else {
+            var known = Set<String>()
+            for (a, s) in prior.resources {
+                if let rk = registry[a.kind] as? any RollbackableKind { known.formUnion(rk.recordedReleases(s)) }
+            }
+            return [.error("no release \(version) is recorded for \(config.name)",
+                           detail: known.isEmpty ? "No release is recorded yet." : "Recorded: \(known.sorted().joined(separator: ", ")).")]
+        }
+        guard let target = schemaVersions.min() else { return [] }
+        var crossing: [String] = []
+        var problems: [Diagnostic] = []
+        for (a, s) in prior.resources.sorted(by: { $0.key < $1.key }) {
+            guard let guardKind = registry[a.kind] as? any SchemaGuardKind else { continue }
+            do {
+                crossing += try guardKind.breakingChanges(after: target, prior: s, context: context).map { "\(a): \($0)" }
+            } catch {
+                problems.append(.error("\(a): cannot tell which migrations are breaking: \(error)"))
+            }
+        }
+        var out = problems
+        out.append(Diagnostic(.note, "release \(version) ran against schema version \(target); schema changes are not reverted"))
+        if !crossing.isEmpty {
+            let detail = "Migrations applied since then that the old code cannot run against:\n  " + crossing.joined(separator: "\n  ")
+            if case .rollback(_, true) = operation {
+                out.append(.warning("rolling back to \(version) across a breaking migration (--force)", detail: detail))
+            } else {
+                out.append(.error("refusing to roll back to \(version) across a breaking migration", detail: detail + "\nPass --force to roll back anyway."))
+            }
+        }
+        return out
     }
 }
 

@@ -15,7 +15,12 @@ public struct TextRenderer: Sendable {
             out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
             return out
         }
-        out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"
+        switch plan.operation {
+        case .apply:
+            out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"
+        case .rollback(let v, _):
+            out += "ogf will roll \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : "") back to release \(style.bold(v)):\n"
+        }
         for c in visible {
             out += "\n" + renderChange(c)
         }

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import OGFApply
+import OGFConfig
+import OGFCore
+import OGFGraph
+import OGFPlan
+import OGFState
+
+/// Carries out a reviewed plan — an apply or a rollback — with the same view, progress lines,
+/// interrupt handling, state recording and history. Shared by `apply` and `rollback`.
+struct ApplyRun {
+    let ws: Workspace
+    let parallelism: Int
+    let options: RunOptions
+
+    func execute(plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
+        let writer: StateWriter
+        do {
+            writer = try StateWriter(store: ws.store(plan.environment), state: state)
+        } catch {
+            throw ws.fail("\(error)")
+        }
+        let style = TextStyle(color: ws.terminal.color)
+        let total = plan.changes.filter { $0.action != .noop }.count
+        let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
+        let control = WalkControl()
+        let context = ws.context(config, variables, hasher: state.hasher, options: options)
+        let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
+                              writer: writer, parallelism: parallelism, hooks: view, control: control)
+        let operation = plan.operation.operationName
+        let task = Task { await applier.run(operation: operation) }
+        let interrupts = InterruptHandler(
+            first: {
+                control.stopStarting()
+                view.handle(.stopping(inFlight: view.inFlight))
+            },
+            second: {
+                Terminal.out(style.red("Second interrupt: stopping in-flight work now.") + "\n")
+                task.cancel()
+            })
+        let report = await task.value
+        interrupts.cancel()
+        view.clear()
+        do {
+            _ = try writer.finish()
+        } catch {
+            throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
+        }
+        if !report.errors.isEmpty { ws.report(Diagnostics(report.errors)) }
+        let name: String = if case .rollback(let v, _) = plan.operation { "Rollback to \(v)" } else { "Apply" }
+        let line = report.summaryLine(name)
+        Terminal.out("\n" + (report.ok ? style.green(style.bold(line)) : style.red(style.bold(line))) + "\n")
+        if report.interrupted {
+            Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")
+            throw ExitCode(130)
+        }
+        if !report.ok { throw ExitCode(1) }
+    }
+}
