@@ -77,11 +77,3 @@ extension KindContext {
         return String(cString: buf)
     }()
 }
-
-extension Value {
-    /// A duration field in seconds.
-    func seconds(_ fallback: Double) -> Double {
-        if let s = stringValue, let d = DurationText.seconds(s) { return d }
-        return doubleValue ?? fallback
-    }
-}
