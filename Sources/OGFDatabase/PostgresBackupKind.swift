@@ -42,26 +42,71 @@ public struct PostgresBackupKind: ResourceKind {
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
 
-    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
-        let c = request.config
-        guard let prior = request.prior else {
-            return PlanResponse(action: .create, reasons: ["no backup recorded yet"], plannedOutputs: unknownOutputs, details: detail(c, request.context))
+    struct Config: Decodable {
+        /// nil while the URL is known only after apply (the plan still shows where the dumps go).
+        var url: PostgresTarget?
+        var dir: String?
+        var keep: Int
+        var migrations: String?
+        var historyTable: String
+        var always: Bool
+        var pgDump: String
+        var pgRestore: String
+        var timeout: ConfigDuration
+
+        enum CodingKeys: String, CodingKey {
+            case url, dir, keep, migrations, historyTable = "history_table", always, pgDump = "pg_dump", pgRestore = "pg_restore", timeout
         }
-        if prior.status != .ready { return PlanResponse(action: .replace, reasons: ["the last backup failed"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(Value.self, forKey: .url).isKnown ? try c.decode(PostgresTarget.self, forKey: .url) : nil
+            dir = try c.decodeIfPresent(String.self, forKey: .dir)
+            keep = try c.decode(Int.self, forKey: .keep)
+            migrations = try c.decodeIfPresent(String.self, forKey: .migrations)
+            historyTable = try c.decode(String.self, forKey: .historyTable)
+            always = try c.decode(Bool.self, forKey: .always)
+            pgDump = try c.decode(String.self, forKey: .pgDump)
+            pgRestore = try c.decode(String.self, forKey: .pgRestore)
+            timeout = try c.decode(ConfigDuration.self, forKey: .timeout)
+            guard keep >= 1 else {
+                throw Diagnostic.field("keep", "must be at least 1, got \(keep): the backup just taken is always kept")
+            }
+        }
+
+        func dir(_ ctx: KindContext) -> String { dir ?? "backups/\(ctx.environment)" }
+
+        /// The URL; known at apply.
+        var target: PostgresTarget {
+            get throws {
+                guard let url else { throw ResourceFailure("url is not known") }
+                return url
+            }
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        // nil only when some setting other than the URL is known only after apply.
+        let c = try request.decodeIfKnown(Config.self)
+        let details = c.map { detail($0, request.context) } ?? []
+        guard let prior = request.prior else {
+            return PlanResponse(action: .create, reasons: ["no backup recorded yet"], plannedOutputs: unknownOutputs, details: details)
+        }
+        if prior.status != .ready { return PlanResponse(action: .replace, reasons: ["the last backup failed"], plannedOutputs: unknownOutputs, details: details) }
         let forcing = request.changedFields.filter { schema.field($0)?.forcesReplacement == true }
-        if !forcing.isEmpty { return PlanResponse(action: .replace, reasons: forcing.map { "\($0) changed" }, plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
-        if c["always"]?.boolValue == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknownOutputs, details: detail(c, request.context)) }
-        if let folder = c["migrations"]?.stringValue, request.refresh, c["url"]?.isKnown == true {
+        if !forcing.isEmpty { return PlanResponse(action: .replace, reasons: forcing.map { "\($0) changed" }, plannedOutputs: unknownOutputs, details: details) }
+        if c?.always == true { return PlanResponse(action: .replace, reasons: ["always: true"], plannedOutputs: unknownOutputs, details: details) }
+        if let c, let folder = c.migrations, request.refresh, let target = c.url {
             do {
-                let pending = try await pendingCount(c, folder: folder, context: request.context)
+                let pending = try await pendingCount(c, target: target, folder: folder, context: request.context)
                 if pending > 0 {
                     return PlanResponse(action: .replace, reasons: ["\(pending) pending migration\(pending == 1 ? "" : "s") in \(folder)"],
-                                        plannedOutputs: unknownOutputs, details: detail(c, request.context))
+                                        plannedOutputs: unknownOutputs, details: details)
                 }
             } catch {
                 // The schema resource reports unreadable folders and histories; take a backup to be safe.
                 return PlanResponse(action: .replace, reasons: ["cannot tell whether migrations are pending"], plannedOutputs: unknownOutputs,
-                                    details: detail(c, request.context),
+                                    details: details,
                                     diagnostics: [.warning("\(request.address): \(request.context.redact("\(error)"))")])
             }
         }
@@ -69,38 +114,35 @@ public struct PostgresBackupKind: ResourceKind {
         return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
     }
 
-    func detail(_ c: [String: Value], _ ctx: KindContext) -> [String] {
-        let dir = c["dir"]?.stringValue ?? "backups/\(ctx.environment)"
-        return ["pg_dump --format=custom into \(dir)/, verified with pg_restore --list; keeps the newest \(c["keep"]?.intValue ?? 10)"]
+    func detail(_ c: Config, _ ctx: KindContext) -> [String] {
+        ["pg_dump --format=custom into \(c.dir(ctx))/, verified with pg_restore --list; keeps the newest \(c.keep)"]
     }
 
-    func pendingCount(_ c: [String: Value], folder: String, context: KindContext) async throws -> Int {
-        let target = try PostgresTarget(c)
+    func pendingCount(_ c: Config, target: PostgresTarget, folder: String, context: KindContext) async throws -> Int {
         let (f, _) = try MigrationFolder.read(folder, root: context.projectRoot)
         let conn = try await target.connect(application: "ogf plan \(context.environment) (backup check)")
-        let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
+        let history = MigrationHistory(table: c.historyTable)
         let status = MigrationStatus(files: f.migrations, applied: try await conn.run { try history.read($0) }, folder: folder)
         return status.pending.count
     }
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
+        let c = try request.decode(Config.self)
         if request.action == .update, let prior = request.prior {
             return ApplyResponse(outputs: prior.outputs, summary: "settings updated; no new backup")
         }
-        let target = try PostgresTarget(c)
-        let tools = PostgresTools(runner: processes, pgDump: c["pg_dump"]?.stringValue ?? "pg_dump",
-                                  pgRestore: c["pg_restore"]?.stringValue ?? "pg_restore", environment: request.context.variables)
+        let target = try c.target
+        let tools = PostgresTools(runner: processes, pgDump: c.pgDump, pgRestore: c.pgRestore, environment: request.context.variables)
         let conn = try await target.connect(application: "ogf apply \(request.context.environment) (backup)")
         let serverVersion = try await pg(conn) { try $0.query("SHOW server_version").firstValue ?? "?" }
         let dump = try await wrap { try await tools.dumpMajorVersion() }
         guard dump.major >= conn.serverMajorVersion else {
             throw ResourceFailure("refusing to back up: \(dump.text) is older than the server (PostgreSQL \(serverVersion)); a dump from an older pg_dump may be incomplete. Install postgresql-client-\(conn.serverMajorVersion) or set pg_dump: to its path.")
         }
-        let history = MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations")
+        let history = MigrationHistory(table: c.historyTable)
         let schemaVersion = try await pg(conn) { try history.read($0).map(\.version).max() ?? 0 }
 
-        let dirRel = c["dir"]?.stringValue ?? "backups/\(request.context.environment)"
+        let dirRel = c.dir(request.context)
         let dir = request.context.path(dirRel)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let stamp = Self.stamp(Date())
@@ -109,13 +151,13 @@ public struct PostgresBackupKind: ResourceKind {
         let partial = finalPath + ".partial"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         request.progress("pg_dump of \(target.url.database) (schema version \(schemaVersion))")
-        try await wrap { try await tools.dump(target.url, to: partial) }
+        try await wrap { try await tools.dump(target.url, to: partial, timeout: c.timeout.seconds) }
         request.progress("verifying with pg_restore --list")
         let entries = try await wrap { try await tools.verify(partial, url: target.url) }
         try FileManager.default.moveItem(atPath: partial, toPath: finalPath)
         let size = (try FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.intValue ?? 0
         let sha = try wrapSync { try PostgresTools.sha256(finalPath) }
-        let pruned = Self.prune(dir: dir, prefix: Self.prefix(target.url), keep: max(1, c["keep"]?.intValue ?? 10))
+        let pruned = Self.prune(dir: dir, prefix: Self.prefix(target.url), keep: c.keep)
         let rel = (dirRel as NSString).appendingPathComponent(base)
         let outputs: [String: Value] = ["path": .string(rel), "size_bytes": .int(size), "sha256": .string(sha), "server_version": .string(serverVersion),
                                         "schema_version": .int(schemaVersion), "taken_at": .string(ISO8601DateFormatter().string(from: Date())),

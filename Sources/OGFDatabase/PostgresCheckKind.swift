@@ -19,10 +19,28 @@ public struct PostgresCheckKind: ResourceKind {
     ])
     public let outputs = ["server_version": "The server's version, e.g. 15.18.", "latency_ms": "Median round trip of SELECT 1, in milliseconds."]
 
+    struct Config: Decodable {
+        var url: PostgresTarget
+        var timeout: ConfigDuration
+        var extensions: [String]?
+        var createInSchema: String?
+        var minServerVersion: Int?
+        var maxLatency: ConfigDuration?
+
+        enum CodingKeys: String, CodingKey {
+            case url, timeout, extensions, createInSchema = "create_in_schema", minServerVersion = "min_server_version", maxLatency = "max_latency"
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let target = try PostgresTarget(c)
-        let timeout = c["timeout"]?.seconds(5) ?? 5
+        let c = try request.decode(Config.self)
+        let target = c.url
+        let timeout = c.timeout.seconds
         let conn = try await target.connect(application: "ogf check \(request.context.environment)", timeout: timeout)
         let version = try await pg(conn) { try $0.query("SHOW server_version").firstValue ?? "?" }
         // Timed on the connection's thread: the round trips, not the hops between threads.
@@ -36,22 +54,22 @@ public struct PostgresCheckKind: ResourceKind {
         let latency = samples.sorted()[2]
         let outputs: [String: Value] = ["server_version": .string(version), "latency_ms": .double((latency * 100000).rounded() / 100)]
         var problems: [String] = []
-        if let min = c["min_server_version"]?.intValue, conn.serverMajorVersion < min {
+        if let min = c.minServerVersion, conn.serverMajorVersion < min {
             problems.append("server version \(version) is older than min_server_version \(min)")
         }
-        let wanted = c["extensions"]?.listValue?.compactMap(\.stringValue) ?? []
+        let wanted = c.extensions ?? []
         if !wanted.isEmpty {
             let have = Set(try await pg(conn) { try $0.query("SELECT extname FROM pg_extension").rows.compactMap { $0[0] } })
             let missing = wanted.filter { !have.contains($0) }
             if !missing.isEmpty { problems.append("missing extension\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", ")) (CREATE EXTENSION as a superuser)") }
         }
-        if let s = c["create_in_schema"]?.stringValue {
+        if let s = c.createInSchema {
             let r = try await pg(conn) { try $0.query("SELECT current_user, to_regnamespace($1) IS NOT NULL, CASE WHEN to_regnamespace($1) IS NULL THEN false ELSE has_schema_privilege(current_user, $1, 'CREATE') END", [s]) }
             let user = r.rows.first?[0] ?? "?"
             if r.rows.first?[1] != "t" { problems.append("schema \(s) does not exist") }
             else if r.rows.first?[2] != "t" { problems.append("role \(user) may not CREATE in schema \(s), so it cannot run migrations (GRANT CREATE ON SCHEMA \(s) TO \(user))") }
         }
-        if let max = c["max_latency"].map({ $0.seconds(0) }), max > 0, latency > max {
+        if let max = c.maxLatency?.seconds, max > 0, latency > max {
             problems.append("round trip \(DurationText.format(latency)) is slower than max_latency \(DurationText.format(max))")
         }
         guard problems.isEmpty else { throw ResourceFailure("\(target.shown): " + problems.joined(separator: "; "), outputs: outputs) }

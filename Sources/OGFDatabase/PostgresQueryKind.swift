@@ -20,12 +20,42 @@ public struct PostgresQueryKind: ResourceKind {
     ])
     public let outputs = ["p50_ms": "Median run, milliseconds.", "p95_ms": "95th percentile run, milliseconds.", "rows": "Rows returned by the last run."]
 
+    struct Config: Decodable {
+        var url: PostgresTarget
+        var query: String
+        var runs: Int
+        var warmup: Int
+        var maxP50: ConfigDuration?
+        var maxP95: ConfigDuration?
+        var minRows: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case url, query, runs, warmup, maxP50 = "max_p50", maxP95 = "max_p95", minRows = "min_rows"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(PostgresTarget.self, forKey: .url)
+            query = try c.decode(String.self, forKey: .query)
+            runs = try c.decode(Int.self, forKey: .runs)
+            warmup = try c.decode(Int.self, forKey: .warmup)
+            maxP50 = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxP50)
+            maxP95 = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxP95)
+            minRows = try c.decodeIfPresent(Int.self, forKey: .minRows)
+            guard runs >= 1 else { throw Diagnostic.field("runs", "must be at least 1, got \(runs)") }
+            guard warmup >= 0 else { throw Diagnostic.field("warmup", "must be 0 or more, got \(warmup)") }
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let target = try PostgresTarget(c)
-        let sql = c["query"]?.unmarked.stringValue ?? ""
-        let runs = max(1, c["runs"]?.intValue ?? 20)
-        let warmup = max(0, c["warmup"]?.intValue ?? 2)
+        let c = try request.decode(Config.self)
+        let target = c.url
+        let (sql, runs, warmup) = (c.query, c.runs, c.warmup)
         let conn = try await target.connect(application: "ogf check \(request.context.environment) (query)")
         // All runs on the connection's thread (timed there, without thread hops); cancelling
         // the apply cancels the query in flight.
@@ -44,9 +74,9 @@ public struct PostgresQueryKind: ResourceKind {
         let ms = { (d: Double) in (d * 100000).rounded() / 100 }
         let outputs: [String: Value] = ["p50_ms": .double(ms(p50)), "p95_ms": .double(ms(p95)), "rows": .int(rows)]
         var problems: [String] = []
-        if let m = c["max_p50"]?.seconds(0), c["max_p50"] != nil, p50 > m { problems.append("p50 \(DurationText.format(p50)) > max_p50 \(DurationText.format(m))") }
-        if let m = c["max_p95"]?.seconds(0), c["max_p95"] != nil, p95 > m { problems.append("p95 \(DurationText.format(p95)) > max_p95 \(DurationText.format(m))") }
-        if let m = c["min_rows"]?.intValue, rows < m { problems.append("returned \(rows) rows, fewer than min_rows \(m)") }
+        if let m = c.maxP50?.seconds, p50 > m { problems.append("p50 \(DurationText.format(p50)) > max_p50 \(DurationText.format(m))") }
+        if let m = c.maxP95?.seconds, p95 > m { problems.append("p95 \(DurationText.format(p95)) > max_p95 \(DurationText.format(m))") }
+        if let m = c.minRows, rows < m { problems.append("returned \(rows) rows, fewer than min_rows \(m)") }
         let summary = "p50 \(String(format: "%.2f", p50 * 1000))ms, p95 \(String(format: "%.2f", p95 * 1000))ms over \(runs) runs"
         guard problems.isEmpty else { throw ResourceFailure("\(summary): " + problems.joined(separator: "; "), outputs: outputs) }
         return ApplyResponse(outputs: outputs, summary: summary)

@@ -33,25 +33,57 @@ public struct PostgresSchemaKind: ResourceKind {
         "rollback": "Down files that would revert this apply's migrations, newest first.",
     ]
 
-    struct Settings {
+    struct Config: Decodable {
         var target: PostgresTarget
         var folder: String
-        var migrator: Migrator
-        var lockWait: Double
+        /// Passed untouched: a `${postgres_backup.NAME.path}` reference is known only after the backup.
+        var backup: Value?
+        var historyTable: String
+        var lockTimeout: ConfigDuration
+        var statementTimeout: ConfigDuration
+        var lockWait: ConfigDuration
         var shadow: Bool
         var pgDump: String
-        var backup: Value?
 
-        init(_ c: [String: Value], _ ctx: KindContext) throws {
-            target = try PostgresTarget(c)
-            folder = c["migrations"]?.stringValue ?? ""
-            migrator = Migrator(history: MigrationHistory(table: c["history_table"]?.stringValue ?? "ogf_schema_migrations"),
-                                lockTimeout: c["lock_timeout"]?.seconds(5) ?? 5, statementTimeout: c["statement_timeout"]?.seconds(900) ?? 900,
-                                appliedBy: ctx.operatorName, ogfVersion: OGFVersion.current)
-            lockWait = c["migration_lock_wait"]?.seconds(30) ?? 30
-            shadow = c["shadow"]?.boolValue ?? true
-            pgDump = c["pg_dump"]?.stringValue ?? "pg_dump"
-            backup = c["backup"]
+        enum CodingKeys: String, CodingKey {
+            case url, migrations, backup, historyTable = "history_table", lockTimeout = "lock_timeout", statementTimeout = "statement_timeout"
+            case lockWait = "migration_lock_wait", shadow, pgDump = "pg_dump"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            // First: a wrong backup is reported even while the URL is known only after apply.
+            backup = try c.decodeIfPresent(Value.self, forKey: .backup)
+            if let problem = PostgresSchemaKind.backupProblems(backup).first { throw problem }
+            target = try c.decode(PostgresTarget.self, forKey: .url)
+            folder = try c.decode(String.self, forKey: .migrations)
+            historyTable = try c.decode(String.self, forKey: .historyTable)
+            lockTimeout = try c.decode(ConfigDuration.self, forKey: .lockTimeout)
+            statementTimeout = try c.decode(ConfigDuration.self, forKey: .statementTimeout)
+            lockWait = try c.decode(ConfigDuration.self, forKey: .lockWait)
+            shadow = try c.decode(Bool.self, forKey: .shadow)
+            pgDump = try c.decode(String.self, forKey: .pgDump)
+            guard !folder.isEmpty else { throw Diagnostic.field("migrations", "is empty: name the folder of NNNN_name.up.sql files, e.g. db/migrations") }
+            guard !historyTable.isEmpty else { throw Diagnostic.field("history_table", "is empty: name the history table, e.g. ogf_schema_migrations") }
+        }
+
+        func migrator(_ ctx: KindContext) -> Migrator {
+            Migrator(history: MigrationHistory(table: historyTable), lockTimeout: lockTimeout.seconds, statementTimeout: statementTimeout.seconds,
+                     appliedBy: ctx.operatorName, ogfVersion: OGFVersion.current)
+        }
+    }
+
+    /// The settings a plan or apply works with: the configuration and the migrator it makes.
+    struct Settings {
+        var config: Config
+        var migrator: Migrator
+        var target: PostgresTarget { config.target }
+        var folder: String { config.folder }
+        var backup: Value? { config.backup }
+
+        init(_ config: Config, _ ctx: KindContext) {
+            self.config = config
+            migrator = config.migrator(ctx)
         }
     }
 
@@ -70,21 +102,16 @@ public struct PostgresSchemaKind: ResourceKind {
     }
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
-        let c = request.config
-        let backupDiags = Self.backupProblems(c["backup"])
-        if !backupDiags.isEmpty { return PlanResponse(action: .noop, diagnostics: backupDiags) }
         let unknownOutputs: [String: Value] = ["version": .unknown, "previous_version": .unknown, "pending": .unknown, "applied": .unknown, "rollback": .unknown]
-        guard c["url"]?.isKnown == true, c["migrations"]?.isKnown == true else {
+        // A wrong field (a bad backup, a URL that is not postgres://) throws a diagnostic at it.
+        guard let config = try request.decodeIfKnown(Config.self) else {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["the URL is known only after apply"],
                                 plannedOutputs: unknownOutputs, details: ["migrations will be checked when the URL is known"])
         }
         guard request.refresh else {
             return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? [:], details: ["--refresh=false: the migration history was not read"])
         }
-        let s: Settings
-        do { s = try Settings(c, request.context) } catch let f as ResourceFailure {
-            return PlanResponse(action: .noop, diagnostics: [.error("\(request.address): \(f.message)")])
-        }
+        let s = Settings(config, request.context)
         let app = "ogf plan \(request.context.environment) by \(request.context.operatorName) pid \(getpid())"
         var diags: [Diagnostic] = []
         let files: [MigrationFile]
@@ -144,8 +171,8 @@ public struct PostgresSchemaKind: ResourceKind {
         details += lintLines
         diags += lintDiags
         // Shadow dry run.
-        if s.shadow {
-            let tools = PostgresTools(runner: processes, pgDump: s.pgDump, environment: request.context.variables)
+        if s.config.shadow {
+            let tools = PostgresTools(runner: processes, pgDump: s.config.pgDump, environment: request.context.variables)
             let dry = ShadowDryRun(tools: tools, migrator: s.migrator) { try await PostgresConnection.open(url: $0, applicationName: app + " (shadow)") }
             switch await dry.run(status.pending, url: s.target.url, admin: conn) {
             case .passed(let n, let ms):
@@ -196,14 +223,14 @@ public struct PostgresSchemaKind: ResourceKind {
     }
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let s = try Settings(request.config, request.context)
+        let s = Settings(try request.decode(Config.self), request.context)
         let (folder, problems) = try Self.readFolder(s.folder, root: request.context.projectRoot)
         guard problems.isEmpty else { throw ResourceFailure(problems.map(\.description).joined(separator: "\n")) }
         let app = "ogf apply \(request.context.environment) by \(request.context.operatorName) pid \(getpid())"
         let conn = try await s.target.connect(application: app)
         do {
             request.progress("waiting for the migration lock")
-            try await s.migrator.lock(conn, wait: s.lockWait)
+            try await s.migrator.lock(conn, wait: s.config.lockWait.seconds)
         } catch let e as MigrationLockTimeout {
             throw ResourceFailure(e.description)
         }

@@ -4,22 +4,38 @@ import Glibc
 #endif
 import OGFCore
 
-/// What every PostgreSQL kind shares: reading the URL from configuration, connecting with a
+/// What every PostgreSQL kind shares: the URL field decoded and checked once, connecting with a
 /// clear, password-free error, and who is applying.
-struct PostgresTarget {
+///
+/// Decoded as a kind's `url` field (`var url: PostgresTarget`): a URL that is not postgres://, or
+/// whose `sslmode` libpq would refuse, is a diagnostic at that field; the URL never appears in it.
+struct PostgresTarget: Decodable, Sendable {
     var url: DatabaseURL
+    /// The URL came from a secret (`${secret.X}`, a sensitive field).
+    var isSensitive: Bool
 
-    /// The URL as shown: password masked, or `(sensitive URL)` when the URL itself is a secret
-    /// whose other parts we should not show either.
+    /// The URL as shown: password masked.
     var shown: String { url.masked }
 
-    init(_ config: [String: Value], field: String = "url") throws {
-        let raw = config[field]?.unmarked.stringValue ?? ""
-        guard let u = DatabaseURL(raw), u.scheme == "postgres" || u.scheme == "postgresql" else {
-            throw ResourceFailure("\(field) must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/app?sslmode=require"
-                + (raw.isEmpty ? " (it is empty)" : ""))
+    static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    init(_ raw: Marked<String>, field: String = "url") throws {
+        let text = raw.value
+        guard let u = DatabaseURL(text), u.scheme == "postgres" || u.scheme == "postgresql" else {
+            // Only the scheme is named: the rest may hold a password.
+            let got = text.isEmpty ? " (it is empty)" : DatabaseURL(text).map { " (got a \($0.scheme):// URL)" } ?? ""
+            throw Diagnostic.field(field, "must be a postgres:// URL, e.g. postgres://user:password@127.0.0.1:5432/app?sslmode=require" + got)
+        }
+        if let mode = u.value("sslmode"), !Self.sslModes.contains(mode) {
+            throw Diagnostic.field(field, "sslmode \"\(mode)\" is not one of \(Self.sslModes.joined(separator: ", "))")
         }
         url = u
+        isSensitive = raw.isSensitive
+    }
+
+    init(from decoder: any Decoder) throws {
+        let field = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+        try self.init(try Marked<String>(from: decoder), field: field.isEmpty ? "url" : field)
     }
 
     func connect(application: String, timeout: Double = 10) async throws -> PostgresConnection {
@@ -60,12 +76,4 @@ extension KindContext {
         guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
         return String(cString: buf)
     }()
-}
-
-extension Value {
-    /// A duration field in seconds.
-    func seconds(_ fallback: Double) -> Double {
-        if let s = stringValue, let d = DurationText.seconds(s) { return d }
-        return doubleValue ?? fallback
-    }
 }

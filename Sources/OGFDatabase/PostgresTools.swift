@@ -61,9 +61,9 @@ public struct PostgresTools: Sendable {
         return nil
     }
 
-    /// A custom-format dump of the whole database.
-    public func dump(_ url: DatabaseURL, to file: String) async throws {
-        try await run([pgDump, "--format=custom", "--no-password", "--file=\(file)", "--dbname=\(url.withoutPassword)"], url: url)
+    /// A custom-format dump of the whole database; stopped and failed after `timeout` seconds.
+    public func dump(_ url: DatabaseURL, to file: String, timeout: Double? = nil) async throws {
+        try await run([pgDump, "--format=custom", "--no-password", "--file=\(file)", "--dbname=\(url.withoutPassword)"], url: url, timeout: timeout)
     }
 
     /// A plain-SQL dump of the schema only (no data, owners or grants), for the shadow database.

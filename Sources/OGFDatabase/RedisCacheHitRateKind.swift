@@ -16,13 +16,33 @@ public struct RedisCacheHitRateKind: ResourceKind {
     ])
     public let outputs = ["hit_rate": "hits / (hits + misses), or null when inconclusive.", "hits": "keyspace_hits.", "misses": "keyspace_misses.", "lookups": "hits + misses."]
 
-    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let t = try RedisTarget(c)
-        guard let threshold = c["min_hit_rate"]?.doubleValue, (0...1).contains(threshold) else {
-            throw ResourceFailure("min_hit_rate must be a number between 0 and 1")
+    struct Config: Decodable {
+        var target: RedisTarget
+        var minHitRate: Double
+        var minLookups: Int
+
+        enum CodingKeys: String, CodingKey { case minHitRate = "min_hit_rate", minLookups = "min_lookups" }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            target = try RedisTarget(from: decoder)
+            minHitRate = try c.decode(Double.self, forKey: .minHitRate)
+            minLookups = try c.decode(Int.self, forKey: .minLookups)
+            guard (0...1).contains(minHitRate) else { throw Diagnostic.field("min_hit_rate", "must be a number between 0 and 1, got \(minHitRate)") }
+            guard minLookups >= 1 else { throw Diagnostic.field("min_lookups", "must be at least 1, got \(minLookups)") }
         }
-        let minLookups = max(1, c["min_lookups"]?.intValue ?? 1000)
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
+    public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let c = try request.decode(Config.self)
+        let t = c.target
+        let threshold = c.minHitRate
+        let minLookups = c.minLookups
         let client = try await t.connect()
         let stats: [String: String]
         do { stats = try await client.info("stats") } catch is CancellationError { throw CancellationError() } catch { throw ResourceFailure("\(t.shown): INFO stats failed: \(t.mask("\(error)"))") }

@@ -15,9 +15,29 @@ public struct RedisCheckKind: ResourceKind {
     ])
     public let outputs = ["version": "redis_version from INFO server.", "latency_ms": "Median PING round trip, milliseconds."]
 
+    struct Config: Decodable {
+        var target: RedisTarget
+        var minVersion: String?
+        var maxLatency: ConfigDuration?
+
+        enum CodingKeys: String, CodingKey { case minVersion = "min_version", maxLatency = "max_latency" }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            target = try RedisTarget(from: decoder)
+            minVersion = try c.decodeIfPresent(String.self, forKey: .minVersion)
+            maxLatency = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxLatency)
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let t = try RedisTarget(c)
+        let c = try request.decode(Config.self)
+        let t = c.target
         let client = try await t.connect()
         var samples: [Double] = []
         for _ in 0..<5 {
@@ -39,11 +59,11 @@ public struct RedisCheckKind: ResourceKind {
         do { info = try await client.info("server") } catch is CancellationError { throw CancellationError() } catch { throw ResourceFailure("\(t.shown): INFO server failed: \(t.mask("\(error)"))") }
         let version = info["redis_version"] ?? "?"
         let outputs: [String: Value] = ["version": .string(version), "latency_ms": .double((latency * 10000).rounded() / 10)]
-        if let min = c["min_version"]?.stringValue, Self.compare(version, min) < 0 {
+        if let min = c.minVersion, Self.compare(version, min) < 0 {
             throw ResourceFailure("\(t.shown): Redis \(version) is older than min_version \(min)", outputs: outputs)
         }
-        if let m = c["max_latency"], m.isKnown, latency > m.seconds(0) {
-            throw ResourceFailure("\(t.shown): PING round trip \(DurationText.format(latency)) is slower than max_latency \(DurationText.format(m.seconds(0)))", outputs: outputs)
+        if let m = c.maxLatency?.seconds, latency > m {
+            throw ResourceFailure("\(t.shown): PING round trip \(DurationText.format(latency)) is slower than max_latency \(DurationText.format(m))", outputs: outputs)
         }
         return ApplyResponse(outputs: outputs, summary: "Redis \(version), PONG in \(String(format: "%.2f", latency * 1000))ms")
     }

@@ -2,8 +2,10 @@ import Foundation
 import OGFCore
 
 /// Connection settings shared by the Redis kinds: a URL (`redis://[user[:password]@]host[:port]`)
-/// and/or separate host, port, user and password fields (which win).
-struct RedisTarget {
+/// and/or separate host, port, user and password fields (which win). Decoded from the kind's
+/// configuration with its own fields (`try RedisTarget(from: decoder)`); a URL that is not
+/// redis:// or a port out of range is a diagnostic at that field.
+struct RedisTarget: Decodable, Sendable {
     var host: String
     var port: Int
     var user: String?
@@ -19,26 +21,39 @@ struct RedisTarget {
         FieldSpec("timeout", .duration, default: "5s", doc: "Connect and reply timeout."),
     ]
 
-    init(_ c: [String: Value]) throws {
-        var host = "127.0.0.1", port = 6379
+    /// Used when neither url nor host/port give them (documented on the fields above).
+    static let defaultHost = "127.0.0.1", defaultPort = 6379
+
+    enum CodingKeys: String, CodingKey { case url, host, port, user, password, timeout }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var host = Self.defaultHost, port = Self.defaultPort
         var user: String?, password: String?
-        if let raw = c["url"]?.unmarked.stringValue, !raw.isEmpty {
-            guard let u = DatabaseURL(raw), u.scheme == "redis" || u.scheme == "rediss" else { throw ResourceFailure("url must be a redis:// URL") }
-            if u.scheme == "rediss" { throw ResourceFailure("rediss:// (TLS) is not supported by redis_check yet; use a TLS tunnel or plain redis:// on a private network") }
+        if let raw = try c.decodeIfPresent(String.self, forKey: .url), !raw.isEmpty {
+            guard let u = DatabaseURL(raw), u.scheme == "redis" || u.scheme == "rediss" else {
+                throw Diagnostic.field("url", "must be a redis:// URL, e.g. redis://default:PASSWORD@127.0.0.1:6379")
+            }
+            if u.scheme == "rediss" {
+                throw Diagnostic.field("url", "rediss:// (TLS) is not supported by redis_check yet; use a TLS tunnel or plain redis:// on a private network")
+            }
             host = u.host.isEmpty ? host : u.host
             port = u.port ?? port
             user = (u.user?.isEmpty == false) ? u.user : nil
             password = (u.password?.isEmpty == false) ? u.password : nil
         }
-        if let h = c["host"]?.stringValue { host = h }
-        if let p = c["port"]?.intValue { port = p }
-        if let u = c["user"]?.unmarked.stringValue { user = u }
-        if let p = c["password"]?.unmarked.stringValue { password = p }
+        if let h = try c.decodeIfPresent(String.self, forKey: .host) { host = h }
+        if let p = try c.decodeIfPresent(Int.self, forKey: .port) {
+            guard (1...65535).contains(p) else { throw Diagnostic.field("port", "\(p) is out of range 1-65535") }
+            port = p
+        }
+        if let u = try c.decodeIfPresent(String.self, forKey: .user) { user = u }
+        if let p = try c.decodeIfPresent(String.self, forKey: .password) { password = p }
         self.host = host
         self.port = port
         self.user = user
         self.password = password
-        timeout = c["timeout"]?.seconds(5) ?? 5
+        timeout = try c.decode(ConfigDuration.self, forKey: .timeout).seconds
     }
 
     var shown: String { "redis://\(user.map { "\($0)\(password == nil ? "" : ":****")@" } ?? (password == nil ? "" : ":****@"))\(host):\(port)" }

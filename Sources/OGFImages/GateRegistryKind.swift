@@ -22,14 +22,35 @@ public struct GateRegistryKind: ResourceKind {
     ] + RegistryAccess.fields)
     public let outputs = ["checked": "How many repositories were checked."]
 
+    struct Config: Decodable {
+        var repositories: [ImageReference]
+        var registry: RegistryAccess.Settings
+
+        enum CodingKeys: String, CodingKey { case repositories }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let texts = try c.decode([String].self, forKey: .repositories)
+            guard !texts.isEmpty else { throw Diagnostic.field("repositories", "is empty: name at least one repository to check") }
+            repositories = try texts.enumerated().map { i, text in
+                do { return try ImageReference.parse(text) } catch let e as ImageError { throw Diagnostic.field("repositories[\(i)]", e.message) }
+            }
+            registry = try RegistryAccess.Settings(from: decoder)
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let access = RegistryAccess(http: http, helpers: helpers, config: request.config, context: request.context)
-        let repos = request.config["repositories"]?.listValue?.compactMap(\.stringValue) ?? []
-        guard !repos.isEmpty else { throw ResourceFailure("repositories is empty: name at least one repository to check") }
+        let c = try request.decode(Config.self)
+        let access = RegistryAccess(http: http, helpers: helpers, settings: c.registry, context: request.context)
+        let repos = c.repositories
         var problems: [String] = []
-        for text in repos {
+        for ref in repos {
             do {
-                let ref = try ImageReference.parse(text)
                 let client = access.client(ref.registry)
                 let scope = RegistryClient.pushScope(ref.repository)
                 let status = try await client.ping(scope: scope)

@@ -29,34 +29,71 @@ public struct GateVulnerabilitiesKind: ResourceKind {
 
     struct Allow { var id: String; var reason: String; var expires: Date; var expiresText: String }
 
+    struct Config: Decodable {
+        struct Entry: Decodable { var id: String; var reason: String; var expires: String }
+
+        var images: [String]
+        var reports: String?
+        var scanner: [String]?
+        var failOn: Severity
+        /// In order; `expires` is the end of the expiry day (UTC).
+        var allowlist: [Allow]
+        var timeout: ConfigDuration
+
+        enum CodingKeys: String, CodingKey { case images, reports, scanner, failOn = "fail_on", allowlist, timeout }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            failOn = Severity(try c.decode(String.self, forKey: .failOn))
+            reports = try c.decodeIfPresent(String.self, forKey: .reports)
+            scanner = try c.decodeIfPresent([String].self, forKey: .scanner)
+            if scanner?.isEmpty == true { throw Diagnostic.field("scanner", "is empty: give a command such as [trivy, image, --format, json, \"{ref}\"]") }
+            timeout = try c.decode(ConfigDuration.self, forKey: .timeout)
+            let day = DateFormatter()
+            day.dateFormat = "yyyy-MM-dd"
+            day.timeZone = TimeZone(identifier: "UTC")
+            day.locale = Locale(identifier: "en_US_POSIX")
+            allowlist = []
+            for (i, e) in (try c.decodeIfPresent([Entry].self, forKey: .allowlist) ?? []).enumerated() {
+                guard let d = day.date(from: e.expires) else {
+                    throw Diagnostic.field("allowlist[\(i)].expires", "\"\(e.expires)\" is not a date YYYY-MM-DD (allowlist entry \(e.id))")
+                }
+                // The entry holds through its expiry day.
+                allowlist.append(Allow(id: e.id, reason: e.reason, expires: d.addingTimeInterval(86400), expiresText: e.expires))
+            }
+            // Last: images are usually references known only after the images are pushed.
+            images = try c.decode([String].self, forKey: .images)
+            guard !images.isEmpty else { throw Diagnostic.field("images", "is empty: list the images to check, e.g. \"${image.api.ref}\"") }
+            for (i, image) in images.enumerated() where GateVulnerabilitiesKind.digest(of: image) == nil {
+                throw Diagnostic.field("images[\(i)]", "\(image) does not name a digest (use ${image.NAME.ref})")
+            }
+        }
+    }
+
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        let c = request.config
-        let threshold = Severity(c["fail_on"]?.stringValue ?? "critical")
+        let c = try request.decode(Config.self)
+        let threshold = c.failOn
         var problems: [String] = []
         var allow: [String: Allow] = [:]
-        let day = DateFormatter()
-        day.dateFormat = "yyyy-MM-dd"
-        day.timeZone = TimeZone(identifier: "UTC")
-        day.locale = Locale(identifier: "en_US_POSIX")
-        for e in c["allowlist"]?.listValue ?? [] {
-            let id = e["id"]?.stringValue ?? "", reason = e["reason"]?.stringValue ?? "", exp = e["expires"]?.stringValue ?? ""
-            guard let d = day.date(from: exp) else { problems.append("allowlist entry \(id): expires \"\(exp)\" is not YYYY-MM-DD"); continue }
-            // The entry holds through its expiry day.
-            let end = d.addingTimeInterval(86400)
-            if end <= now() { problems.append("allowlist entry \(id) expired on \(exp) (reason: \(reason)); renew it with a new date or fix the finding") }
-            allow[id] = Allow(id: id, reason: reason, expires: end, expiresText: exp)
+        for a in c.allowlist {
+            if a.expires <= now() { problems.append("allowlist entry \(a.id) expired on \(a.expiresText) (reason: \(a.reason)); renew it with a new date or fix the finding") }
+            allow[a.id] = a
         }
-        let images = c["images"]?.listValue?.compactMap(\.stringValue) ?? []
-        guard !images.isEmpty else { throw ResourceFailure("images is empty: list the images to check, e.g. \"${image.api.ref}\"") }
+        let images = c.images
         var reports: [VulnerabilityReport] = []
-        if let r = c["reports"]?.stringValue { reports = try loadReports(request.context.path(r)) }
-        let scanner = c["scanner"]?.listValue?.compactMap(\.stringValue)
+        if let r = c.reports { reports = try loadReports(request.context.path(r)) }
+        let scanner = c.scanner
         guard !reports.isEmpty || scanner != nil else {
-            throw ResourceFailure("no reports found\(c["reports"]?.stringValue.map { " in \($0)" } ?? "") and no scanner configured")
+            throw ResourceFailure("no reports found\(c.reports.map { " in \($0)" } ?? "") and no scanner configured")
         }
         var failing = 0, allowed = 0
         for image in images {
-            guard let digest = Self.digest(of: image) else { problems.append("\(image) does not name a digest (use ${image.NAME.ref})"); continue }
+            guard let digest = Self.digest(of: image) else { continue }  // refused by Config
             var matched = reports.filter { $0.digests.contains(digest) }
             if let scanner {
                 let argv = scanner.map { $0.replacingOccurrences(of: "{ref}", with: image).replacingOccurrences(of: "{digest}", with: digest) }

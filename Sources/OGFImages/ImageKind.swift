@@ -28,10 +28,7 @@ public struct ImageKind: ResourceKind {
         FieldSpec("repository", .string, required: true, doc: "Where to push, e.g. 127.0.0.1:5000/offgridflow/api (a tag here is pushed too)."),
         FieldSpec("tags", .list(.string), doc: "Tags to point at the image besides its digest."),
         FieldSpec("base", .string, default: "scratch", doc: "scratch, or a base image reference by tag or digest (registry/repo:tag or registry/repo@sha256:...)."),
-        FieldSpec("layers", .list(.object(Schema([
-            FieldSpec("from", .string, required: true, doc: "A local folder, relative to the project."),
-            FieldSpec("to", .string, default: "/", doc: "Where its contents go in the image."),
-        ]))), doc: "Layers made from local folders, in order."),
+        FieldSpec("layers", .list(.object(ImageKind.layerSchema)), doc: "Layers made from local folders, in order."),
         FieldSpec("entrypoint", .list(.string), doc: "The image's entrypoint."),
         FieldSpec("cmd", .list(.string), doc: "The image's default arguments."),
         FieldSpec("env", .map(.string), doc: "Environment variables baked into the image."),
@@ -47,6 +44,10 @@ public struct ImageKind: ResourceKind {
         FieldSpec("builder", .list(.string), doc: "A command that builds the image instead (e.g. buildah bud ...); it must write an OCI layout to $OGF_IMAGE_OUTPUT."),
         FieldSpec("context", .string, doc: "With builder: the folder whose contents decide when to rebuild."),
     ] + RegistryAccess.fields)
+    static let layerSchema = Schema([
+        FieldSpec("from", .string, required: true, doc: "A local folder, relative to the project."),
+        FieldSpec("to", .string, default: "/", doc: "Where its contents go in the image."),
+    ])
     public let outputs = [
         "digest": "The pushed manifest (or index) digest, sha256:....",
         "ref": "repository@digest, for deployments.",
@@ -63,39 +64,25 @@ public struct ImageKind: ResourceKind {
         var context: String?
     }
 
-    func inputs(_ c: [String: Value], _ ctx: KindContext) throws -> Inputs {
-        let repo = try ImageReference.parse(c["repository"]?.stringValue ?? "")
+    func inputs(_ c: Config, _ ctx: KindContext) -> Inputs {
+        let repo = c.repository
         var settings = RuntimeSettings()
-        settings.entrypoint = c["entrypoint"]?.listValue?.compactMap(\.stringValue)
-        settings.cmd = c["cmd"]?.listValue?.compactMap(\.stringValue)
-        settings.env = (c["env"]?.unmarked.mapValue ?? [:]).compactMapValues(\.stringValue)
-        settings.workdir = c["workdir"]?.stringValue
-        settings.user = c["user"]?.stringValue
-        settings.labels = (c["labels"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
-        settings.exposedPorts = c["ports"]?.listValue?.compactMap(\.stringValue) ?? []
-        var platforms: [Platform] = []
-        for p in c["platforms"]?.listValue?.compactMap(\.stringValue) ?? ["linux/amd64"] {
-            guard let pl = Platform(p) else { throw ImageError("platform \"\(p)\" is not os/arch[/variant], e.g. linux/amd64") }
-            platforms.append(pl)
-        }
-        if platforms.isEmpty { platforms = [Platform("linux/amd64")!] }
-        let layers = (c["layers"]?.listValue ?? []).map { l in
-            LayerSource(from: ctx.path(l["from"]?.stringValue ?? "."), to: l["to"]?.stringValue ?? "/")
-        }
-        let epoch = c["source_date_epoch"]?.intValue ?? ctx.variables["SOURCE_DATE_EPOCH"].flatMap(Int.init)
+        settings.entrypoint = c.entrypoint
+        settings.cmd = c.cmd
+        settings.env = c.env ?? [:]
+        settings.workdir = c.workdir
+        settings.user = c.user
+        settings.labels = c.labels ?? [:]
+        settings.exposedPorts = c.ports ?? []
+        let layers = (c.layers ?? []).map { LayerSource(from: ctx.path($0.from), to: $0.to) }
+        let epoch = c.sourceDateEpoch ?? ctx.variables["SOURCE_DATE_EPOCH"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) ?? 0
-        let level = c["compression_level"]?.intValue ?? 6
-        guard (1...9).contains(level) else { throw ImageError("compression_level must be 1 to 9, got \(level)") }
-        let spec = ImageSpec(layers: layers, settings: settings, platforms: platforms,
-                             format: ManifestFormat(rawValue: c["format"]?.stringValue ?? "oci") ?? .oci,
-                             sourceDateEpoch: epoch, compressionLevel: level)
-        let baseText = c["base"]?.stringValue ?? "scratch"
-        let base = baseText == "scratch" ? nil : try ImageReference.parse(baseText)
-        var tags = c["tags"]?.listValue?.compactMap(\.stringValue) ?? []
+        let spec = ImageSpec(layers: layers, settings: settings, platforms: c.platforms, format: c.format,
+                             sourceDateEpoch: epoch, compressionLevel: c.compressionLevel)
+        var tags = c.tags ?? []
         if let t = repo.tag { tags.insert(t, at: 0) }
-        return Inputs(repository: ImageReference(registry: repo.registry, repository: repo.repository), spec: spec, base: base,
-                      tags: tags, chunkSize: Int64(c["chunk_size"]?.intValue ?? 0),
-                      builder: c["builder"]?.listValue?.compactMap(\.stringValue), context: c["context"]?.stringValue.map(ctx.path))
+        return Inputs(repository: ImageReference(registry: repo.registry, repository: repo.repository), spec: spec, base: c.base,
+                      tags: tags, chunkSize: Int64(c.chunkSize), builder: c.builder, context: c.context.map(ctx.path))
     }
 
     static func memoKey(_ address: ResourceAddress, _ config: [String: Value]) -> String {
@@ -109,19 +96,18 @@ public struct ImageKind: ResourceKind {
     // MARK: - Plan
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
-        let c = request.config
-        if c.values.contains(where: { !$0.isKnown }) {
+        guard let config = try request.decodeIfKnown(Config.self) else {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["settings known after apply"],
                                 plannedOutputs: ["digest": .unknown, "ref": .unknown, "input_hash": .unknown])
         }
-        let inp = try inputs(c, request.context)
-        let access = RegistryAccess(http: http, helpers: helpers, config: c, context: request.context)
+        let inp = inputs(config, request.context)
+        let access = RegistryAccess(http: http, helpers: helpers, settings: config.registry, context: request.context)
         if let builder = inp.builder { return try await BuilderImage(kind: self).plan(request, inputs: inp, builder: builder) }
         let store = store(request.context)
         let builder = ImageBuilder(store: store)
         let base = try await resolveBase(inp, access: access, store: store)
         let fp = try builder.fingerprint(inp.spec, base: base)
-        let key = Self.memoKey(request.address, c)
+        let key = Self.memoKey(request.address, request.config)
         let prior = request.prior
         let priorHash = prior?.outputs["input_hash"]?.stringValue
         let priorDigest = prior?.outputs["digest"]?.stringValue
@@ -183,8 +169,9 @@ public struct ImageKind: ResourceKind {
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
         do {
-            let inp = try inputs(request.config, request.context)
-            let access = RegistryAccess(http: http, helpers: helpers, config: request.config, context: request.context)
+            let config = try request.decode(Config.self)
+            let inp = inputs(config, request.context)
+            let access = RegistryAccess(http: http, helpers: helpers, settings: config.registry, context: request.context)
             if let builder = inp.builder {
                 return try await BuilderImage(kind: self).apply(request, inputs: inp, builder: builder, access: access)
             }
@@ -207,6 +194,9 @@ public struct ImageKind: ResourceKind {
             return ApplyResponse(outputs: outputs(inp, rec), summary: "\(rec.digest.short): \(stats)")
         } catch let e as ResourceFailure {
             throw e
+        } catch let d as Diagnostic {
+            // A field the kind cannot use: the applier says it at the field's position.
+            throw d
         } catch {
             throw ResourceFailure(request.context.redact("\(error)"))
         }

@@ -11,7 +11,7 @@ struct RegistryAccess: Sendable {
     var usernameVariable = "OGF_REGISTRY_USERNAME"
     var passwordVariable = "OGF_REGISTRY_PASSWORD"
     var dockerConfig: String?
-    var retries = 3
+    var retries: Int
     var backoff = 0.25
     var scheme: String?
 
@@ -23,17 +23,42 @@ struct RegistryAccess: Sendable {
         FieldSpec("registry_scheme", .oneOf(["http", "https"]), doc: "Force http or https; default http for loopback registries, https otherwise."),
     ]
 
-    init(http: any HTTPClient, helpers: any CredentialHelperRunner, config c: [String: Value], context: KindContext) {
+    /// The shared fields (`fields`), decoded from a kind's configuration with its own fields:
+    /// `try RegistryAccess.Settings(from: decoder)`.
+    struct Settings: Decodable, Sendable {
+        var usernameEnv: String?
+        var passwordEnv: String?
+        var dockerConfig: String?
+        var registryRetries: Int
+        var registryScheme: String?
+
+        enum CodingKeys: String, CodingKey {
+            case usernameEnv = "username_env", passwordEnv = "password_env", dockerConfig = "docker_config"
+            case registryRetries = "registry_retries", registryScheme = "registry_scheme"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            usernameEnv = try c.decodeIfPresent(String.self, forKey: .usernameEnv)
+            passwordEnv = try c.decodeIfPresent(String.self, forKey: .passwordEnv)
+            dockerConfig = try c.decodeIfPresent(String.self, forKey: .dockerConfig)
+            registryRetries = try c.decode(Int.self, forKey: .registryRetries)
+            registryScheme = try c.decodeIfPresent(String.self, forKey: .registryScheme)
+            guard registryRetries >= 0 else { throw Diagnostic.field("registry_retries", "must be 0 or more, got \(registryRetries)") }
+        }
+    }
+
+    init(http: any HTTPClient, helpers: any CredentialHelperRunner, settings s: Settings, context: KindContext) {
         self.http = http
         self.helpers = helpers
         var env = ProcessInfo.processInfo.environment
         env.merge(context.variables) { $1 }
         environment = env
-        if let u = c["username_env"]?.stringValue { usernameVariable = u }
-        if let p = c["password_env"]?.stringValue { passwordVariable = p }
-        dockerConfig = c["docker_config"]?.stringValue.map(context.path)
-        retries = max(0, c["registry_retries"]?.intValue ?? 3)
-        scheme = c["registry_scheme"]?.stringValue
+        if let u = s.usernameEnv { usernameVariable = u }
+        if let p = s.passwordEnv { passwordVariable = p }
+        dockerConfig = s.dockerConfig.map(context.path)
+        retries = s.registryRetries
+        scheme = s.registryScheme
     }
 
     func client(_ registry: String) -> RegistryClient {

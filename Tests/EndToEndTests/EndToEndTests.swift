@@ -93,6 +93,28 @@ import Testing
         #expect(r.err.contains("environments/f.yaml:7:14: error: gate_env.e.pattern: \"([a-z\" is not a valid regular expression"), "\(r.err)")
     }
 
+    @Test func databaseAndImageFieldsAreErrorsAtTheirPosition() throws {
+        let p = try Project(["environments/f.yaml": """
+            resources:
+              postgres_schema.db:
+                url: "mysql://app:pw-e2e-hidden@127.0.0.1/app"
+                migrations: db/migrations
+              postgres_backup.pre:
+                url: "postgres://app:pw-e2e-hidden@127.0.0.1/app"
+                keep: -2
+              image.api:
+                repository: 127.0.0.1:15000/x/api
+                compression_level: 12
+
+            """])
+        let r = try p.run("plan", "f")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/f.yaml:3:10: error: postgres_schema.db.url: must be a postgres:// URL"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:7:11: error: postgres_backup.pre.keep: must be at least 1, got -2"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:10:24: error: image.api.compression_level: must be 1 to 9, got 12"), "\(r.err)")
+        #expect(!r.all.contains("pw-e2e-hidden"))
+    }
+
     @Test func applyWithoutATerminalNeedsApproval() throws {
         let p = try basicProject()
         let r = try p.run("apply", "e2e")
