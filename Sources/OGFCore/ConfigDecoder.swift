@@ -245,7 +245,7 @@ public struct ValueDecoder: Decoder {
             switch try decoder.plain() {
             case .string(let s): return s
             case .int(let i): return String(i)
-            case .double(let d): return String(d)
+            case .double(let d): return Value.format(d)  // as Value.stringValue: digests stay as they were
             case .bool(let b): return String(b)
             default: throw mismatch(type, "a string")
             }

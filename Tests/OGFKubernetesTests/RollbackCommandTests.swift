@@ -104,4 +104,36 @@ struct RollbackCommandTests {
         #expect(forced == 0, "\(text)")
         #expect(try image() == "registry.local/api:v1")
     }
+
+    @Test func aRollbackIsAPlanToSaveShowAndApply() throws {
+        try environment(release: "v1", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        try environment(release: "v2", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+
+        let (saved, text) = try ogf("rollback", "dev", "--to", "v1", "-out", "rb.out")
+        #expect(saved == 0, "\(text)")
+        #expect(text.contains("ogf will roll dev back to release v1:"), "\(text)")
+        #expect(text.contains("rollback: release 2 → 1 (v1)"), "\(text)")
+        #expect(text.contains("Plan: 0 to add, 1 to change, 0 to destroy"), "\(text)")
+        #expect(try image() == "registry.local/api:v2", "saving a rollback plan changes nothing")
+
+        let (_, json) = try ogf("show", "rb.out", "--json")
+        #expect(json.contains("\"mode\" : \"rollback\"") || json.contains("\"mode\": \"rollback\""), "\(json)")
+        let (_, md) = try ogf("show", "rb.out", "--markdown")
+        #expect(md.contains("### ogf rollback --to v1: `dev`"), "\(md)")
+
+        let (applied, out) = try ogf("apply", "rb.out")
+        #expect(applied == 0, "\(out)")
+        #expect(out.contains("k8s_manifest.api: updated after"), "\(out)")
+        #expect(out.contains("Rollback to v1 complete: 1 succeeded."), "\(out)")
+        #expect(try image() == "registry.local/api:v1")
+        let (_, show) = try ogf("state", "show", "dev")
+        #expect(show.contains("rollback --to v1  succeeded"), "\(show)")
+
+        // The same saved plan cannot be applied twice: the state moved on.
+        let (again, stale) = try ogf("apply", "rb.out")
+        #expect(again != 0)
+        #expect(stale.contains("the saved plan is stale"), "\(stale)")
+    }
 }
