@@ -38,8 +38,11 @@ public enum AtomicFile {
         if let backup, access(path, F_OK) == 0 {
             unlink(backup)
             if link(path, backup) != 0 {
-                // A file system without hard links: fall back to a copy.
-                _ = try? FileManager.default.copyItem(atPath: path, toPath: backup)
+                // A file system without hard links: fall back to a copy. Without a backup the
+                // previous state would be gone after the rename, so a failed copy stops here.
+                do { try FileManager.default.copyItem(atPath: path, toPath: backup) } catch {
+                    throw StateError.io("cannot keep a backup of \(path) at \(backup): \(error.localizedDescription)")
+                }
             }
         }
         guard rename(tmp, path) == 0 else { throw StateError.io("cannot replace \(path): \(String(cString: strerror(errno)))") }

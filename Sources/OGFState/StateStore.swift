@@ -68,9 +68,15 @@ public struct StateStore: Sendable {
         guard let data = FileManager.default.contents(atPath: journalPath), !data.isEmpty else { return 0 }
         var count = 0
         var first = true
-        for line in data.split(separator: UInt8(ascii: "\n")) {
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        for (i, line) in lines.enumerated() {
             // A line cut short by a kill mid-write is the last one; everything before it counts.
-            guard let entry = try? Self.decoder.decode(JournalEntry.self, from: Data(line)) else { continue }
+            // Any other line that does not read is damage that skipping would turn into loss.
+            let entry: JournalEntry
+            do { entry = try Self.decoder.decode(JournalEntry.self, from: Data(line)) } catch {
+                if i == lines.count - 1 { continue }
+                throw StateError.corrupt("\(journalPath): line \(i + 1) of \(lines.count) cannot be read (\(error)); move the journal away to continue, or repair that line")
+            }
             if first {
                 first = false
                 guard entry.op == .begin, entry.lineage == state.lineage else {

@@ -55,6 +55,20 @@ func resource(_ n: Int) -> ResourceState {
         #expect(try store.load().state.resources.count == 5)
     }
 
+    @Test func aDamagedLineBeforeTheLastIsAnErrorNotASilentLoss() throws {
+        let store = StateStore(directory: tempDir(), environment: "prod")
+        var (s, _) = try store.load()
+        try store.save(&s)
+        let writer = try StateWriter(store: store, state: s)
+        try writer.put(ResourceAddress(kind: "exec", name: "r0"), resource(0))
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: store.journalPath))
+        h.seekToEndOfFile()
+        h.write(Data("garbage that is not an entry\n".utf8))
+        try h.close()
+        try writer.put(ResourceAddress(kind: "exec", name: "r1"), resource(1))
+        #expect { try store.load() } throws: { "\($0)".contains("line 3 of 4 cannot be read") }
+    }
+
     @Test func journalFromAnotherLineageIsRefused() throws {
         let dir = tempDir()
         let store = StateStore(directory: dir, environment: "prod")
