@@ -7,7 +7,7 @@ struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check an environment's configuration without touching anything.",
-        discussion: "Reads environments/ENV.yaml, its includes and env file; checks YAML, keys, types, references and the dependency graph, and what kinds can check in the files they name (Kubernetes manifests: YAML, apiVersion/kind/metadata.name, ${values.X}). Reports every problem as FILE:LINE:COLUMN: error: ... and exits 1 if there is any. Needs no environment variables, servers or state."
+        discussion: "Reads environments/ENV.yaml, its includes and env file; checks YAML, keys, types, references and the dependency graph, and what kinds can check in the files they name (Kubernetes manifests: YAML, apiVersion/kind/metadata.name, ${values.X}; migrations: the folder's layout, unterminated statements, unknown or unexplained -- ogf: directives; postgres_schema's backup reference). Reports every problem as FILE:LINE:COLUMN: error: ... and exits 1 if there is any. Needs no environment variables, servers or state."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -35,8 +35,12 @@ struct ValidateCommand: AsyncParsableCommand {
             let fields = resolver.resolve(rc, diagnostics: &reported)
             out += kind.validate(fields, context: context).map { d in
                 var d = d
-                d.summary = "\(address): \(d.summary)"
-                if d.location == nil { d.location = rc.location }
+                if d.field != nil {
+                    d = d.placed(in: rc)  // a field's problem at that field
+                } else {
+                    d.summary = "\(address): \(d.summary)"
+                    if d.location == nil { d.location = rc.location }
+                }
                 // Relative to the project, like the configuration's own diagnostics.
                 if let file = d.location?.file, file.hasPrefix(ws.root + "/") { d.location?.file = String(file.dropFirst(ws.root.count + 1)) }
                 return d

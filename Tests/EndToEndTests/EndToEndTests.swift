@@ -76,7 +76,7 @@ import Testing
     @Test func aBareBackupAddressIsRefusedAtTheFieldWithTheReferenceToWrite() throws {
         let p = try Project([
             "environments/b.yaml": "resources:\n  postgres_backup.pre:\n    url: postgres://u@127.0.0.1:1/db\n    dir: backups\n  postgres_schema.app:\n    url: postgres://u@127.0.0.1:1/db\n    migrations: migrations\n    backup: postgres_backup.pre\n",
-            "migrations/0001_init.sql": "CREATE TABLE t (id int);\n",
+            "migrations/0001_init.up.sql": "CREATE TABLE t (id int);\n",
         ])
         let r = try p.run("plan", "b")
         #expect(r.code == 1)
@@ -113,6 +113,25 @@ import Testing
         #expect(r.err.contains("environments/f.yaml:7:11: error: postgres_backup.pre.keep: must be at least 1, got -2"), "\(r.err)")
         #expect(r.err.contains("environments/f.yaml:10:24: error: image.api.compression_level: must be 1 to 9, got 12"), "\(r.err)")
         #expect(!r.all.contains("pw-e2e-hidden"))
+    }
+
+    @Test func validateReadsMigrationsAndTheBackupReferenceWithoutAServer() throws {
+        let p = try Project([
+            "environments/v.yaml": "resources:\n  postgres_schema.app:\n    url: \"${secret.DATABASE_URL}\"\n    migrations: migrations\n    backup: postgres_backup.pre\n",
+            "migrations/0001_init.up.sql": "CREATE TABLE t (id int);\n",
+            "migrations/0002_data.up.sql": "-- ogf:no-transaktion\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('oops);\n",
+        ])
+        let r = try p.run("validate", "v")
+        #expect(r.code == 1, "\(r.all)")
+        #expect(r.err.contains("environments/v.yaml:5:13: error: postgres_schema.app.backup: \"postgres_backup.pre\" is an address"), "\(r.err)")
+        #expect(r.err.contains("migrations/0002_data.up.sql:1:"), "an unknown directive is placed in its file\n\(r.err)")
+        #expect(r.err.contains("[unknown-directive]"), "\(r.err)")
+        #expect(r.err.contains("migrations/0002_data.up.sql:3:"), "the unterminated statement is placed\n\(r.err)")
+        #expect(r.err.contains("[unterminated-input]"), "\(r.err)")
+        try p.write("environments/v.yaml", "resources:\n  postgres_schema.app:\n    url: \"${secret.DATABASE_URL}\"\n    migrations: migrations\n")
+        try p.write("migrations/0002_data.up.sql", "INSERT INTO t VALUES (1);\n")
+        let ok = try p.run("validate", "v")
+        #expect(ok.code == 0, "\(ok.all)")
     }
 
     @Test func applyWithoutATerminalNeedsApproval() throws {
