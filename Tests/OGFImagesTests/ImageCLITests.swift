@@ -72,6 +72,33 @@ struct ImageCLITests {
         #expect(fout.contains("no report for \(repo)@sha256:"), "\(fout)")
     }
 
+    /// A failed push keeps the digest that is still in the registry and still running: the
+    /// resource is tainted, its outputs stay the last good ones, the failure sits beside them.
+    @Test func aFailedPushKeepsTheLastGoodDigestInState() async throws {
+        try await Registries.require(Registries.open)
+        let s = try Sandbox()
+        let repo = Sandbox.repo()
+        func env(_ repository: String) -> String {
+            "environment: e2e\nresources:\n  image.api:\n    repository: \"\(repository)\"\n    tags: [e2e]\n    layers:\n      - {from: build/api, to: /app}\n"
+        }
+        try s.write("build/api/api", "one \(UUID())")
+        try s.write("environments/e2e.yaml", env(repo))
+        let (a1, out1) = try await ogf(s, "apply", "e2e", "--auto-approve")
+        #expect(a1 == 0, "\(out1)")
+        let (_, shown1) = try await ogf(s, "state", "show", "e2e", "image.api", "--json")
+        let digest = try #require(shown1.firstMatch(of: /"digest" ?: ?"(sha256:[0-9a-f]{64})"/)?.1).description
+        // The registry is gone (nothing listens on port 1) and a file changed: the push fails.
+        try s.write("build/api/api", "two \(UUID())")
+        try s.write("environments/e2e.yaml", env("127.0.0.1:1/ogf/gone"))
+        let (a2, out2) = try await ogf(s, "apply", "e2e", "--auto-approve", "--refresh=false")
+        #expect(a2 != 0, "\(out2)")
+        let (_, shown) = try await ogf(s, "state", "show", "e2e", "image.api")
+        #expect(shown.contains("status       = tainted"), "\(shown)")
+        #expect(shown.contains("last_failure = "), "\(shown)")
+        #expect(shown.contains("outputs (last known good; references resolve to these):"), "\(shown)")
+        #expect(shown.contains(digest), "the digest still in the registry is kept\n\(shown)")
+    }
+
     @Test func baseFromAnotherRegistryIsDownloadedAndUploaded() async throws {
         try await Registries.require(Registries.open)
         try await Registries.require(Registries.auth)
