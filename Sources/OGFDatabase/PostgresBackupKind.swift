@@ -144,12 +144,21 @@ public struct PostgresBackupKind: ResourceKind {
 
         let dirRel = c.dir(request.context)
         let dir = request.context.path(dirRel)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // A dump holds every row: readable by the deploying account only.
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if chmod(dir, 0o700) != 0 {
+            throw ResourceFailure("cannot make \(dirRel) private (mode 0700): \(String(cString: strerror(errno)))")
+        }
         let stamp = Self.stamp(Date())
         let base = "\(Self.prefix(target.url))\(stamp)-v\(schemaVersion).dump"
         let finalPath = (dir as NSString).appendingPathComponent(base)
         let partial = finalPath + ".partial"
         defer { try? FileManager.default.removeItem(atPath: partial) }
+        // pg_dump truncates the file it is given and keeps its mode: create it private first.
+        let pfd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard pfd >= 0 else { throw ResourceFailure("cannot create \(partial): \(String(cString: strerror(errno)))") }
+        fchmod(pfd, 0o600)
+        close(pfd)
         request.progress("pg_dump of \(target.url.database) (schema version \(schemaVersion))")
         try await wrap { try await tools.dump(target.url, to: partial, timeout: c.timeout.seconds) }
         request.progress("verifying with pg_restore --list")

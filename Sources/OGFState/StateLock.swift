@@ -84,8 +84,9 @@ public final class StateLock: @unchecked Sendable {
         let path = (directory as NSString).appendingPathComponent("\(environment).lock")
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw LockError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+            fchmod(fd, 0o600)
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {
                 // The file may have been force-unlocked (unlinked) while we opened it: lock the one on disk.
                 var a = stat(), b = stat()

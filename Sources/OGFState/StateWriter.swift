@@ -45,8 +45,9 @@ public final class StateWriter: Sendable {
         self.store = store
         self.syncInterval = syncInterval
         try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
-        let fd = open(store.journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(store.journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateError.io("cannot open \(store.journalPath): \(String(cString: strerror(errno)))") }
+        fchmod(fd, 0o600)  // a journal left by an older ogf may be world-readable
         syncFD = dup(fd)
         inner = Mutex(Inner(state: state, fd: fd, lastSync: .now, syncScheduled: false))
         try append(JournalEntry(op: .begin, lineage: state.lineage))

@@ -26,6 +26,9 @@ import Testing
         let path = try #require(r.outputs["path"]?.stringValue)
         #expect(path.hasPrefix("backups/test/\(db)-") && path.hasSuffix("-v1.dump"))
         let abs = p.root + "/" + path
+        // A dump holds every row: private to the deploying account.
+        #expect(try FileManager.default.attributesOfItem(atPath: abs)[.posixPermissions] as? Int == 0o600)
+        #expect(try FileManager.default.attributesOfItem(atPath: p.root + "/backups/test")[.posixPermissions] as? Int == 0o700)
         #expect(r.outputs["sha256"]?.stringValue == (try PostgresTools.sha256(abs)))
         #expect(r.outputs["size_bytes"]?.intValue == (try FileManager.default.attributesOfItem(atPath: abs)[.size] as? NSNumber)?.intValue)
         #expect(r.outputs["schema_version"] == 1)

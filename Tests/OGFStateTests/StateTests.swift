@@ -35,6 +35,31 @@ func resource(_ n: Int) -> ResourceState {
         #expect(leftovers.isEmpty)
     }
 
+    @Test func stateJournalLockAndPlanFilesArePrivate() throws {
+        let dir = tempDir()
+        let store = StateStore(directory: dir, environment: "prod")
+        // Left by an older ogf with a world-readable journal: tightened when written again.
+        FileManager.default.createFile(atPath: store.journalPath, contents: nil, attributes: [.posixPermissions: 0o644])
+        var (s, _) = try store.load()
+        try store.save(&s)
+        let lock = try StateLock.acquire(directory: dir, environment: "prod", operation: "test", timeout: 0)
+        defer { lock.release() }
+        let writer = try StateWriter(store: store, state: s)
+        try writer.put(ResourceAddress(kind: "exec", name: "a"), resource(1))
+        func mode(_ p: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int }
+        #expect(try mode(store.journalPath) == 0o600)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        for f in files { #expect(try mode(dir + "/" + f) == 0o600, "\(f)") }
+        #expect(files.contains { $0.hasSuffix(".lock") } && files.contains { $0.hasSuffix(".json") })
+        _ = try writer.finish()
+        #expect(try mode(store.path) == 0o600)
+        #expect(try mode(store.backupPath) == 0o600)
+        let plan = Plan(environment: "prod", isProtected: false, createdAt: Date(), stateLineage: s.lineage, stateSerial: s.serial,
+                        inputDigest: "x", targets: [], refresh: true, changes: [], warnings: [])
+        try PlanFile.write(plan, to: dir + "/p.out")
+        #expect(try mode(dir + "/p.out") == 0o600)
+    }
+
     @Test func journalSurvivesAKilledWriterIncludingATornLastLine() throws {
         let store = StateStore(directory: tempDir(), environment: "prod")
         var (s, _) = try store.load()
