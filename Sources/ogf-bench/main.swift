@@ -184,6 +184,56 @@ func benchApply(runs: Int) async throws {
     }
 }
 
+/// End to end, as a user sees it: `ogf plan` of 10,000 `exec` resources with nothing to change,
+/// run as a process (start-up, configuration, lock, state read, plan, render). The state is
+/// written as if applied (attributes = the planned values, outputs filled in), so no command runs.
+func benchCLI(runs: Int) async throws {
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ogf").path
+    guard FileManager.default.isExecutableFile(atPath: bin) else {
+        print("## ogf plan (CLI): skipped, \(bin) not built (swift build -c release --product ogf)")
+        return
+    }
+    print("## ogf plan (CLI, end to end), no changes: process start, config load, lock, state read, plan, render")
+    let registry = BuiltinKinds.registry()
+    for n in [1_000, 10_000] {
+        let root = tempRoot("cli")
+        try generate(root: root, n: n, kind: "exec", width: 100, fanIn: 2) { i in
+            var body = "    command: [\"true\", \"item-\(i)-${var.x}\"]\n"
+            if i >= 100 { body += "    triggers: { upstream: \"${exec.r\(i - 100).exit_code}\" }\n" }
+            return body
+        }
+        let path = root + "/environments/bench.yaml"
+        try (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "resources:\n", with: "variables:\n  x: v\nresources:\n", options: [], range: nil)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        // Record every resource as applied with exit code 0. The first plan does not know the
+        // outputs its triggers reference; every exit code is 0, so that is what they resolve to.
+        let plan = try await planOnce(root: root, registry: registry)
+        let store = StateStore(directory: root + "/state", environment: "bench")
+        var state = try store.load().state
+        for c in plan.changes {
+            var attributes = c.after ?? [:]
+            if case .map(let m)? = attributes["triggers"] { attributes["triggers"] = .map(m.mapValues { $0 == .unknown ? 0 : $0 }) }
+            state.resources[c.address] = ResourceState(kind: c.address.kind, attributes: attributes, outputs: ["exit_code": 0, "output_tail": ""],
+                                                       sensitivePaths: [], dependencies: c.dependencies, appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: 1)
+        }
+        try store.save(&state)
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = ["plan", "bench", "-C", root, "-detailed-exitcode", "--no-color"]
+            p.standardOutput = FileHandle.nullDevice
+            let t = try await seconds {
+                try p.run()
+                p.waitUntilExit()
+            }
+            precondition(p.terminationStatus == 0, "ogf plan -C \(root) exited \(p.terminationStatus) (2: not a no-op)")
+            times.append(t)
+        }
+        print(String(format: "  %6d resources: median %.3f s (min %.3f, max %.3f) — project in %@", n, median(times), times.min()!, times.max()!, root))
+    }
+}
+
 let args = CommandLine.arguments.dropFirst()
 let runs = args.first(where: { $0.hasPrefix("--runs=") }).flatMap { Int($0.dropFirst(7)) } ?? 5
 let which = Set(args.filter { !$0.hasPrefix("--") })
@@ -193,3 +243,4 @@ if wants("plan") { try await benchPlan(runs: runs) }
 if wants("state") { try await benchState(runs: runs) }
 if wants("overhead") { try await benchOverhead(runs: runs) }
 if wants("apply") { try await benchApply(runs: runs) }
+if wants("cli") { try await benchCLI(runs: runs) }
