@@ -31,7 +31,7 @@ public struct StateStore: Sendable {
         var state: StateFile
         if let data = FileManager.default.contents(atPath: path) {
             do {
-                state = try Self.decoder.decode(StateFile.self, from: data)
+                state = try StateJSONDecoder().decode(StateFile.self, from: data)
             } catch let e as StateError {
                 throw e
             } catch {
@@ -70,7 +70,7 @@ public struct StateStore: Sendable {
         var first = true
         for line in data.split(separator: UInt8(ascii: "\n")) {
             // A line cut short by a kill mid-write is the last one; everything before it counts.
-            guard let entry = try? Self.decoder.decode(JournalEntry.self, from: Data(line)) else { continue }
+            guard let entry = try? StateJSONDecoder().decode(JournalEntry.self, from: Data(line)) else { continue }
             if first {
                 first = false
                 guard entry.op == .begin, entry.lineage == state.lineage else {
@@ -99,12 +99,6 @@ public struct StateStore: Sendable {
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .iso8601
         return e
-    }()
-
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
     }()
 
     static let lineEncoder: JSONEncoder = {
