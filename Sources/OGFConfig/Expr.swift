@@ -33,7 +33,7 @@ public struct Expr: Sendable {
         case .scalar(let s, let plain):
             let offset = plain ? 0 : 1
             let typed = node.typedScalar ?? .string(s)
-            guard case .string(let text) = typed, text.contains("${") else {
+            guard case .string(let text) = typed, Template.hasInterpolation(text) else {
                 return Expr(.literal(typed), at: node.location, textOffset: offset)
             }
             switch Template.parse(text) {
