@@ -184,6 +184,11 @@ public indirect enum Value: Hashable, Sendable {
 
     /// A JSON string literal.
     public static func quoted(_ s: String) -> String {
+        // Most strings need no escape: copy them whole instead of scalar by scalar (canonical
+        // text is built for every resource of every plan).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for c in s.unicodeScalars {
