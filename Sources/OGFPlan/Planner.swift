@@ -87,8 +87,8 @@ public struct Planner: Sendable {
         diags.append(contentsOf: varDiags)
         if diags.hasErrors { return (nil, diags) }
 
-        let inScope = targets.isEmpty ? Set(graph.nodes) : graph.closure(of: targets)
-        let scoped = DependencyGraph(nodes: Array(inScope), edges: graph.dependencies)
+        // Without --target everything is in scope: the graph is already the one to walk.
+        let scoped = targets.isEmpty ? graph : DependencyGraph(nodes: Array(graph.closure(of: targets)), edges: graph.dependencies)
         let results = Locked<[ResourceAddress: ResourceChange]>([:])
         let problems = Locked<[Diagnostic]>([])
         let saved: Plan? = if case .verify(let p) = mode { p } else { nil }
@@ -107,7 +107,11 @@ public struct Planner: Sendable {
             let values = ResourceResolver(registry: registry, evaluator: evaluator).resolve(rc, diagnostics: &d)
             let redacted = values.mapValues { $0.redacted(with: prior.hasher) }
             let before = priorState?.attributes
-            let changed = Set(redacted.keys).union(before?.keys ?? [:].keys).filter { redacted[$0] != before?[$0] }.sorted()
+            // Fields whose value differs from the recorded one, present on either side (no set
+            // union: this runs for every resource).
+            var changed = redacted.compactMap { k, v in before?[k] == v ? nil : k }
+            if let before { changed += before.keys.filter { redacted[$0] == nil } }
+            changed.sort()
 
             var response: PlanResponse
             if let saved {
