@@ -94,19 +94,12 @@ public struct StateStore: Sendable {
         return count
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }()
+    /// Byte for byte what `JSONEncoder` wrote with `[.prettyPrinted, .sortedKeys,
+    /// .withoutEscapingSlashes]` and `.iso8601` dates (see `StateJSONEncoder`).
+    static let encoder = StateJSONEncoder(pretty: true)
 
-    static let lineEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }()
+    /// The same without `.prettyPrinted`: one journal line per entry.
+    static let lineEncoder = StateJSONEncoder(pretty: false)
 }
 
 /// One line of the journal.

@@ -1,0 +1,412 @@
+import Foundation
+import OGFCore
+
+/// A JSON `Encoder` for state files, journal lines and saved plans that writes exactly the bytes
+/// Foundation's `JSONEncoder` wrote with `.sortedKeys`, `.withoutEscapingSlashes`, `.iso8601`
+/// dates and, when `pretty`, `.prettyPrinted`.
+///
+/// Why: writing the saved plan of 10,000 resources was more than half of `ogf plan -out`, and
+/// the same encoder writes every journal line of an apply. Types still encode through their own
+/// `Codable` conformances; `Value` is written straight from the enum (including its refusal to
+/// encode a sensitive value). Tests compare the output with `JSONEncoder`'s byte for byte.
+struct StateJSONEncoder {
+    var pretty: Bool
+
+    func encode<T: Encodable>(_ value: T) throws -> Data {
+        let root = try _StateEncoder.box(value, codingPath: [])
+        var w = JSONTextWriter(pretty: pretty)
+        w.write(root, depth: 0)
+        return Data(w.out)
+    }
+}
+
+/// An encoded value before it is written: objects are sorted when written.
+private enum EncodedNode {
+    /// A scalar already in its JSON form.
+    case raw(String)
+    case array(ArrayBox)
+    case object(ObjectBox)
+}
+
+private final class ArrayBox {
+    var items: [EncodedNode] = []
+}
+
+private final class ObjectBox {
+    var entries: [String: EncodedNode] = [:]
+}
+
+private struct JSONTextWriter {
+    let pretty: Bool
+    var out: [UInt8] = []
+
+    init(pretty: Bool) {
+        self.pretty = pretty
+        out.reserveCapacity(1 << 16)
+    }
+
+    mutating func indent(_ depth: Int) {
+        for _ in 0..<depth { out.append(0x20); out.append(0x20) }
+    }
+
+    mutating func write(_ node: EncodedNode, depth: Int) {
+        switch node {
+        case .raw(let s): out.append(contentsOf: s.utf8)
+        case .array(let box):
+            out.append(UInt8(ascii: "["))
+            if pretty {
+                out.append(0x0A)
+                for (i, item) in box.items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")); out.append(0x0A) }
+                    indent(depth + 1)
+                    write(item, depth: depth + 1)
+                }
+                out.append(0x0A)
+                indent(depth)
+            } else {
+                for (i, item) in box.items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    write(item, depth: depth + 1)
+                }
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let box):
+            out.append(UInt8(ascii: "{"))
+            let keys = box.entries.keys.sorted()
+            if pretty {
+                out.append(0x0A)
+                for (i, k) in keys.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")); out.append(0x0A) }
+                    indent(depth + 1)
+                    JSONEscaping.appendQuoted(k, to: &out)
+                    out.append(contentsOf: " : ".utf8)
+                    write(box.entries[k]!, depth: depth + 1)
+                }
+                out.append(0x0A)
+                indent(depth)
+            } else {
+                for (i, k) in keys.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONEscaping.appendQuoted(k, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(box.entries[k]!, depth: depth + 1)
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+enum JSONEscaping {
+    /// `JSONEncoder`'s escaping without `\/`: quote, backslash, and control characters
+    /// (`\b \t \n \f \r`, others as `\u00xx`); everything else as is.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(0x5C); out.append(b)
+            case UInt8(ascii: "\\"): out.append(0x5C); out.append(b)
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `JSONEncoder`'s number text: `description` without a trailing `.0`.
+    static func double(_ d: Double, codingPath: [any CodingKey]) throws -> String {
+        guard d.isFinite else {
+            throw EncodingError.invalidValue(d, .init(codingPath: codingPath, debugDescription: "Unable to encode Double.\(d) directly in JSON."))
+        }
+        var s = d.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+}
+
+/// `.iso8601` dates as `JSONEncoder` writes them: whole seconds (rounded down), UTC, `Z`.
+enum ISO8601Text {
+    static func format(_ date: Date) throws -> String {
+        let t = date.timeIntervalSince1970
+        // Years 1970–9999 by arithmetic; anything else (or a non-finite time) as Foundation does it.
+        guard t.isFinite, t >= 0, t < 253_402_300_800 else { return try fallback(date) }
+        let secs = Int(t.rounded(.down))
+        let days = secs / 86_400
+        let rem = secs % 86_400
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = z / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        func put(_ v: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 48, count: width)
+            var v = v
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        out.append(UInt8(ascii: "T"))
+        put(rem / 3_600, 2); out.append(UInt8(ascii: ":")); put(rem / 60 % 60, 2); out.append(UInt8(ascii: ":")); put(rem % 60, 2)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func fallback(_ date: Date) throws -> String {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        let text = String(decoding: try e.encode([date]), as: UTF8.self)
+        return String(text.dropFirst(2).dropLast(2))  // ["…"]
+    }
+}
+
+private final class _StateEncoder: Encoder {
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// What this encoder produced; nil until a container or value is asked for.
+    var result: EncodedNode?
+
+    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+
+    /// Encodes one value into a node; `Value`, `Date` and scalars without going through an encoder.
+    /// The coding path is built only when needed (an error, or a type with containers of its own).
+    static func box<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+        if T.self == Value.self { return try boxValue(value as! Value, codingPath: codingPath()) }
+        if T.self == String.self { return .raw(JSONEscaping.quoted(value as! String)) }
+        if T.self == Int.self { return .raw(String(value as! Int)) }
+        if T.self == Bool.self { return .raw(value as! Bool ? "true" : "false") }
+        if T.self == Date.self { return .raw(JSONEscaping.quoted(try ISO8601Text.format(value as! Date))) }
+        if T.self == Double.self { return .raw(try JSONEscaping.double(value as! Double, codingPath: codingPath())) }
+        let e = _StateEncoder(codingPath: codingPath())
+        try value.encode(to: e)
+        // A type that encodes nothing is an empty object, as JSONEncoder writes it.
+        return e.result ?? .object(ObjectBox())
+    }
+
+    /// Mirrors `Value.encode(to:)`.
+    static func boxValue(_ v: Value, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+        switch v {
+        case .null: return .raw("null")
+        case .bool(let b): return .raw(b ? "true" : "false")
+        case .int(let i): return .raw(String(i))
+        case .double(let d): return .raw(try JSONEscaping.double(d, codingPath: codingPath()))
+        case .string(let s): return .raw(JSONEscaping.quoted(s))
+        case .list(let xs):
+            let box = ArrayBox()
+            box.items.reserveCapacity(xs.count)
+            for x in xs { box.items.append(try boxValue(x, codingPath: codingPath())) }
+            return .array(box)
+        case .map(let m):
+            let box = ObjectBox()
+            box.entries.reserveCapacity(m.count)
+            for (k, x) in m { box.entries[k] = try boxValue(x, codingPath: codingPath()) }
+            return .object(box)
+        case .unknown:
+            let box = ObjectBox()
+            box.entries["$unknown"] = .raw("true")
+            return .object(box)
+        case .redacted(let h):
+            let box = ObjectBox()
+            box.entries["$sensitive"] = .raw(JSONEscaping.quoted(h))
+            return .object(box)
+        case .sensitive:
+            throw EncodingError.invalidValue(v, .init(codingPath: codingPath(), debugDescription: "refusing to encode a sensitive value; redact it first"))
+        }
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let box: ObjectBox
+        if case .object(let existing)? = result {
+            box = existing
+        } else {
+            box = ObjectBox()
+            result = .object(box)
+        }
+        return KeyedEncodingContainer(KeyedContainer<Key>(box: box, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let box: ArrayBox
+        if case .array(let existing)? = result {
+            box = existing
+        } else {
+            box = ArrayBox()
+            result = .array(box)
+        }
+        return UnkeyedContainer(box: box, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleContainer(encoder: self) }
+}
+
+private struct PathKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = "Index \(intValue)"
+        self.intValue = intValue
+    }
+}
+
+private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let box: ObjectBox
+    let codingPath: [any CodingKey]
+
+    func put(_ node: EncodedNode, _ key: Key) { box.entries[key.stringValue] = node }
+
+    mutating func encodeNil(forKey key: Key) throws { put(.raw("null"), key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { put(.raw(value ? "true" : "false"), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { put(.raw(JSONEscaping.quoted(value)), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { put(.raw(try JSONEscaping.double(value, codingPath: codingPath + [key])), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try encode(Double(value), forKey: key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { put(.raw(String(value)), key) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        put(try _StateEncoder.box(value, codingPath: codingPath + [key]), key)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let nested = ObjectBox()
+        put(.object(nested), key)
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = ArrayBox()
+        put(.array(nested), key)
+        return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder { SuperEncoder(codingPath: codingPath, store: { [box] in box.entries["super"] = $0 }) }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        SuperEncoder(codingPath: codingPath + [key], store: { [box] in box.entries[key.stringValue] = $0 })
+    }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let box: ArrayBox
+    let codingPath: [any CodingKey]
+    var count: Int { box.items.count }
+
+    var nextPath: [any CodingKey] { codingPath + [PathKey(intValue: box.items.count)] }
+
+    mutating func encodeNil() throws { box.items.append(.raw("null")) }
+    mutating func encode(_ value: Bool) throws { box.items.append(.raw(value ? "true" : "false")) }
+    mutating func encode(_ value: String) throws { box.items.append(.raw(JSONEscaping.quoted(value))) }
+    mutating func encode(_ value: Double) throws { box.items.append(.raw(try JSONEscaping.double(value, codingPath: nextPath))) }
+    mutating func encode(_ value: Float) throws { try encode(Double(value)) }
+    mutating func encode(_ value: Int) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: Int8) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: Int16) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: Int32) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: Int64) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: UInt) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: UInt8) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: UInt16) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: UInt32) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: UInt64) throws { box.items.append(.raw(String(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        box.items.append(try _StateEncoder.box(value, codingPath: nextPath))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = nextPath
+        let nested = ObjectBox()
+        box.items.append(.object(nested))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: path))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = nextPath
+        let nested = ArrayBox()
+        box.items.append(.array(nested))
+        return UnkeyedContainer(box: nested, codingPath: path)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let i = box.items.count
+        box.items.append(.raw("null"))
+        return SuperEncoder(codingPath: nextPath, store: { [box] in box.items[i] = $0 })
+    }
+}
+
+/// An encoder whose result lands in its parent when it is done (for `superEncoder`).
+private final class SuperEncoder: Encoder {
+    let inner: _StateEncoder
+    let store: (EncodedNode) -> Void
+    var codingPath: [any CodingKey] { inner.codingPath }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(codingPath: [any CodingKey], store: @escaping (EncodedNode) -> Void) {
+        inner = _StateEncoder(codingPath: codingPath)
+        self.store = store
+    }
+
+    deinit { store(inner.result ?? .object(ObjectBox())) }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> { inner.container(keyedBy: type) }
+    func unkeyedContainer() -> any UnkeyedEncodingContainer { inner.unkeyedContainer() }
+    func singleValueContainer() -> any SingleValueEncodingContainer { inner.singleValueContainer() }
+}
+
+private struct SingleContainer: SingleValueEncodingContainer {
+    let encoder: _StateEncoder
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    func set(_ node: EncodedNode) { encoder.result = node }
+
+    mutating func encodeNil() throws { set(.raw("null")) }
+    mutating func encode(_ value: Bool) throws { set(.raw(value ? "true" : "false")) }
+    mutating func encode(_ value: String) throws { set(.raw(JSONEscaping.quoted(value))) }
+    mutating func encode(_ value: Double) throws { set(.raw(try JSONEscaping.double(value, codingPath: codingPath))) }
+    mutating func encode(_ value: Float) throws { try encode(Double(value)) }
+    mutating func encode(_ value: Int) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: Int8) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: Int16) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: Int32) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: Int64) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: UInt) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: UInt8) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: UInt16) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: UInt32) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: UInt64) throws { set(.raw(String(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws { set(try _StateEncoder.box(value, codingPath: codingPath)) }
+}
