@@ -93,6 +93,13 @@ public struct Template: Hashable, Sendable {
     /// Parses a string; errors carry the character offset of the problem.
     public static func parse(_ text: String) -> Result<Template, TemplateError> {
         guard hasInterpolation(text) else { return .success(Template(parts: [.literal(text)])) }
+        // ASCII without "\r" (where "\r\n" would be one character): a character is a byte, so the
+        // same scan runs over bytes without building an array of Characters.
+        if !text.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }) { return parseASCII(text) }
+        return parseCharacters(text)
+    }
+
+    static func parseCharacters(_ text: String) -> Result<Template, TemplateError> {
         var parts: [Part] = []
         var literal = ""
         let chars = Array(text)
@@ -124,6 +131,47 @@ public struct Template: Hashable, Sendable {
             i += 1
         }
         if !literal.isEmpty || parts.isEmpty { parts.append(.literal(literal)) }
+        return .success(Template(parts: parts))
+    }
+}
+
+extension Template {
+    /// `parse` for text whose characters are single bytes; offsets are the same.
+    static func parseASCII(_ text: String) -> Result<Template, TemplateError> {
+        let b = Array(text.utf8)
+        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+        var parts: [Part] = []
+        var literal: [UInt8] = []
+        var i = 0
+        func flush() {
+            if !literal.isEmpty { parts.append(.literal(String(decoding: literal, as: UTF8.self))); literal = [] }
+        }
+        while i < b.count {
+            if b[i] == dollar {
+                if i + 2 < b.count, b[i + 1] == dollar, b[i + 2] == open {
+                    literal += [dollar, open]
+                    i += 3
+                    continue
+                }
+                if i + 1 < b.count, b[i + 1] == open {
+                    guard let end = b[(i + 2)...].firstIndex(of: close) else {
+                        return .failure(.init(message: "unterminated \"${\": add the closing \"}\"", offset: i))
+                    }
+                    switch Reference.parse(String(decoding: b[(i + 2)..<end], as: UTF8.self)) {
+                    case .success(let r):
+                        flush()
+                        parts.append(.reference(r, offset: i))
+                    case .failure(let e):
+                        return .failure(.init(message: e.message, offset: i))
+                    }
+                    i = end + 1
+                    continue
+                }
+            }
+            literal.append(b[i])
+            i += 1
+        }
+        if !literal.isEmpty || parts.isEmpty { parts.append(.literal(String(decoding: literal, as: UTF8.self))) }
         return .success(Template(parts: parts))
     }
 }
