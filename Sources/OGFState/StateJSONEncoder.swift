@@ -13,8 +13,9 @@ struct StateJSONEncoder {
     var pretty: Bool
 
     func encode<T: Encodable>(_ value: T) throws -> Data {
-        let root = try _StateEncoder.box(value, codingPath: [])
-        var w = JSONTextWriter(pretty: pretty)
+        let ctx = EncodingContext()
+        let root = try ctx.box(value, codingPath: [])
+        var w = JSONTextWriter(pretty: pretty, arena: ctx.arena)
         w.write(root, depth: 0)
         return Data(w.out)
     }
@@ -22,8 +23,9 @@ struct StateJSONEncoder {
 
 /// An encoded value before it is written: objects are sorted when written.
 private enum EncodedNode {
-    /// A scalar already in its JSON form.
-    case raw(String)
+    /// A scalar already in its JSON form: bytes `start..<end` of the context's arena (one buffer
+    /// for all scalars instead of a string each).
+    case raw(Int, Int)
     case array(ArrayBox)
     case object(ObjectBox)
 }
@@ -33,16 +35,20 @@ private final class ArrayBox {
 }
 
 private final class ObjectBox {
-    var entries: [String: EncodedNode] = [:]
+    /// In the order encoded; sorted (and a key encoded twice resolved to its last value) when
+    /// written.
+    var entries: [(key: String, value: EncodedNode)] = []
 }
 
 private struct JSONTextWriter {
     let pretty: Bool
+    let arena: [UInt8]
     var out: [UInt8] = []
 
-    init(pretty: Bool) {
+    init(pretty: Bool, arena: [UInt8]) {
         self.pretty = pretty
-        out.reserveCapacity(1 << 16)
+        self.arena = arena
+        out.reserveCapacity(arena.count * 2 + 1024)
     }
 
     mutating func indent(_ depth: Int) {
@@ -51,7 +57,7 @@ private struct JSONTextWriter {
 
     mutating func write(_ node: EncodedNode, depth: Int) {
         switch node {
-        case .raw(let s): out.append(contentsOf: s.utf8)
+        case .raw(let s, let e): out.append(contentsOf: arena[s..<e])
         case .array(let box):
             out.append(UInt8(ascii: "["))
             if pretty {
@@ -72,25 +78,25 @@ private struct JSONTextWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let box):
             out.append(UInt8(ascii: "{"))
-            let keys = box.entries.keys.sorted()
+            let entries = box.entries
+            let order = entries.indices.sorted { a, b in
+                entries[a].key != entries[b].key ? entries[a].key < entries[b].key : a < b
+            }
+            if pretty { out.append(0x0A) }
+            var first = true
+            for (n, i) in order.enumerated() {
+                // A key encoded twice: the last value wins, as in JSONEncoder.
+                if n + 1 < order.count, entries[order[n + 1]].key == entries[i].key { continue }
+                if !first { out.append(UInt8(ascii: ",")); if pretty { out.append(0x0A) } }
+                first = false
+                if pretty { indent(depth + 1) }
+                JSONEscaping.appendQuoted(entries[i].key, to: &out)
+                if pretty { out.append(contentsOf: " : ".utf8) } else { out.append(UInt8(ascii: ":")) }
+                write(entries[i].value, depth: depth + 1)
+            }
             if pretty {
                 out.append(0x0A)
-                for (i, k) in keys.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")); out.append(0x0A) }
-                    indent(depth + 1)
-                    JSONEscaping.appendQuoted(k, to: &out)
-                    out.append(contentsOf: " : ".utf8)
-                    write(box.entries[k]!, depth: depth + 1)
-                }
-                out.append(0x0A)
                 indent(depth)
-            } else {
-                for (i, k) in keys.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONEscaping.appendQuoted(k, to: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(box.entries[k]!, depth: depth + 1)
-                }
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -185,37 +191,62 @@ enum ISO8601Text {
     }
 }
 
-private final class _StateEncoder: Encoder {
-    let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
-    /// What this encoder produced; nil until a container or value is asked for.
-    var result: EncodedNode?
+/// Owns the scalar arena of one `encode` call.
+private final class EncodingContext {
+    var arena: [UInt8] = []
 
-    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+    init() { arena.reserveCapacity(1 << 16) }
 
-    /// Encodes one value into a node; `Value`, `Date` and scalars without going through an encoder.
-    /// The coding path is built only when needed (an error, or a type with containers of its own).
-    static func box<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+    func literal(_ s: StaticString) -> EncodedNode {
+        let start = arena.count
+        arena.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        return .raw(start, arena.count)
+    }
+
+    func text(_ s: String) -> EncodedNode {
+        let start = arena.count
+        arena.append(contentsOf: s.utf8)
+        return .raw(start, arena.count)
+    }
+
+    func quoted(_ s: String) -> EncodedNode {
+        let start = arena.count
+        JSONEscaping.appendQuoted(s, to: &arena)
+        return .raw(start, arena.count)
+    }
+
+    func bool(_ b: Bool) -> EncodedNode { b ? literal("true") : literal("false") }
+
+    func integer<I: BinaryInteger>(_ i: I) -> EncodedNode { text(String(i)) }
+
+    func double(_ d: Double, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+        text(try JSONEscaping.double(d, codingPath: codingPath()))
+    }
+
+    /// Encodes one value into a node; `Value`, `Date` and scalars without going through an
+    /// encoder. The coding path is built only when needed (an error, or a type with containers
+    /// of its own).
+    func box<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
         if T.self == Value.self { return try boxValue(value as! Value, codingPath: codingPath()) }
-        if T.self == String.self { return .raw(JSONEscaping.quoted(value as! String)) }
-        if T.self == Int.self { return .raw(String(value as! Int)) }
-        if T.self == Bool.self { return .raw(value as! Bool ? "true" : "false") }
-        if T.self == Date.self { return .raw(JSONEscaping.quoted(try ISO8601Text.format(value as! Date))) }
-        if T.self == Double.self { return .raw(try JSONEscaping.double(value as! Double, codingPath: codingPath())) }
-        let e = _StateEncoder(codingPath: codingPath())
+        if T.self == String.self { return quoted(value as! String) }
+        if T.self == Int.self { return integer(value as! Int) }
+        if T.self == Bool.self { return bool(value as! Bool) }
+        if T.self == Date.self { return quoted(try ISO8601Text.format(value as! Date)) }
+        if T.self == Double.self { return try double(value as! Double, codingPath: codingPath()) }
+        let e = _StateEncoder(ctx: self, codingPath: codingPath())
         try value.encode(to: e)
         // A type that encodes nothing is an empty object, as JSONEncoder writes it.
         return e.result ?? .object(ObjectBox())
     }
 
     /// Mirrors `Value.encode(to:)`.
-    static func boxValue(_ v: Value, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+    func boxValue(_ v: Value, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
         switch v {
-        case .null: return .raw("null")
-        case .bool(let b): return .raw(b ? "true" : "false")
-        case .int(let i): return .raw(String(i))
-        case .double(let d): return .raw(try JSONEscaping.double(d, codingPath: codingPath()))
-        case .string(let s): return .raw(JSONEscaping.quoted(s))
+        case .null: return literal("null")
+        case .bool(let b): return bool(b)
+        case .int(let i): return integer(i)
+        case .double(let d): return try double(d, codingPath: codingPath())
+        case .string(let s): return quoted(s)
         case .list(let xs):
             let box = ArrayBox()
             box.items.reserveCapacity(xs.count)
@@ -224,19 +255,32 @@ private final class _StateEncoder: Encoder {
         case .map(let m):
             let box = ObjectBox()
             box.entries.reserveCapacity(m.count)
-            for (k, x) in m { box.entries[k] = try boxValue(x, codingPath: codingPath()) }
+            for (k, x) in m { box.entries.append((k, try boxValue(x, codingPath: codingPath()))) }
             return .object(box)
         case .unknown:
             let box = ObjectBox()
-            box.entries["$unknown"] = .raw("true")
+            box.entries.append(("$unknown", literal("true")))
             return .object(box)
         case .redacted(let h):
             let box = ObjectBox()
-            box.entries["$sensitive"] = .raw(JSONEscaping.quoted(h))
+            box.entries.append(("$sensitive", quoted(h)))
             return .object(box)
         case .sensitive:
             throw EncodingError.invalidValue(v, .init(codingPath: codingPath(), debugDescription: "refusing to encode a sensitive value; redact it first"))
         }
+    }
+}
+
+private final class _StateEncoder: Encoder {
+    let ctx: EncodingContext
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// What this encoder produced; nil until a container or value is asked for.
+    var result: EncodedNode?
+
+    init(ctx: EncodingContext, codingPath: [any CodingKey]) {
+        self.ctx = ctx
+        self.codingPath = codingPath
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -247,7 +291,7 @@ private final class _StateEncoder: Encoder {
             box = ObjectBox()
             result = .object(box)
         }
-        return KeyedEncodingContainer(KeyedContainer<Key>(box: box, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedContainer<Key>(ctx: ctx, box: box, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -258,7 +302,7 @@ private final class _StateEncoder: Encoder {
             box = ArrayBox()
             result = .array(box)
         }
-        return UnkeyedContainer(box: box, codingPath: codingPath)
+        return UnkeyedContainer(ctx: ctx, box: box, codingPath: codingPath)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleContainer(encoder: self) }
@@ -275,95 +319,98 @@ private struct PathKey: CodingKey {
 }
 
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let ctx: EncodingContext
     let box: ObjectBox
     let codingPath: [any CodingKey]
 
-    func put(_ node: EncodedNode, _ key: Key) { box.entries[key.stringValue] = node }
+    func put(_ node: EncodedNode, _ key: Key) { box.entries.append((key.stringValue, node)) }
 
-    mutating func encodeNil(forKey key: Key) throws { put(.raw("null"), key) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { put(.raw(value ? "true" : "false"), key) }
-    mutating func encode(_ value: String, forKey key: Key) throws { put(.raw(JSONEscaping.quoted(value)), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { put(.raw(try JSONEscaping.double(value, codingPath: codingPath + [key])), key) }
+    mutating func encodeNil(forKey key: Key) throws { put(ctx.literal("null"), key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { put(ctx.bool(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { put(ctx.quoted(value), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { put(try ctx.double(value, codingPath: codingPath + [key]), key) }
     mutating func encode(_ value: Float, forKey key: Key) throws { try encode(Double(value), forKey: key) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { put(.raw(String(value)), key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { put(.raw(String(value)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { put(ctx.integer(value), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { put(ctx.integer(value), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        put(try _StateEncoder.box(value, codingPath: codingPath + [key]), key)
+        put(try ctx.box(value, codingPath: codingPath + [key]), key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectBox()
         put(.object(nested), key)
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(ctx: ctx, box: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayBox()
         put(.array(nested), key)
-        return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
+        return UnkeyedContainer(ctx: ctx, box: nested, codingPath: codingPath + [key])
     }
 
-    mutating func superEncoder() -> any Encoder { SuperEncoder(codingPath: codingPath, store: { [box] in box.entries["super"] = $0 }) }
+    mutating func superEncoder() -> any Encoder { SuperEncoder(ctx: ctx, codingPath: codingPath, store: { [box] in box.entries.append(("super", $0)) }) }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        SuperEncoder(codingPath: codingPath + [key], store: { [box] in box.entries[key.stringValue] = $0 })
+        SuperEncoder(ctx: ctx, codingPath: codingPath + [key], store: { [box] in box.entries.append((key.stringValue, $0)) })
     }
 }
 
 private struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let ctx: EncodingContext
     let box: ArrayBox
     let codingPath: [any CodingKey]
     var count: Int { box.items.count }
 
     var nextPath: [any CodingKey] { codingPath + [PathKey(intValue: box.items.count)] }
 
-    mutating func encodeNil() throws { box.items.append(.raw("null")) }
-    mutating func encode(_ value: Bool) throws { box.items.append(.raw(value ? "true" : "false")) }
-    mutating func encode(_ value: String) throws { box.items.append(.raw(JSONEscaping.quoted(value))) }
-    mutating func encode(_ value: Double) throws { box.items.append(.raw(try JSONEscaping.double(value, codingPath: nextPath))) }
+    mutating func encodeNil() throws { box.items.append(ctx.literal("null")) }
+    mutating func encode(_ value: Bool) throws { box.items.append(ctx.bool(value)) }
+    mutating func encode(_ value: String) throws { box.items.append(ctx.quoted(value)) }
+    mutating func encode(_ value: Double) throws { box.items.append(try ctx.double(value, codingPath: nextPath)) }
     mutating func encode(_ value: Float) throws { try encode(Double(value)) }
-    mutating func encode(_ value: Int) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: Int8) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: Int16) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: Int32) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: Int64) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: UInt) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: UInt8) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: UInt16) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: UInt32) throws { box.items.append(.raw(String(value))) }
-    mutating func encode(_ value: UInt64) throws { box.items.append(.raw(String(value))) }
+    mutating func encode(_ value: Int) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: Int8) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: Int16) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: Int32) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: Int64) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: UInt) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: UInt8) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: UInt16) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: UInt32) throws { box.items.append(ctx.integer(value)) }
+    mutating func encode(_ value: UInt64) throws { box.items.append(ctx.integer(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        box.items.append(try _StateEncoder.box(value, codingPath: nextPath))
+        box.items.append(try ctx.box(value, codingPath: nextPath))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let path = nextPath
         let nested = ObjectBox()
         box.items.append(.object(nested))
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: path))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(ctx: ctx, box: nested, codingPath: path))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let path = nextPath
         let nested = ArrayBox()
         box.items.append(.array(nested))
-        return UnkeyedContainer(box: nested, codingPath: path)
+        return UnkeyedContainer(ctx: ctx, box: nested, codingPath: path)
     }
 
     mutating func superEncoder() -> any Encoder {
         let i = box.items.count
-        box.items.append(.raw("null"))
-        return SuperEncoder(codingPath: nextPath, store: { [box] in box.items[i] = $0 })
+        let path = nextPath
+        box.items.append(ctx.literal("null"))
+        return SuperEncoder(ctx: ctx, codingPath: path, store: { [box] in box.items[i] = $0 })
     }
 }
 
@@ -374,8 +421,8 @@ private final class SuperEncoder: Encoder {
     var codingPath: [any CodingKey] { inner.codingPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(codingPath: [any CodingKey], store: @escaping (EncodedNode) -> Void) {
-        inner = _StateEncoder(codingPath: codingPath)
+    init(ctx: EncodingContext, codingPath: [any CodingKey], store: @escaping (EncodedNode) -> Void) {
+        inner = _StateEncoder(ctx: ctx, codingPath: codingPath)
         self.store = store
     }
 
@@ -389,24 +436,25 @@ private final class SuperEncoder: Encoder {
 private struct SingleContainer: SingleValueEncodingContainer {
     let encoder: _StateEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
+    var ctx: EncodingContext { encoder.ctx }
 
     func set(_ node: EncodedNode) { encoder.result = node }
 
-    mutating func encodeNil() throws { set(.raw("null")) }
-    mutating func encode(_ value: Bool) throws { set(.raw(value ? "true" : "false")) }
-    mutating func encode(_ value: String) throws { set(.raw(JSONEscaping.quoted(value))) }
-    mutating func encode(_ value: Double) throws { set(.raw(try JSONEscaping.double(value, codingPath: codingPath))) }
+    mutating func encodeNil() throws { set(ctx.literal("null")) }
+    mutating func encode(_ value: Bool) throws { set(ctx.bool(value)) }
+    mutating func encode(_ value: String) throws { set(ctx.quoted(value)) }
+    mutating func encode(_ value: Double) throws { set(try ctx.double(value, codingPath: codingPath)) }
     mutating func encode(_ value: Float) throws { try encode(Double(value)) }
-    mutating func encode(_ value: Int) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: Int8) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: Int16) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: Int32) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: Int64) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: UInt) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: UInt8) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: UInt16) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: UInt32) throws { set(.raw(String(value))) }
-    mutating func encode(_ value: UInt64) throws { set(.raw(String(value))) }
+    mutating func encode(_ value: Int) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: Int8) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: Int16) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: Int32) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: Int64) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: UInt) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: UInt8) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: UInt16) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: UInt32) throws { set(ctx.integer(value)) }
+    mutating func encode(_ value: UInt64) throws { set(ctx.integer(value)) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { set(try _StateEncoder.box(value, codingPath: codingPath)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { set(try ctx.box(value, codingPath: codingPath)) }
 }

@@ -74,6 +74,21 @@ import Testing
         try same(plan, "plan with a context")
     }
 
+    struct Twice: Encodable {
+        enum K: String, CodingKey { case a, b }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(1, forKey: .b)
+            try c.encode("first", forKey: .a)
+            try c.encode(["x": 2], forKey: .a)
+        }
+    }
+
+    @Test func aKeyEncodedTwiceKeepsTheLastValue() throws {
+        try same(Twice())
+        try same([Twice(), Twice()])
+    }
+
     @Test func sensitiveValuesStillRefuseToEncode() {
         #expect(throws: EncodingError.self) { try StateJSONEncoder(pretty: true).encode(["a": Value.sensitive("secret")]) }
     }
