@@ -98,7 +98,7 @@ func applyOnce(root: String, registry: KindRegistry, plan: Plan, parallelism: In
 func benchPlan(runs: Int) async throws {
     let registry = KindRegistry([NoopKind()])
     print("## plan of 10,000 resources (no network work; config load, lock, state read/write and plan file included)")
-    for n in [1_000, 5_000, 10_000] {
+    for n in sizes([1_000, 5_000, 10_000]) {
         let root = tempRoot("plan")
         try generate(root: root, n: n, kind: "noop", width: 100, fanIn: 2) { "    value: \"item-\($0)-${var.x}\"\n" }
         // Variables for the template.
@@ -213,7 +213,7 @@ func benchCLI(runs: Int) async throws {
     }
     print("## ogf plan (CLI, end to end), no changes: process start, config load, lock, state read, plan, render (\(bin))")
     let registry = BuiltinKinds.registry()
-    for n in [1_000, 10_000] {
+    for n in sizes([1_000, 10_000]) {
         let root = tempRoot("cli")
         try generate(root: root, n: n, kind: "exec", width: 100, fanIn: 2) { i in
             var body = "    command: [\"true\", \"item-\(i)-${var.x}\"]\n"
@@ -252,6 +252,12 @@ func benchCLI(runs: Int) async throws {
         print(String(format: "  %6d resources: median %.3f s (min %.3f, max %.3f; CPU median %.3f s) — project in %@", n, median(wall), wall.min()!, wall.max()!,
                      median(times.map(\.cpu)), root))
     }
+}
+
+/// `--n=10000` keeps only that size (for profiling one).
+func sizes(_ all: [Int]) -> [Int] {
+    guard let n = CommandLine.arguments.first(where: { $0.hasPrefix("--n=") }).flatMap({ Int($0.dropFirst(4)) }) else { return all }
+    return [n]
 }
 
 let args = CommandLine.arguments.dropFirst()
