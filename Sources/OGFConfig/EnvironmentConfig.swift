@@ -27,11 +27,7 @@ public struct ResourceConfig: Sendable {
         // Order does not matter before the sort, so the fields are not sorted and no locations are
         // kept: graph building and planning ask this of every resource.
         var all = Set(dependsOn.map(\.address))
-        for expr in fields.values {
-            for (ref, _) in expr.references {
-                if case .resource(let a, _) = ref { all.insert(a) }
-            }
-        }
+        for expr in fields.values { expr.collectResourceAddresses(into: &all) }
         return all.sorted()
     }
 }

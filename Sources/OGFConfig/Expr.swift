@@ -84,6 +84,19 @@ public struct Expr: Sendable {
         }
     }
 
+    /// The resources referenced inside, without locations (for building the graph).
+    func collectResourceAddresses(into out: inout Set<ResourceAddress>) {
+        switch content {
+        case .literal: break
+        case .template(let t):
+            for part in t.parts {
+                if case .reference(.resource(let a, _), _) = part { out.insert(a) }
+            }
+        case .list(let xs): for x in xs { x.collectResourceAddresses(into: &out) }
+        case .map(let es): for e in es { e.value.collectResourceAddresses(into: &out) }
+        }
+    }
+
     public var literalValue: Value? {
         if case .literal(let v) = content { return v }
         return nil
