@@ -22,7 +22,15 @@ public struct PriorState: Sendable {
 /// Builds the dependency graph from configuration, reporting cycles at their source.
 public enum GraphBuilder {
     public static func build(_ config: EnvironmentConfig) -> (DependencyGraph, [Diagnostic]) {
+        let (graph, diags, _) = buildKeepingEdges(config)
+        return (graph, diags)
+    }
+
+    /// Also returns each resource's `ResourceConfig.dependencies`, which the planner records
+    /// in its changes: computed once instead of once here and once per change.
+    static func buildKeepingEdges(_ config: EnvironmentConfig) -> (DependencyGraph, [Diagnostic], [ResourceAddress: [ResourceAddress]]) {
         var edges: [ResourceAddress: [ResourceAddress]] = [:]
+        edges.reserveCapacity(config.resources.count)
         for (a, rc) in config.resources { edges[a] = rc.dependencies }
         let graph = DependencyGraph(nodes: Array(config.resources.keys), edges: edges)
         let diags = graph.cycles().map { cycle -> Diagnostic in
@@ -32,7 +40,7 @@ public enum GraphBuilder {
             return .error("dependency cycle: \(cycle.map(\.description).joined(separator: " → "))",
                           detail: "Each resource in a cycle waits for another. Remove one of these depends_on entries or references.", at: loc)
         }
-        return (graph, diags)
+        return (graph, diags, edges)
     }
 }
 
@@ -74,7 +82,7 @@ public struct Planner: Sendable {
 
     public func plan(mode: Mode = .fresh, now: Date = Date()) async -> (Plan?, Diagnostics) {
         var diags = Diagnostics()
-        let (graph, cycleDiags) = GraphBuilder.build(config)
+        let (graph, cycleDiags, configuredDependencies) = GraphBuilder.buildKeepingEdges(config)
         diags.append(contentsOf: cycleDiags)
         for r in replace where config.resources[r] == nil || registry[r.kind]?.role != .managed {
             diags.append(.error("--replace \(r): " + (config.resources[r] == nil ? "no such resource." : "only managed resources can be replaced; checks and gates run every apply anyway.")))
@@ -139,7 +147,7 @@ public struct Planner: Sendable {
             let change = ResourceChange(address: address, role: kind.role, action: response.action, reasons: response.reasons,
                                         before: before, after: redacted, replacePaths: replacePaths,
                                         plannedOutputs: response.plannedOutputs.mapValues { $0.redacted(with: prior.hasher) },
-                                        dependencies: rc.dependencies, details: response.details)
+                                        dependencies: configuredDependencies[address]!, details: response.details)
             results.withLock { $0[address] = change }
             if !d.isEmpty { problems.withLock { $0.append(contentsOf: d) } }
             return true
