@@ -150,6 +150,18 @@ private final class _StateDecoder: Decoder {
             }
             return date as! T
         }
+        if T.self == [String].self {
+            guard case .array(let items) = node else { throw mismatch(type, node, key: key) }
+            var out: [String] = []
+            out.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                guard case .string(let s) = item else {
+                    throw _StateDecoder(node: node, parent: self, key: key).mismatch(String.self, item, key: .index(i))
+                }
+                out.append(s)
+            }
+            return out as! T
+        }
         if T.self == String.self { return try unboxString(node, key: key) as! T }
         if T.self == Int.self { return try unboxInteger(node, as: Int.self, key: key) as! T }
         if T.self == Bool.self { return try unboxBool(node, key: key) as! T }

@@ -233,6 +233,15 @@ private final class EncodingContext {
         if T.self == Bool.self { return bool(value as! Bool) }
         if T.self == Date.self { return quoted(try ISO8601Text.format(value as! Date)) }
         if T.self == Double.self { return try double(value as! Double, codingPath: codingPath()) }
+        // Collections plans and state are full of, encoded as Array's and Dictionary's own
+        // conformances encode them (a string-keyed dictionary is an object), minus the containers.
+        if T.self == [String: Value].self { return try boxValue(.map(value as! [String: Value]), codingPath: codingPath()) }
+        if T.self == [Value].self { return try boxValue(.list(value as! [Value]), codingPath: codingPath()) }
+        if T.self == [String].self {
+            let box = ArrayBox()
+            box.items = (value as! [String]).map(quoted)
+            return .array(box)
+        }
         let e = _StateEncoder(ctx: self, codingPath: codingPath())
         try value.encode(to: e)
         // A type that encodes nothing is an empty object, as JSONEncoder writes it.

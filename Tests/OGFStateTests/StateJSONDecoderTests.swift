@@ -50,10 +50,12 @@ import Testing
         #expect(throws: DecodingError.self) { try StateJSONDecoder().decode([Date].self, from: Data("[\"yesterday\"]".utf8)) }
     }
 
-    @Test func malformedTextAndMissingKeysThrow() {
+    @Test func malformedTextAndMissingKeysThrow() throws {
         for t in ["{not json", "[1,]", "[1 2]", "\"abc", "[01]", "[1.]", "{\"a\" 1}", "[1] x", "", "[\"\\x\"]"] {
             #expect(throws: DecodingError.self, "\(t)") { try StateJSONDecoder().decode([Value].self, from: Data(t.utf8)) }
         }
         #expect(throws: DecodingError.self) { try StateJSONDecoder().decode(HistoryEntry.self, from: Data("{\"id\": 1}".utf8)) }
+        #expect(throws: DecodingError.self) { try StateJSONDecoder().decode([String].self, from: Data("[\"a\", 1]".utf8)) }
+        #expect(try StateJSONDecoder().decode([String].self, from: Data("[\"a\", \"\\u00e9\"]".utf8)) == ["a", "é"])
     }
 }
