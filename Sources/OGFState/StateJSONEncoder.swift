@@ -26,6 +26,9 @@ private enum EncodedNode {
     /// A scalar already in its JSON form: bytes `start..<end` of the context's arena (one buffer
     /// for all scalars instead of a string each).
     case raw(Int, Int)
+    /// A `Value` written straight from the enum when the output is written (checked for what
+    /// cannot be encoded when it was boxed).
+    case value(Value)
     case array(ArrayBox)
     case object(ObjectBox)
 }
@@ -51,13 +54,91 @@ private struct JSONTextWriter {
         out.reserveCapacity(arena.count * 2 + 1024)
     }
 
+    static let spaces = [UInt8](repeating: 0x20, count: 256)
+
     mutating func indent(_ depth: Int) {
-        for _ in 0..<depth { out.append(0x20); out.append(0x20) }
+        var n = depth * 2
+        while n > 0 {
+            let k = min(n, Self.spaces.count)
+            out.append(contentsOf: Self.spaces[0..<k])
+            n -= k
+        }
+    }
+
+    /// Opens an object or array: `{` and, when pretty, a line break.
+    mutating func open(_ c: UInt8) {
+        out.append(c)
+        if pretty { out.append(0x0A) }
+    }
+
+    /// Between members: `,` and, when pretty, a line break and the indentation.
+    mutating func member(_ i: Int, depth: Int) {
+        if i > 0 {
+            out.append(UInt8(ascii: ","))
+            if pretty { out.append(0x0A) }
+        }
+        if pretty { indent(depth + 1) }
+    }
+
+    mutating func key(_ k: String) {
+        JSONEscaping.appendQuoted(k, to: &out)
+        if pretty { out.append(contentsOf: " : ".utf8) } else { out.append(UInt8(ascii: ":")) }
+    }
+
+    /// Closes an object or array: when pretty, a line break and the indentation, then `c`.
+    mutating func close(_ c: UInt8, depth: Int) {
+        if pretty {
+            out.append(0x0A)
+            indent(depth)
+        }
+        out.append(c)
+    }
+
+    /// Writes a `Value` as `boxValue` then `write` would: same layout, sorted keys.
+    mutating func writeValue(_ v: Value, depth: Int) {
+        switch v {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: ((try? JSONEscaping.double(d, codingPath: [])) ?? "null").utf8)
+        case .string(let s): JSONEscaping.appendQuoted(s, to: &out)
+        case .list(let xs):
+            open(UInt8(ascii: "["))
+            for (i, x) in xs.enumerated() {
+                member(i, depth: depth)
+                writeValue(x, depth: depth + 1)
+            }
+            close(UInt8(ascii: "]"), depth: depth)
+        case .map(let m):
+            open(UInt8(ascii: "{"))
+            for (i, kv) in m.sorted(by: { $0.key < $1.key }).enumerated() {
+                member(i, depth: depth)
+                key(kv.key)
+                writeValue(kv.value, depth: depth + 1)
+            }
+            close(UInt8(ascii: "}"), depth: depth)
+        case .unknown:
+            open(UInt8(ascii: "{"))
+            member(0, depth: depth)
+            key("$unknown")
+            out.append(contentsOf: "true".utf8)
+            close(UInt8(ascii: "}"), depth: depth)
+        case .redacted(let h):
+            open(UInt8(ascii: "{"))
+            member(0, depth: depth)
+            key("$sensitive")
+            JSONEscaping.appendQuoted(h, to: &out)
+            close(UInt8(ascii: "}"), depth: depth)
+        case .sensitive:
+            // Refused when boxed; never reached.
+            out.append(contentsOf: "null".utf8)
+        }
     }
 
     mutating func write(_ node: EncodedNode, depth: Int) {
         switch node {
         case .raw(let s, let e): out.append(contentsOf: arena[s..<e])
+        case .value(let v): writeValue(v, depth: depth)
         case .array(let box):
             out.append(UInt8(ascii: "["))
             if pretty {
@@ -107,6 +188,13 @@ enum JSONEscaping {
     /// `JSONEncoder`'s escaping without `\/`: quote, backslash, and control characters
     /// (`\b \t \n \f \r`, others as `\u00xx`); everything else as is.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        // Most strings need no escape: copy their bytes at once.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -227,7 +315,7 @@ private final class EncodingContext {
     /// encoder. The coding path is built only when needed (an error, or a type with containers
     /// of its own).
     func box<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
-        if T.self == Value.self { return try boxValue(value as! Value, codingPath: codingPath()) }
+        if T.self == Value.self { return try checked(value as! Value, codingPath: codingPath()) }
         if T.self == String.self { return quoted(value as! String) }
         if T.self == Int.self { return integer(value as! Int) }
         if T.self == Bool.self { return bool(value as! Bool) }
@@ -235,8 +323,8 @@ private final class EncodingContext {
         if T.self == Double.self { return try double(value as! Double, codingPath: codingPath()) }
         // Collections plans and state are full of, encoded as Array's and Dictionary's own
         // conformances encode them (a string-keyed dictionary is an object), minus the containers.
-        if T.self == [String: Value].self { return try boxValue(.map(value as! [String: Value]), codingPath: codingPath()) }
-        if T.self == [Value].self { return try boxValue(.list(value as! [Value]), codingPath: codingPath()) }
+        if T.self == [String: Value].self { return try checked(.map(value as! [String: Value]), codingPath: codingPath()) }
+        if T.self == [Value].self { return try checked(.list(value as! [Value]), codingPath: codingPath()) }
         if T.self == [String].self {
             let box = ArrayBox()
             box.items = (value as! [String]).map(quoted)
@@ -246,6 +334,22 @@ private final class EncodingContext {
         try value.encode(to: e)
         // A type that encodes nothing is an empty object, as JSONEncoder writes it.
         return e.result ?? .object(ObjectBox())
+    }
+
+    /// A `Value` to write as it is, after the checks `Value.encode(to:)` makes: a sensitive value
+    /// or a number JSON cannot hold throws, as it did.
+    func checked(_ v: Value, codingPath: @autoclosure () -> [any CodingKey]) throws -> EncodedNode {
+        func encodable(_ v: Value) -> Bool {
+            switch v {
+            case .sensitive: return false
+            case .double(let d): return d.isFinite
+            case .list(let xs): return xs.allSatisfy(encodable)
+            case .map(let m): return m.values.allSatisfy(encodable)
+            default: return true
+            }
+        }
+        guard encodable(v) else { return try boxValue(v, codingPath: codingPath()) }  // throws the same error as before
+        return .value(v)
     }
 
     /// Mirrors `Value.encode(to:)`.
