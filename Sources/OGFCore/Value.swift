@@ -188,6 +188,11 @@ public indirect enum Value: Hashable, Sendable {
     /// `quoted(s)`'s bytes: only ASCII is escaped, so escaping bytes is escaping scalars.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out += "\\\"".utf8

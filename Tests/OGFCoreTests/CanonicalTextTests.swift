@@ -16,4 +16,10 @@ import Testing
         #expect(Value.double(3.0).canonicalText == "3")
         #expect(Value.double(0.1).canonicalText == "0.1")
     }
+
+    @Test func sha256OfTextIsTheStandardDigest() {
+        #expect(ContentHash.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(ContentHash.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(ContentHash.sha256("é" + String(repeating: "x", count: 100)) == ContentHash.sha256(Array(("é" + String(repeating: "x", count: 100)).utf8)))
+    }
 }
