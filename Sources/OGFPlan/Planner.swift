@@ -108,8 +108,11 @@ public struct Planner: Sendable {
             let kind = registry[address.kind]!
             let priorState = prior.resources[address]
             let evaluator = Evaluator(variables: variables, environment: environment, envFile: config.envFile) { dep in
-                guard let c = results.withLock({ $0[dep] }) else { return prior.resources[dep]?.outputs }
-                return c.action == .noop ? prior.resources[dep]?.outputs : c.plannedOutputs
+                // Only what is needed leaves the lock, not a copy of the whole change.
+                guard let c = results.withLock({ r in r[dep].map { (action: $0.action, outputs: $0.plannedOutputs) } }) else {
+                    return prior.resources[dep]?.outputs
+                }
+                return c.action == .noop ? prior.resources[dep]?.outputs : c.outputs
             }
             var d: [Diagnostic] = []
             let values = ResourceResolver(registry: registry, evaluator: evaluator).resolve(rc, diagnostics: &d)
