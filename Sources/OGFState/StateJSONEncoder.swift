@@ -216,13 +216,6 @@ enum JSONEscaping {
         out.append(UInt8(ascii: "\""))
     }
 
-    static func quoted(_ s: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count + 2)
-        appendQuoted(s, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// `JSONEncoder`'s number text: `description` without a trailing `.0`.
     static func double(_ d: Double, codingPath: [any CodingKey]) throws -> String {
         guard d.isFinite else {
