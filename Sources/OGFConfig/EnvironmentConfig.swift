@@ -24,7 +24,11 @@ public struct ResourceConfig: Sendable {
 
     /// Every dependency: explicit ones and references, without duplicates, sorted.
     public var dependencies: [ResourceAddress] {
-        Array(Set(dependsOn.map(\.address) + referencedResources.map(\.address))).sorted()
+        // Order does not matter before the sort, so the fields are not sorted and no locations are
+        // kept: graph building and planning ask this of every resource.
+        var all = Set(dependsOn.map(\.address))
+        for expr in fields.values { expr.collectResourceAddresses(into: &all) }
+        return all.sorted()
     }
 }
 

@@ -34,7 +34,7 @@ public struct Expr: Sendable {
         case .scalar(let s, let plain):
             let offset = plain ? 0 : 1
             let typed = node.typedScalar ?? .string(s)
-            guard case .string(let text) = typed, text.contains("${") else {
+            guard case .string(let text) = typed, Template.hasInterpolation(text) else {
                 return Expr(.literal(typed), at: node.location, textOffset: offset)
             }
             switch Template.parse(text) {
@@ -82,6 +82,19 @@ public struct Expr: Sendable {
             }
         case .list(let xs): for x in xs { x.collect(into: &out) }
         case .map(let es): for e in es { e.value.collect(into: &out) }
+        }
+    }
+
+    /// The resources referenced inside, without locations (for building the graph).
+    func collectResourceAddresses(into out: inout Set<ResourceAddress>) {
+        switch content {
+        case .literal: break
+        case .template(let t):
+            for part in t.parts {
+                if case .reference(.resource(let a, _), _) = part { out.insert(a) }
+            }
+        case .list(let xs): for x in xs { x.collectResourceAddresses(into: &out) }
+        case .map(let es): for e in es { e.value.collectResourceAddresses(into: &out) }
         }
     }
 

@@ -10,7 +10,8 @@ struct SchemaChecker {
         var varDiags: [Diagnostic] = []
         let values = Evaluator.resolveVariables(variables, environment: nil, envFile: nil, diagnostics: &varDiags)
         diags.append(contentsOf: varDiags)
-        let addresses = config.resources.keys.map(\.description)
+        // Only for "did you mean" in errors: not built for a configuration without any.
+        func addresses() -> [String] { config.resources.keys.map(\.description) }
         for address in config.sortedAddresses {
             let rc = config.resources[address]!
             guard let kind = registry[address.kind] else { continue }
@@ -42,13 +43,13 @@ struct SchemaChecker {
                                                 detail: "Outputs of \(target.kind): \(outs.keys.sorted().joined(separator: ", ")).", code: .unknownReference, at: loc))
                         }
                     } else {
-                        diags.append(.error("reference to undeclared resource \(target).\(Suggestion.didYouMean(target.description, addresses))", code: .unknownReference, at: loc))
+                        diags.append(.error("reference to undeclared resource \(target).\(Suggestion.didYouMean(target.description, addresses()))", code: .unknownReference, at: loc))
                     }
                 default: break
                 }
             }
             for dep in rc.dependsOn where config.resources[dep.address] == nil {
-                diags.append(.error("depends_on: undeclared resource \(dep.address).\(Suggestion.didYouMean(dep.address.description, addresses))", code: .unknownReference, at: dep.location))
+                diags.append(.error("depends_on: undeclared resource \(dep.address).\(Suggestion.didYouMean(dep.address.description, addresses()))", code: .unknownReference, at: dep.location))
             }
             for dep in rc.dependsOn where dep.address == address {
                 diags.append(.error("\(address) depends on itself", code: .dependencyCycle, at: dep.location))

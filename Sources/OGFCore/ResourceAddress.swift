@@ -11,10 +11,27 @@ public struct ResourceAddress: Hashable, Sendable, Comparable, Codable, CustomSt
 
     /// Parses `kind.name`; both parts are identifiers (`[A-Za-z_][A-Za-z0-9_-]*`).
     public init?(parsing text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, Self.isIdentifier(parts[0]), Self.isIdentifier(parts[1]) else { return nil }
-        self.kind = String(parts[0])
-        self.name = String(parts[1])
+        // One pass over the bytes: identifiers are ASCII, so this accepts exactly what splitting
+        // on "." and checking each part did, without the arrays (configuration and state parse
+        // an address per resource and per reference).
+        var dot: String.UTF8View.Index?
+        let u = text.utf8
+        var start = true
+        for i in u.indices {
+            let c = u[i]
+            if c == UInt8(ascii: ".") {
+                guard dot == nil, !start else { return nil }
+                dot = i
+                start = true
+                continue
+            }
+            let letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95
+            guard letter || (!start && ((c >= 48 && c <= 57) || c == 45)) else { return nil }
+            start = false
+        }
+        guard let dot, !start else { return nil }
+        self.kind = String(text[..<dot])
+        self.name = String(text[u.index(after: dot)...])
     }
 
     public var description: String { "\(kind).\(name)" }

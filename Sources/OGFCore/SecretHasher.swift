@@ -32,7 +32,12 @@ public enum ContentHash {
         Hex.encode(Array(SHA256.hash(data: data)))
     }
 
-    public static func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }
+    public static func sha256(_ text: String) -> String {
+        // Hash the string's own bytes when it has them in one piece (it does, natively): no copy
+        // into a Data first. Hashed for every resource of every plan (afterDigest).
+        var text = text
+        return text.withUTF8 { Hex.encode(Array(SHA256.hash(data: UnsafeRawBufferPointer($0)))) }
+    }
 }
 
 public enum Hex {

@@ -149,41 +149,74 @@ public indirect enum Value: Hashable, Sendable {
     /// A canonical, key-sorted text form used for hashing and equality of inputs.
     /// Sensitive values appear in it: never print or persist it.
     public var canonicalText: String {
-        var out = ""
+        // Built as bytes: it is made for every resource of every plan (afterDigest).
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
         writeCanonical(into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func writeCanonical(into out: inout String) {
+    private func writeCanonical(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += Value.format(d)
-        case .string(let s): out += Value.quoted(s)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let i): out += String(i).utf8
+        case .double(let d): out += Value.format(d).utf8
+        case .string(let s): Value.appendQuoted(s, to: &out)
         case .list(let xs):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, x) in xs.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 x.writeCanonical(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .map(let m):
-            out += "{"
-            for (i, k) in m.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
-                out += Value.quoted(k) + ":"
-                m[k]!.writeCanonical(into: &out)
+            out.append(UInt8(ascii: "{"))
+            for (i, kv) in m.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                Value.appendQuoted(kv.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                kv.value.writeCanonical(into: &out)
             }
-            out += "}"
-        case .unknown: out += "{\"$unknown\":true}"
-        case .sensitive(let v): out += "{\"$sensitive\":"; v.writeCanonical(into: &out); out += "}"
-        case .redacted(let h): out += "{\"$sensitive\":\(Value.quoted(h))}"
+            out.append(UInt8(ascii: "}"))
+        case .unknown: out += "{\"$unknown\":true}".utf8
+        case .sensitive(let v): out += "{\"$sensitive\":".utf8; v.writeCanonical(into: &out); out.append(UInt8(ascii: "}"))
+        case .redacted(let h): out += "{\"$sensitive\":".utf8; Value.appendQuoted(h, to: &out); out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `quoted(s)`'s bytes: only ASCII is escaped, so escaping bytes is escaping scalars.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += "\\\"".utf8
+            case UInt8(ascii: "\\"): out += "\\\\".utf8
+            case 0x0A: out += "\\n".utf8
+            case 0x0D: out += "\\r".utf8
+            case 0x09: out += "\\t".utf8
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += "\\u00".utf8
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// A JSON string literal.
     public static func quoted(_ s: String) -> String {
+        // Most strings need no escape: copy them whole instead of scalar by scalar.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for c in s.unicodeScalars {

@@ -14,8 +14,15 @@ public struct DependencyGraph: Sendable {
     public init(nodes: [ResourceAddress], edges: [ResourceAddress: [ResourceAddress]]) {
         self.nodes = nodes.sorted()
         let known = Set(nodes)
+        dependencies.reserveCapacity(nodes.count)
+        dependents.reserveCapacity(nodes.count)
         for n in self.nodes {
-            dependencies[n] = Array(Set(edges[n] ?? []).filter { known.contains($0) && $0 != n }).sorted()
+            let e = edges[n] ?? []
+            // Edges usually come sorted without duplicates (ResourceConfig.dependencies): then
+            // filtering keeps them so, and the set and the sort can be skipped.
+            let sortedUnique = zip(e, e.dropFirst()).allSatisfy { $0 < $1 }
+            dependencies[n] = sortedUnique ? e.filter { known.contains($0) && $0 != n }
+                                           : Array(Set(e).filter { known.contains($0) && $0 != n }).sorted()
             dependents[n] = []
         }
         for n in self.nodes {

@@ -22,7 +22,15 @@ public struct PriorState: Sendable {
 /// Builds the dependency graph from configuration, reporting cycles at their source.
 public enum GraphBuilder {
     public static func build(_ config: EnvironmentConfig) -> (DependencyGraph, [Diagnostic]) {
+        let (graph, diags, _) = buildKeepingEdges(config)
+        return (graph, diags)
+    }
+
+    /// Also returns each resource's `ResourceConfig.dependencies`, which the planner records
+    /// in its changes: computed once instead of once here and once per change.
+    static func buildKeepingEdges(_ config: EnvironmentConfig) -> (DependencyGraph, [Diagnostic], [ResourceAddress: [ResourceAddress]]) {
         var edges: [ResourceAddress: [ResourceAddress]] = [:]
+        edges.reserveCapacity(config.resources.count)
         for (a, rc) in config.resources { edges[a] = rc.dependencies }
         let graph = DependencyGraph(nodes: Array(config.resources.keys), edges: edges)
         let diags = graph.cycles().map { cycle -> Diagnostic in
@@ -33,7 +41,7 @@ public enum GraphBuilder {
                           detail: "Each resource in a cycle waits for another. Remove one of these depends_on entries or references.",
                           code: .dependencyCycle, at: loc)
         }
-        return (graph, diags)
+        return (graph, diags, edges)
     }
 }
 
@@ -78,7 +86,7 @@ public struct Planner: Sendable {
 
     public func plan(mode: Mode = .fresh, now: Date = Date()) async -> (Plan?, Diagnostics) {
         var diags = Diagnostics()
-        let (graph, cycleDiags) = GraphBuilder.build(config)
+        let (graph, cycleDiags, configuredDependencies) = GraphBuilder.buildKeepingEdges(config)
         diags.append(contentsOf: cycleDiags)
         for r in replace where config.resources[r] == nil || registry[r.kind]?.role != .managed {
             diags.append(.error("--replace \(r): " + (config.resources[r] == nil ? "no such resource." : "only managed resources can be replaced; checks and gates run every apply anyway.")))
@@ -91,8 +99,8 @@ public struct Planner: Sendable {
         diags.append(contentsOf: varDiags)
         if diags.hasErrors { return (nil, diags) }
 
-        let inScope = targets.isEmpty ? Set(graph.nodes) : graph.closure(of: targets)
-        let scoped = DependencyGraph(nodes: Array(inScope), edges: graph.dependencies)
+        // Without --target everything is in scope: the graph is already the one to walk.
+        let scoped = targets.isEmpty ? graph : DependencyGraph(nodes: Array(graph.closure(of: targets)), edges: graph.dependencies)
         let results = Locked<[ResourceAddress: ResourceChange]>([:])
         let problems = Locked<[Diagnostic]>([])
         let saved: Plan? = if case .verify(let p) = mode { p } else { nil }
@@ -106,14 +114,21 @@ public struct Planner: Sendable {
             let kind = registry[address.kind]!
             let priorState = prior.resources[address]
             let evaluator = Evaluator(variables: variables, environment: environment, envFile: config.envFile) { dep in
-                guard let c = results.withLock({ $0[dep] }) else { return prior.resources[dep]?.outputs }
-                return c.action == .noop ? prior.resources[dep]?.outputs : c.plannedOutputs
+                // Only what is needed leaves the lock, not a copy of the whole change.
+                guard let c = results.withLock({ r in r[dep].map { (action: $0.action, outputs: $0.plannedOutputs) } }) else {
+                    return prior.resources[dep]?.outputs
+                }
+                return c.action == .noop ? prior.resources[dep]?.outputs : c.outputs
             }
             var d: [Diagnostic] = []
             let values = ResourceResolver(registry: registry, evaluator: evaluator).resolve(rc, diagnostics: &d)
             let redacted = values.mapValues { $0.redacted(with: prior.hasher) }
             let before = priorState?.attributes
-            let changed = Set(redacted.keys).union(before?.keys ?? [:].keys).filter { redacted[$0] != before?[$0] }.sorted()
+            // Fields whose value differs from the recorded one, present on either side (no set
+            // union: this runs for every resource).
+            var changed = redacted.compactMap { k, v in before?[k] == v ? nil : k }
+            if let before { changed += before.keys.filter { redacted[$0] == nil } }
+            changed.sort()
 
             var response: PlanResponse
             if let saved {
@@ -162,7 +177,7 @@ public struct Planner: Sendable {
             let change = ResourceChange(address: address, role: kind.role, action: response.action, reasons: response.reasons,
                                         before: before, after: redacted, replacePaths: replacePaths,
                                         plannedOutputs: response.plannedOutputs.mapValues { $0.redacted(with: prior.hasher) },
-                                        dependencies: rc.dependencies, details: response.details)
+                                        dependencies: configuredDependencies[address]!, details: response.details)
             results.withLock { $0[address] = change }
             if !d.isEmpty { problems.withLock { $0.append(contentsOf: d) } }
             return true

@@ -16,9 +16,10 @@ public struct ResourceResolver: Sendable {
     public func resolve(_ rc: ResourceConfig, diagnostics: inout [Diagnostic]) -> [String: Value] {
         guard let kind = registry[rc.address.kind] else { return [:] }
         var out: [String: Value] = [:]
+        let schema = kind.schema  // once: it is an existential's property, read per field otherwise
         for (name, expr) in rc.fields {
             var v = evaluator.evaluate(expr, diagnostics: &diagnostics)
-            if let spec = kind.schema.field(name) {
+            if let spec = schema.field(name) {
                 if spec.sensitive, !v.isSensitive { v = .sensitive(v) }
                 if v.isKnown, let msg = spec.type.check(v) {
                     diagnostics.append(.error("\(rc.address).\(name): \(msg)", at: expr.location))
@@ -26,6 +27,6 @@ public struct ResourceResolver: Sendable {
             }
             out[name] = v
         }
-        return kind.schema.withDefaults(out)
+        return schema.withDefaults(out)
     }
 }

@@ -6,10 +6,7 @@ import OGFPlan
 /// docs/plan-file-format.md). Reading one checks that this ogf can apply it.
 public enum PlanFile {
     public static func write(_ plan: Plan, to path: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        let body = try e.encode(plan)
+        let body = try StateJSONEncoder(pretty: true).encode(plan)
         try AtomicFile.write(body, to: path)
     }
 

@@ -31,7 +31,7 @@ public struct StateStore: Sendable {
         var state: StateFile
         if let data = FileManager.default.contents(atPath: path) {
             do {
-                state = try Self.decoder.decode(StateFile.self, from: data)
+                state = try StateJSONDecoder().decode(StateFile.self, from: data)
             } catch let e as StateError {
                 throw e
             } catch {
@@ -73,7 +73,7 @@ public struct StateStore: Sendable {
             // A line cut short by a kill mid-write is the last one; everything before it counts.
             // Any other line that does not read is damage that skipping would turn into loss.
             let entry: JournalEntry
-            do { entry = try Self.decoder.decode(JournalEntry.self, from: Data(line)) } catch {
+            do { entry = try StateJSONDecoder().decode(JournalEntry.self, from: Data(line)) } catch {
                 if i == lines.count - 1 { continue }
                 throw StateError.corrupt("\(journalPath): line \(i + 1) of \(lines.count) cannot be read (\(error)); move the journal away to continue, or repair that line")
             }
@@ -100,25 +100,12 @@ public struct StateStore: Sendable {
         return count
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }()
+    /// Byte for byte what `JSONEncoder` wrote with `[.prettyPrinted, .sortedKeys,
+    /// .withoutEscapingSlashes]` and `.iso8601` dates (see `StateJSONEncoder`).
+    static let encoder = StateJSONEncoder(pretty: true)
 
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }()
-
-    static let lineEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }()
+    /// The same without `.prettyPrinted`: one journal line per entry.
+    static let lineEncoder = StateJSONEncoder(pretty: false)
 }
 
 /// One line of the journal.

@@ -78,7 +78,25 @@ public struct YAMLParser {
             var items: [YAMLNode] = []
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             var pendingKey: YAMLNode?
+            /// First location of each key, for duplicates; kept only once the mapping is large
+            /// (a small one is searched directly: most mappings have a few keys, and a dictionary
+            /// for each of 10,000 resource bodies was a visible part of reading them).
             var keys: [String: SourceLocation] = [:]
+            static let smallMapping = 16
+
+            func firstLocation(of k: String) -> SourceLocation? {
+                if pairs.count < Self.smallMapping { return pairs.first { $0.key.scalar == k }?.key.location }
+                if keys.isEmpty {
+                    for p in pairs {
+                        if let s = p.key.scalar, s != "<<", keys[s] == nil { keys[s] = p.key.location }
+                    }
+                }
+                return keys[k]
+            }
+
+            func noteKey(_ k: String, at location: SourceLocation) {
+                if pairs.count >= Self.smallMapping { keys[k] = location }
+            }
 
             init(isMapping: Bool, at: SourceLocation, anchor: String?, tag: String?) {
                 self.isMapping = isMapping
@@ -183,10 +201,10 @@ public struct YAMLParser {
                 top.pendingKey = nil
             } else {
                 if let k = node.scalar, k != "<<" {
-                    if let first = top.keys[k] {
+                    if let first = top.firstLocation(of: k) {
                         diagnostics.append(.error("duplicate key \"\(k)\"", detail: "It is first defined at \(first). Remove one of them.", code: .yamlDuplicateKey, at: node.location))
                     } else {
-                        top.keys[k] = node.location
+                        top.noteKey(k, at: node.location)
                     }
                 }
                 top.pendingKey = node

@@ -29,6 +29,21 @@ func seconds(_ body: () async throws -> Void) async rethrows -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
+/// CPU time (user + system) of this process, or of its waited-for children: on a shared machine
+/// it moves far less with load than wall time does, so it is printed beside it.
+func cpuSeconds(children: Bool = false) -> Double {
+    var u = rusage()
+    getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
+/// Wall and CPU seconds of one run.
+func measure(children: Bool = false, _ body: () async throws -> Void) async rethrows -> (wall: Double, cpu: Double) {
+    let cpu0 = cpuSeconds(children: children)
+    let wall = try await seconds(body)
+    return (wall, cpuSeconds(children: children) - cpu0)
+}
+
 /// Writes a project with `n` resources of `kind` in layers of `width`; each depends on up to
 /// `fanIn` resources of the layer before.
 func generate(root: String, n: Int, kind: String, width: Int, fanIn: Int, body: (Int) -> String) throws {
@@ -83,23 +98,24 @@ func applyOnce(root: String, registry: KindRegistry, plan: Plan, parallelism: In
 func benchPlan(runs: Int) async throws {
     let registry = KindRegistry([NoopKind()])
     print("## plan of 10,000 resources (no network work; config load, lock, state read/write and plan file included)")
-    for n in [1_000, 5_000, 10_000] {
+    for n in sizes([1_000, 5_000, 10_000]) {
         let root = tempRoot("plan")
         try generate(root: root, n: n, kind: "noop", width: 100, fanIn: 2) { "    value: \"item-\($0)-${var.x}\"\n" }
         // Variables for the template.
         let path = root + "/environments/bench.yaml"
         try (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "resources:\n", with: "variables:\n  x: v\nresources:\n", options: [], range: nil)
             .write(toFile: path, atomically: true, encoding: .utf8)
-        var empty: [Double] = []
+        var empty: [(wall: Double, cpu: Double)] = []
         var plan: Plan?
         for _ in 0..<runs {
             try? FileManager.default.removeItem(atPath: root + "/state")
-            empty.append(try await seconds { plan = try await planOnce(root: root, registry: registry) })
+            empty.append(try await measure { plan = try await planOnce(root: root, registry: registry) })
         }
         _ = try await applyOnce(root: root, registry: registry, plan: plan!, parallelism: 10)
-        var noChange: [Double] = []
-        for _ in 0..<runs { noChange.append(try await seconds { _ = try await planOnce(root: root, registry: registry) }) }
-        print(String(format: "  %6d resources: first plan (all create) median %.3f s; no-change plan median %.3f s", n, median(empty), median(noChange)))
+        var noChange: [(wall: Double, cpu: Double)] = []
+        for _ in 0..<runs { noChange.append(try await measure { _ = try await planOnce(root: root, registry: registry) }) }
+        print(String(format: "  %6d resources: first plan (all create) median %.3f s (CPU %.3f s); no-change plan median %.3f s (CPU %.3f s)", n,
+                     median(empty.map(\.wall)), median(empty.map(\.cpu)), median(noChange.map(\.wall)), median(noChange.map(\.cpu))))
     }
 }
 
@@ -184,6 +200,66 @@ func benchApply(runs: Int) async throws {
     }
 }
 
+/// End to end, as a user sees it: `ogf plan` of 10,000 `exec` resources with nothing to change,
+/// run as a process (start-up, configuration, lock, state read, plan, render). The state is
+/// written as if applied (attributes = the planned values, outputs filled in), so no command runs.
+func benchCLI(runs: Int) async throws {
+    // --ogf=PATH runs another build (say, the one before a change) on the same projects.
+    let bin = CommandLine.arguments.first { $0.hasPrefix("--ogf=") }.map { String($0.dropFirst(6)) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ogf").path
+    guard FileManager.default.isExecutableFile(atPath: bin) else {
+        print("## ogf plan (CLI): skipped, \(bin) not built (swift build -c release --product ogf)")
+        return
+    }
+    print("## ogf plan (CLI, end to end), no changes: process start, config load, lock, state read, plan, render (\(bin))")
+    let registry = KindCatalogue.registry()
+    for n in sizes([1_000, 10_000]) {
+        let root = tempRoot("cli")
+        try generate(root: root, n: n, kind: "exec", width: 100, fanIn: 2) { i in
+            var body = "    command: [\"true\", \"item-\(i)-${var.x}\"]\n"
+            if i >= 100 { body += "    triggers: { upstream: \"${exec.r\(i - 100).exit_code}\" }\n" }
+            return body
+        }
+        let path = root + "/environments/bench.yaml"
+        try (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "resources:\n", with: "variables:\n  x: v\nresources:\n", options: [], range: nil)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        // Record every resource as applied with exit code 0. The first plan does not know the
+        // outputs its triggers reference; every exit code is 0, so that is what they resolve to.
+        let plan = try await planOnce(root: root, registry: registry)
+        let store = StateStore(directory: root + "/state", environment: "bench")
+        var state = try store.load().state
+        for c in plan.changes {
+            var attributes = c.after ?? [:]
+            if case .map(let m)? = attributes["triggers"] { attributes["triggers"] = .map(m.mapValues { $0 == .unknown ? 0 : $0 }) }
+            state.resources[c.address] = ResourceState(kind: c.address.kind, attributes: attributes, outputs: ["exit_code": 0, "output_tail": ""],
+                                                       sensitivePaths: [], dependencies: c.dependencies, appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: 1)
+        }
+        try store.save(&state)
+        var times: [(wall: Double, cpu: Double)] = []
+        for _ in 0..<runs {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = ["plan", "bench", "-C", root, "-detailed-exitcode", "--no-color"]
+            p.standardOutput = FileHandle.nullDevice
+            let t = try await measure(children: true) {
+                try p.run()
+                p.waitUntilExit()
+            }
+            precondition(p.terminationStatus == 0, "ogf plan -C \(root) exited \(p.terminationStatus) (2: not a no-op)")
+            times.append(t)
+        }
+        let wall = times.map(\.wall)
+        print(String(format: "  %6d resources: median %.3f s (min %.3f, max %.3f; CPU median %.3f s) — project in %@", n, median(wall), wall.min()!, wall.max()!,
+                     median(times.map(\.cpu)), root))
+    }
+}
+
+/// `--n=10000` keeps only that size (for profiling one).
+func sizes(_ all: [Int]) -> [Int] {
+    guard let n = CommandLine.arguments.first(where: { $0.hasPrefix("--n=") }).flatMap({ Int($0.dropFirst(4)) }) else { return all }
+    return [n]
+}
+
 let args = CommandLine.arguments.dropFirst()
 let runs = args.first(where: { $0.hasPrefix("--runs=") }).flatMap { Int($0.dropFirst(7)) } ?? 5
 let which = Set(args.filter { !$0.hasPrefix("--") })
@@ -193,3 +269,4 @@ if wants("plan") { try await benchPlan(runs: runs) }
 if wants("state") { try await benchState(runs: runs) }
 if wants("overhead") { try await benchOverhead(runs: runs) }
 if wants("apply") { try await benchApply(runs: runs) }
+if wants("cli") { try await benchCLI(runs: runs) }

@@ -27,6 +27,20 @@ import OGFCore
         #expect(diags.first?.detail?.contains("f.yaml:1:1") == true)
     }
 
+    @Test func duplicateKeysInLargeMappingsPointAtTheFirst() {
+        // Small mappings are searched, large ones indexed: both must name the first occurrence.
+        var lines = (0..<40).map { "k\($0): \($0)" }
+        lines.insert("k2: again", at: 10)   // line 11, while the mapping is small
+        lines.append("k5: again")           // line 42, once it is large
+        lines.append("k5: third")           // line 43
+        let (_, diags) = YAMLParser().parse(lines.joined(separator: "\n") + "\n", file: "f.yaml")
+        #expect(diags.map(\.description).map { String($0.prefix(37)) } == [
+            "f.yaml:11:1: error: duplicate key \"k2", "f.yaml:42:1: error: duplicate key \"k5", "f.yaml:43:1: error: duplicate key \"k5",
+        ])
+        #expect(diags.map { $0.detail?.contains("f.yaml:3:1") == true } == [true, false, false])
+        #expect(diags.dropFirst().allSatisfy { $0.detail?.contains("f.yaml:6:1") == true })
+    }
+
     @Test func syntaxErrorsCarryAPosition() {
         let (_, diags) = YAMLParser().parse("a: [1, 2\nb: 3\n", file: "f.yaml")
         #expect(diags.count == 1)
