@@ -3,6 +3,7 @@ import Foundation
 import OGFConfig
 import OGFCore
 import OGFDatabase
+import OGFPlan
 import OGFSupport
 
 /// `ogf db`: database operations outside a plan.
@@ -58,12 +59,16 @@ struct DBRestoreCommand: AsyncParsableCommand {
         var diags: [Diagnostic] = []
         let vars = Evaluator.resolveVariables(config.variables, environment: variables, envFile: config.envFile, diagnostics: &diags)
         let evaluator = Evaluator(variables: vars, environment: variables, envFile: config.envFile)
-        let values = rc.fields.mapValues { evaluator.evaluate($0, diagnostics: &diags) }
+        let values = ResourceResolver(registry: ws.registry, evaluator: evaluator).resolve(rc, diagnostics: &diags)
         ws.report(Diagnostics(diags))
-        guard !diags.contains(where: { $0.severity == .error }), let raw = values["url"]?.unmarked.stringValue, let url = DatabaseURL(raw) else {
-            throw ws.fail("\(address).url could not be resolved to a postgres:// URL")
+        guard !diags.contains(where: { $0.severity == .error }) else { throw ws.failure(Diagnostics(diags)) }
+        let url: DatabaseURL, dir: String
+        do {
+            (url, dir) = try PostgresBackupKind.restoreTarget(values, context: ws.context(config, variables, hasher: SecretHasher(salt: [])))
+        } catch let d as Diagnostic {
+            ws.report(Diagnostics([d.placed(in: rc)]))
+            throw ExitCode(1)
         }
-        let dir = values["dir"]?.stringValue ?? "backups/\(environment)"
         let candidates = [backup, (dir as NSString).appendingPathComponent(backup)].map { $0.hasPrefix("/") ? $0 : (ws.root as NSString).appendingPathComponent($0) }
         guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw ws.fail("backup \(backup) not found", detail: "Looked for \(candidates.joined(separator: " and ")).")

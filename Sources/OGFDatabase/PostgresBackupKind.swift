@@ -207,3 +207,13 @@ func wrap<T>(_ body: () async throws -> T) async throws -> T {
 func wrapSync<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as PostgresTools.ToolError { throw ResourceFailure(e.description) }
 }
+
+extension PostgresBackupKind {
+    /// Where `ogf db restore` restores into and looks for dumps: the resource's own typed
+    /// configuration (schema defaults included), so the command repeats none of it.
+    public static func restoreTarget(_ config: [String: Value], context: KindContext) throws -> (url: DatabaseURL, dir: String) {
+        let c = try ConfigDecoder.decode(Config.self, from: config)
+        guard let target = c.url else { throw Diagnostic.field("url", "is not known without applying other resources first") }
+        return (target.url, c.dir(context))
+    }
+}
