@@ -76,9 +76,9 @@ extension K8sManifestKind {
             }
             let strategyText = try c.decode(String.self, forKey: .strategy)
             guard let strategy = Strategy(rawValue: strategyText) else {
-                let names = Strategy.allCases.map(\.rawValue)
-                throw Diagnostic.field("strategy", "expected one of \(names.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(strategyText)\""
-                                       + Suggestion.didYouMean(strategyText, names))
+                // Worded as the schema check words a literal (a value from ${var.X} gets here).
+                let message = FieldType.oneOf(Strategy.allCases.map(\.rawValue)).check(.string(strategyText)) ?? "unknown strategy"
+                throw Diagnostic.field("strategy", message, code: .wrongType)
             }
             self.strategy = strategy
             previewChecks = try c.decodeIfPresent([String].self, forKey: .previewChecks) ?? []
