@@ -32,7 +32,7 @@ public struct K8sManifestKind: ResourceKind {
         FieldSpec("keep_old", .duration, default: "0s", doc: "blue-green: how long the old color keeps running after the switch, for instant rollback."),
         FieldSpec("max_surge", .string, doc: "Rolling update maxSurge for the Deployments (e.g. 25% or 1)."),
         FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
-        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
+        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready (after an apply or a rollback)."),
         FieldSpec("max_restarts", .int, default: 3, doc: "Fail the rollout when a pod of the new revision restarts more often than this."),
         FieldSpec("version", .string, doc: "The release's label (e.g. ${var.release}), for `ogf rollback ENV --to VERSION`."),
         FieldSpec("schema_version", .any, doc: "The database schema version this release runs against (e.g. ${postgres_schema.app.version}); guards rollbacks."),
