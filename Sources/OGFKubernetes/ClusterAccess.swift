@@ -8,12 +8,33 @@ public struct ClusterAccess: Sendable {
 
     public init(http: any HTTPClient) { self.http = http }
 
-    public func client(_ config: [String: Value], context: KindContext) throws -> KubeClient {
-        // An empty `kubeconfig:` means "not set" (what the blueprint writes): $KUBECONFIG, else
-        // ~/.kube/config. Resolving "" against the project would name the project folder.
-        let path = config["kubeconfig"]?.stringValue.flatMap { $0.isEmpty ? nil : context.path($0) }
-        let kubeconfig = try Kubeconfig.load(explicitPath: path, variables: context.variables)
-        let name = context.options[KubeContextOption.self] ?? config["context"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+    /// The connection fields every Kubernetes kind has (`connectionFields`), decoded. An empty
+    /// string is "not set" (what the blueprint writes): `kubeconfig: ""` means $KUBECONFIG, else
+    /// ~/.kube/config — resolving "" against the project would name the project folder.
+    public struct Settings: Decodable, Sendable, Equatable {
+        public var kubeconfig: String?
+        public var context: String?
+        public var namespace: String?
+
+        public init(kubeconfig: String? = nil, context: String? = nil, namespace: String? = nil) {
+            self.kubeconfig = kubeconfig.flatMap { $0.isEmpty ? nil : $0 }
+            self.context = context.flatMap { $0.isEmpty ? nil : $0 }
+            self.namespace = namespace.flatMap { $0.isEmpty ? nil : $0 }
+        }
+
+        enum CodingKeys: String, CodingKey { case kubeconfig, context, namespace }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(kubeconfig: try c.decodeIfPresent(String.self, forKey: .kubeconfig),
+                      context: try c.decodeIfPresent(String.self, forKey: .context),
+                      namespace: try c.decodeIfPresent(String.self, forKey: .namespace))
+        }
+    }
+
+    public func client(_ settings: Settings, context: KindContext) throws -> KubeClient {
+        let kubeconfig = try Kubeconfig.load(explicitPath: settings.kubeconfig.map(context.path), variables: context.variables)
+        let name = context.options[KubeContextOption.self] ?? settings.context
         return KubeClient(connection: try kubeconfig.connection(context: name), http: http)
     }
 

@@ -19,9 +19,45 @@ public struct GateKubernetesKind: ResourceKind {
     ] + ClusterAccess.connectionFields)
     public let outputs = ["server_version": "The API server's gitVersion."]
 
+    struct Config: Decodable {
+        var resources: [String]
+        var verbs: [String]
+        var cluster: ClusterAccess.Settings
+
+        /// The verbs Kubernetes authorizes; anything else is a typo that every review would deny.
+        static let knownVerbs = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
+                                 "use", "bind", "escalate", "impersonate", "approve", "sign", "*"]
+
+        enum CodingKeys: String, CodingKey { case resources, verbs }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            resources = try c.decode([String].self, forKey: .resources)
+            verbs = try c.decode([String].self, forKey: .verbs)
+            cluster = try ClusterAccess.Settings(from: decoder)
+            for (i, r) in resources.enumerated() {
+                if r.isEmpty { throw Diagnostic.field("resources[\(i)]", "is empty: name a resource such as deployments.apps") }
+                if r.contains(where: { $0.isUppercase || $0 == "/" }) {
+                    throw Diagnostic.field("resources[\(i)]", "\"\(r)\" is not a resource: write the plural resource with its group, such as deployments.apps or services")
+                }
+            }
+            for (i, v) in verbs.enumerated() where !Self.knownVerbs.contains(v) {
+                throw Diagnostic.field("verbs[\(i)]", "\"\(v)\" is not a Kubernetes verb." + Suggestion.didYouMean(v, Self.knownVerbs),
+                                       detail: "Verbs: \(Self.knownVerbs.joined(separator: ", ")).")
+            }
+        }
+    }
+
+    /// A wrong field is an error at its position now rather than a denied review at apply.
+    public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+        _ = try request.decodeIfKnown(Config.self)
+        return defaultPlan(request)
+    }
+
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
+        let config = try request.decode(Config.self)
         let client: KubeClient
-        do { client = try access.client(request.config, context: request.context) } catch { throw ResourceFailure("\(error)") }
+        do { client = try access.client(config.cluster, context: request.context) } catch { throw ResourceFailure("\(error)") }
         let server = client.connection.server
         let version: String
         do {
@@ -29,9 +65,8 @@ public struct GateKubernetesKind: ResourceKind {
         } catch {
             throw ResourceFailure(ClusterAccess.describe(error, server: server))
         }
-        let namespace = request.config["namespace"]?.stringValue ?? client.connection.namespace
-        let resources = (request.config["resources"]?.listValue ?? []).compactMap(\.stringValue)
-        let verbs = (request.config["verbs"]?.listValue ?? []).compactMap(\.stringValue)
+        let namespace = config.cluster.namespace ?? client.connection.namespace
+        let (resources, verbs) = (config.resources, config.verbs)
         let checks = resources.flatMap { r in verbs.map { (r, $0) } }
         let answers: [String?]
         do {

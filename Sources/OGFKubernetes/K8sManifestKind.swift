@@ -32,7 +32,7 @@ public struct K8sManifestKind: ResourceKind {
         FieldSpec("keep_old", .duration, default: "0s", doc: "blue-green: how long the old color keeps running after the switch, for instant rollback."),
         FieldSpec("max_surge", .string, doc: "Rolling update maxSurge for the Deployments (e.g. 25% or 1)."),
         FieldSpec("max_unavailable", .string, doc: "Rolling update maxUnavailable for the Deployments (e.g. 0)."),
-        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready."),
+        FieldSpec("timeout", .duration, default: "5m", doc: "How long to wait for workloads to become ready (after an apply or a rollback)."),
         FieldSpec("max_restarts", .int, default: 3, doc: "Fail the rollout when a pod of the new revision restarts more often than this."),
         FieldSpec("version", .string, doc: "The release's label (e.g. ${var.release}), for `ogf rollback ENV --to VERSION`."),
         FieldSpec("schema_version", .any, doc: "The database schema version this release runs against (e.g. ${postgres_schema.app.version}); guards rollbacks."),
@@ -78,7 +78,8 @@ public struct K8sManifestKind: ResourceKind {
     }
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
-        guard request.config.values.allSatisfy(\.isKnown) else {
+        // A value the kind cannot use throws a diagnostic at its field, before any connection.
+        guard let config = try request.decodeIfKnown(Config.self), config.valuesKnown else {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["values known after apply"],
                                 plannedOutputs: unknownOutputs)
         }
@@ -86,7 +87,7 @@ public struct K8sManifestKind: ResourceKind {
         let client: KubeClient
         let objects: [ManifestObject]
         do {
-            (client, objects) = try connect(request.config, request.address, request.context)
+            (client, objects) = try connect(config, request.address, request.context)
         } catch {
             return PlanResponse(action: .update, diagnostics: [.error("\(request.address): \(error)")])
         }
@@ -94,7 +95,7 @@ public struct K8sManifestKind: ResourceKind {
         var result = Diff()
         var changed = false
         do {
-            if request.config["strategy"]?.stringValue == "blue-green" {
+            if config.isBlueGreen {
                 let live = request.prior?.outputs["color"]?.stringValue
                 // Nothing to release when the live color already matches the files.
                 var liveDiff: Diff?
@@ -117,8 +118,8 @@ public struct K8sManifestKind: ResourceKind {
                 result = try await diff(objects, client: client, discovery: discovery, prior: request.prior, context: request.context)
                 changed = result.changed
             }
-            if request.config["prune"]?.boolValue ?? true {
-                let keep = request.config["strategy"]?.stringValue == "blue-green" ? BlueGreen.allColors(objects) : objects
+            if config.prune {
+                let keep = config.isBlueGreen ? BlueGreen.allColors(objects) : objects
                 for id in pruned(prior: request.prior, current: keep) {
                     let res = try await discovery.resource(apiVersion: id.apiVersion, kind: id.kind)
                     if try await client.get(res.path(namespace: res.namespaced ? id.namespace : nil, name: id.name)) != nil {
@@ -258,21 +259,20 @@ public struct K8sManifestKind: ResourceKind {
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
 
     /// The client for the resource's cluster and its objects, namespaced and labelled.
-    func connect(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext) throws -> (KubeClient, [ManifestObject]) {
-        let client = try access.client(config, context: context)
+    func connect(_ config: Config, _ address: ResourceAddress, _ context: KindContext) throws -> (KubeClient, [ManifestObject]) {
+        let client = try access.client(config.cluster, context: context)
         return (client, try load(config, address, context, namespace: client.connection.namespace))
     }
 
-    func load(_ config: [String: Value], _ address: ResourceAddress, _ context: KindContext, namespace: String) throws -> [ManifestObject] {
-        let files = (config["files"]?.listValue ?? []).compactMap(\.stringValue).map(context.path)
-        let loader = ManifestLoader(values: config["values"]?.mapValue ?? [:], environment: context.environment, resource: address.description)
-        var objects = try loader.load(paths: files, defaultNamespace: config["namespace"]?.stringValue ?? namespace)
-        let surge = config["max_surge"]?.stringValue, unavailable = config["max_unavailable"]?.stringValue
+    func load(_ config: Config, _ address: ResourceAddress, _ context: KindContext, namespace: String) throws -> [ManifestObject] {
+        let loader = ManifestLoader(values: config.values?.mapValue ?? [:], environment: context.environment, resource: address.description)
+        var objects = try loader.load(paths: config.files.map(context.path), defaultNamespace: config.cluster.namespace ?? namespace)
+        let surge = config.maxSurge, unavailable = config.maxUnavailable
         if surge != nil || unavailable != nil {
             for i in objects.indices where objects[i].kind == "Deployment" {
                 var ru: [String: Value] = [:]
-                if let surge { ru["maxSurge"] = Int(surge).map(Value.int) ?? .string(surge) }
-                if let unavailable { ru["maxUnavailable"] = Int(unavailable).map(Value.int) ?? .string(unavailable) }
+                if let surge { ru["maxSurge"] = surge.value }
+                if let unavailable { ru["maxUnavailable"] = unavailable.value }
                 objects[i].object = Self.setting(objects[i].object, ["spec", "strategy"], .map(["type": "RollingUpdate", "rollingUpdate": .map(ru)]))
             }
         }
@@ -294,11 +294,12 @@ public struct K8sManifestKind: ResourceKind {
     // MARK: apply
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
-        if case .rollback(let version, _) = request.mode { return try await applyRollback(request, to: version) }
+        let config = try request.decode(Config.self)
+        if case .rollback(let version, _) = request.mode { return try await applyRollback(request, config, to: version) }
         let client: KubeClient
         let objects: [ManifestObject]
         do {
-            (client, objects) = try connect(request.config, request.address, request.context)
+            (client, objects) = try connect(config, request.address, request.context)
         } catch {
             throw ResourceFailure("\(error)", outputs: request.prior?.outputs ?? [:])
         }
@@ -306,8 +307,9 @@ public struct K8sManifestKind: ResourceKind {
         let keep = request.prior?.outputs ?? [:]
         let discovery = Discovery(client: client)
         let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
-        if request.config["strategy"]?.stringValue == "blue-green" {
-            return try await blueGreen(request, objects: objects, client: client, discovery: discovery, applier: applier)
+        let waiter = config.waiter(client: client, discovery: discovery, pollInterval: pollInterval, progress: request.progress)
+        if config.isBlueGreen {
+            return try await blueGreen(request, config, objects: objects, waiter: waiter, client: client, applier: applier)
         }
         do {
             let conflicts = try await applier.apply(objects, force: request.context.options[ForceConflictsOption.self])
@@ -315,7 +317,7 @@ public struct K8sManifestKind: ResourceKind {
                 throw ResourceFailure("field-manager conflict: another manager owns fields ogf applies:\n  " + conflicts.joined(separator: "\n  ")
                     + "\nRun again with --force-conflicts to take these fields over, or stop the other manager changing them.", outputs: keep)
             }
-            if request.config["prune"]?.boolValue ?? true {
+            if config.prune {
                 try await applier.delete(pruned(prior: request.prior, current: objects))
             }
         } catch let f as ResourceFailure {
@@ -324,9 +326,6 @@ public struct K8sManifestKind: ResourceKind {
             throw ResourceFailure(request.context.redact(ClusterAccess.describe(error, server: server)), outputs: keep)
         }
 
-        let waiter = RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
-                                   timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
-                                   maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
         let workloads = objects.filter { RolloutStatus.workloadKinds.contains($0.kind) }
         let release = (request.prior?.outputs["release"]?.intValue ?? 0)
         let failure: String?
@@ -339,7 +338,7 @@ public struct K8sManifestKind: ResourceKind {
             var message = "rollout failed: \(failure)"
             var outputs = keep
             outputs["failed_release"] = .int(release + 1)
-            if request.config["rollback"]?.boolValue ?? true, let last = request.prior?.outputs["last_good"]?.mapValue, !last.isEmpty {
+            if config.rollback, let last = request.prior?.outputs["last_good"]?.mapValue, !last.isEmpty {
                 request.progress("rolling back to release \(release)")
                 do {
                     let restore = try Releases.objects(last, release: String(release))
@@ -354,7 +353,7 @@ public struct K8sManifestKind: ResourceKind {
                     message += "\nautomatic rollback to release \(release) failed: \(ClusterAccess.describe(error, server: server))"
                 }
                 message += "\nschema changes are not reverted automatically"
-            } else if request.config["rollback"]?.boolValue ?? true {
+            } else if config.rollback {
                 message += "\nno earlier good release is recorded, so there is nothing to roll back to"
             }
             throw ResourceFailure(message, outputs: outputs)
@@ -375,28 +374,21 @@ public struct K8sManifestKind: ResourceKind {
             "last_good": .map(lastGood),
             "applied": Self.appliedDigests(objects, context: request.context, versions: applier.versions.value),
         ]
-        outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: request.config, images: images, manifests: lastGood)
+        outputs["releases"] = Releases.appending(request.prior?.outputs["releases"], number: release + 1, config: config, images: images, manifests: lastGood)
         return ApplyResponse(outputs: outputs, summary: "\(objects.count) object\(objects.count == 1 ? "" : "s") applied" + (workloads.isEmpty ? "" : ", \(workloads.count) rolled out"))
     }
 
-    func waiter(_ request: ApplyRequest, client: KubeClient, discovery: Discovery) -> RolloutWaiter {
-        RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval,
-                      timeout: request.config["timeout"]?.stringValue.flatMap(DurationText.seconds) ?? 300,
-                      maxRestarts: request.config["max_restarts"]?.intValue ?? 3, progress: request.progress)
-    }
-
-    func blueGreen(_ request: ApplyRequest, objects: [ManifestObject], client: KubeClient, discovery: Discovery, applier: ObjectApplier) async throws -> ApplyResponse {
+    func blueGreen(_ request: ApplyRequest, _ config: Config, objects: [ManifestObject], waiter: RolloutWaiter, client: KubeClient,
+                   applier: ObjectApplier) async throws -> ApplyResponse {
         var outputs = request.prior?.outputs ?? [:]
         let live = outputs["color"]?.stringValue
-        let release = BlueGreenRelease(client: client, applier: applier, waiter: waiter(request, client: client, discovery: discovery), http: access.http,
+        let release = BlueGreenRelease(client: client, applier: applier, waiter: waiter, http: access.http,
                                        force: request.context.options[ForceConflictsOption.self],
-                                       keepOld: request.config["keep_old"]?.stringValue.flatMap(DurationText.seconds) ?? 0, progress: request.progress)
+                                       keepOld: config.keepOld.seconds, progress: request.progress)
         let failure: String?
         do {
-            failure = try await release.run(objects, live: live,
-                                            previewChecks: (request.config["preview_checks"]?.listValue ?? []).compactMap(\.stringValue),
-                                            checks: (request.config["checks"]?.listValue ?? []).compactMap(\.stringValue))
-            if failure == nil, request.config["prune"]?.boolValue ?? true {
+            failure = try await release.run(objects, live: live, previewChecks: config.previewChecks, checks: config.checks)
+            if failure == nil, config.prune {
                 try await applier.delete(pruned(prior: request.prior, current: BlueGreen.allColors(objects)))
             }
         } catch var f as ResourceFailure {
@@ -424,12 +416,13 @@ public struct K8sManifestKind: ResourceKind {
         for o in colored where o.kind == "Deployment" || BlueGreen.isLiveService(o) { manifests[o.id] = Releases.record(o.object) }
         outputs = ["objects": .list((colored.map(\.id) + kept).map(Value.string)), "release": .int(number + 1), "color": .string(idle), "images": .map(images),
                    "applied": Self.appliedDigests(colored, context: request.context, versions: applier.versions.value)]
-        outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: request.config, images: images, manifests: manifests, color: idle)
+        outputs["releases"] = Releases.appending(previousReleases, number: number + 1, config: config, images: images, manifests: manifests, color: idle)
         return ApplyResponse(outputs: outputs, summary: "\(idle) is live" + (live.map { " (was \($0), scaled down)" } ?? ""))
     }
 
     public func destroy(_ request: DestroyRequest) async throws {
-        let client = try access.client(request.prior.attributes, context: request.context)
+        // The cluster the objects were applied to, as recorded (the files may name no resource now).
+        let client = try access.client(ConfigDecoder.decode(ClusterAccess.Settings.self, from: request.prior.attributes), context: request.context)
         let ids = (request.prior.outputs["objects"]?.listValue ?? []).compactMap(\.stringValue).compactMap(ObjectID.init(text:))
         try await ObjectApplier(client: client, discovery: Discovery(client: client), parallelism: parallelism).delete(ids.reversed())
     }
@@ -440,9 +433,10 @@ extension K8sManifestKind: ValidatingKind {
     /// metadata.name, and every `${values.X}` is set — without a server. Values not known without
     /// the environment (secrets, outputs) stand in as placeholders.
     public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] {
-        guard let files = config["files"]?.listValue, files.allSatisfy(\.isKnown) else { return [] }
-        let values = config["values"]?.mapValue
+        // A wrong field is the plan's to report, at its position.
+        guard let sources = try? ConfigDecoder.decodeIfKnown(ManifestSources.self, from: config) else { return [] }
+        let values = sources.values?.mapValue
         let loader = ManifestLoader(values: values ?? [:], environment: context.environment, resource: "")
-        return loader.check(paths: files.compactMap(\.stringValue).map(context.path), valuesKnown: values != nil)
+        return loader.check(paths: sources.files.map(context.path), valuesKnown: values != nil)
     }
 }

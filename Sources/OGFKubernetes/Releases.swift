@@ -29,12 +29,12 @@ public enum Releases {
         }
     }
 
-    static func appending(_ previous: Value?, number: Int, config: [String: Value], images: [String: Value], manifests: [String: Value],
+    static func appending(_ previous: Value?, number: Int, config: K8sManifestKind.Config, images: [String: Value], manifests: [String: Value],
                           color: String? = nil) -> Value {
         var entry: [String: Value] = ["release": .int(number), "images": .map(images), "manifests": .map(manifests),
                                       "applied_at": .string(ISO8601DateFormatter().string(from: Date()))]
-        if let v = config["version"]?.unmarked.stringValue { entry["version"] = .string(v) }
-        if let s = config["schema_version"]?.unmarked, s != .null { entry["schema_version"] = s.intValue.map(Value.int) ?? s }
+        if let v = config.version { entry["version"] = .string(v) }
+        if let s = config.schemaVersion?.unmarked, s != .null { entry["schema_version"] = s.intValue.map(Value.int) ?? s }
         if let color { entry["color"] = .string(color) }
         let list = (previous?.listValue ?? []) + [.map(entry)]
         return .list(Array(list.suffix(limit)))
@@ -53,18 +53,18 @@ public enum Releases {
 }
 
 extension K8sManifestKind {
-    /// Re-applies a recorded release (taking its fields back), waits for its workloads, and
-    /// answers the resource's new outputs. Used by `ogf rollback`.
-    public func restore(_ release: Value, prior: ResourceState, context: KindContext, timeout: Double = 300,
-                        progress: @escaping @Sendable (String) -> Void) async throws -> [String: Value] {
-        let client = try access.client(prior.attributes, context: context)
+    /// Re-applies a recorded release (taking its fields back), waits for its workloads (as
+    /// long as the configuration's `timeout`, failing on `max_restarts`), and answers the
+    /// resource's new outputs. Used by `ogf rollback`.
+    func restore(_ release: Value, prior: ResourceState, config: Config, context: KindContext,
+                 progress: @escaping @Sendable (String) -> Void) async throws -> [String: Value] {
+        let client = try access.client(config.cluster, context: context)
         let manifests = release["manifests"]?.mapValue ?? [:]
         let objects = try Releases.objects(manifests, release: (release["version"] ?? release["release"])?.description ?? "?")
         let discovery = Discovery(client: client)
         let applier = ObjectApplier(client: client, discovery: discovery, parallelism: parallelism)
         _ = try await applier.apply(objects, force: true)
-        let waiter = RolloutWaiter(client: client, discovery: discovery, pollInterval: pollInterval, timeout: timeout,
-                                   maxRestarts: prior.attributes["max_restarts"]?.intValue ?? 3, progress: progress)
+        let waiter = config.waiter(client: client, discovery: discovery, pollInterval: pollInterval, progress: progress)
         if let failure = try await waiter.wait(objects.filter { RolloutStatus.workloadKinds.contains($0.kind) }) {
             throw ResourceFailure("the restored release did not become ready: \(failure)")
         }
@@ -116,12 +116,12 @@ extension K8sManifestKind: RollbackableKind {
                             schemaVersion: release["schema_version"]?.intValue)
     }
 
-    func applyRollback(_ request: ApplyRequest, to version: String) async throws -> ApplyResponse {
+    func applyRollback(_ request: ApplyRequest, _ config: Config, to version: String) async throws -> ApplyResponse {
         guard let prior = request.prior, let release = Releases.find(prior.outputs, version: version) else {
             throw ResourceFailure("no release \(version) is recorded for \(request.address)")
         }
         do {
-            let outputs = try await restore(release, prior: prior, context: request.context, progress: request.progress)
+            let outputs = try await restore(release, prior: prior, config: config, context: request.context, progress: request.progress)
             return ApplyResponse(outputs: outputs, summary: "rolled back to \(version)")
         } catch let f as ResourceFailure {
             throw ResourceFailure(f.message, outputs: f.outputs.isEmpty ? prior.outputs : f.outputs)

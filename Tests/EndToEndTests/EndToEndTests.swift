@@ -93,6 +93,27 @@ import Testing
         #expect(r.err.contains("environments/f.yaml:7:14: error: gate_env.e.pattern: \"([a-z\" is not a valid regular expression"), "\(r.err)")
     }
 
+    @Test func kubernetesFieldsAreErrorsAtTheirPosition() throws {
+        let p = try Project(["environments/f.yaml": """
+            resources:
+              k8s_manifest.app:
+                files: [k8s/app.yaml]
+                strategy: rolling
+                max_restarts: -1
+              k8s_manifest.bg:
+                files: [k8s/app.yaml]
+                checks: ["http://127.0.0.1:1/health"]
+              gate_kubernetes.cluster:
+                verbs: [get, craete]
+
+            """])
+        let r = try p.run("plan", "f")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/f.yaml:5:19: error: k8s_manifest.app.max_restarts: must be 0 or more, got -1"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:8:13: error: k8s_manifest.bg.checks: is used only with strategy: blue-green"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:10:12: error: gate_kubernetes.cluster.verbs[1]: \"craete\" is not a Kubernetes verb. Did you mean \"create\"?"), "\(r.err)")
+    }
+
     @Test func databaseAndImageFieldsAreErrorsAtTheirPosition() throws {
         let p = try Project(["environments/f.yaml": """
             resources:

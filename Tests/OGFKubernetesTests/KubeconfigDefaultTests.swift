@@ -26,7 +26,8 @@ struct KubeconfigDefaultTests {
         let ctx = KindContext(environment: "production", isProtected: true, projectRoot: dir + "/project", variables: variables)
         var config: [String: Value] = ["kubeconfig": .string(kubeconfig)]
         if let context { config["context"] = .string(context) }
-        return try ClusterAccess(http: CurlHTTPClient()).client(config, context: ctx).connection
+        let settings = try ConfigDecoder.decode(ClusterAccess.Settings.self, from: config)
+        return try ClusterAccess(http: CurlHTTPClient()).client(settings, context: ctx).connection
     }
 
     @Test func emptyMeansKUBECONFIG() throws {
