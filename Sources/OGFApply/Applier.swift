@@ -67,6 +67,7 @@ public struct Applier: Sendable {
         let historyID = (writer.state.history.map(\.id).max() ?? 0) + 1
         var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: .running, planHash: plan.hash,
                                    user: ProcessIdentity.user, host: ProcessIdentity.host)
+        history.policyOverride = plan.policyOverride
         do { try writer.record(history) } catch {
             errors.append(.error("could not record the start of this \(operation) in state history: \(error)", detail: "Nothing was applied."))
         }

@@ -71,6 +71,8 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ws.fail("\(error)")
         }
         let config = try ws.loadConfig(plan.environment)
+        // The window may have closed since the plan was made; an override made then still holds.
+        if plan.policyOverride == nil { _ = try ws.checkPolicy(config, mode: plan.operation, override: nil) }
         guard config.inputDigest == plan.inputDigest else {
             throw ws.fail("the saved plan is stale: the configuration of \(plan.environment) changed since it was made",
                           detail: "Files read: \(config.inputFiles.joined(separator: ", ")). Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")

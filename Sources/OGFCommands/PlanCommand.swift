@@ -28,6 +28,9 @@ struct PlanOptions: ParsableArguments {
     @Option(name: .customLong("context"), help: ArgumentHelp("Kubernetes: use this kubeconfig context instead of the configured one (or the current-context). A saved plan remembers it.", valueName: "NAME"))
     var kubeContext: String?
 
+    @Option(name: .customLong("override-policy"), help: ArgumentHelp("Deploy outside the environment's deploy windows; the reason is required and is recorded with who and when, in the plan and in history.", valueName: "REASON"))
+    var overridePolicy: String?
+
     /// The kind-scoped options these flags set.
     var runOptions: RunOptions {
         var o = RunOptions()
@@ -38,6 +41,9 @@ struct PlanOptions: ParsableArguments {
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        if let r = overridePolicy, r.trimmingCharacters(in: .whitespacesAndNewlines).count < 3 {
+            throw ValidationError("--override-policy needs a reason, e.g. --override-policy \"hotfix for the login outage, approved by on-call\"")
+        }
     }
 }
 
@@ -53,6 +59,7 @@ struct PlanSession {
     static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String,
                      mode: OperationMode = .apply) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
+        let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
@@ -71,6 +78,7 @@ struct PlanSession {
         // Saved with the plan: the context it was made against (not --force-conflicts, which
         // is decided when applying).
         plan.options[KubeContextOption.self] = options.kubeContext
+        plan.policyOverride = policyOverride
         return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
     }
 }

@@ -86,7 +86,11 @@ struct StateShowCommand: AsyncParsableCommand {
                 .map(["id": .int(h.id), "operation": .string(h.operation), "started_at": .string(iso.string(from: h.startedAt)),
                       "finished_at": h.finishedAt.map { .string(iso.string(from: $0)) } ?? .null, "outcome": .string(h.outcome.rawValue),
                       "plan_hash": .string(h.planHash), "user": .string(h.user), "host": .string(h.host), "ogf_version": .string(h.ogfVersion),
-                      "succeeded": .int(h.succeeded), "failed": .list(h.failed.map(Value.string)), "skipped": .int(h.skipped)])
+                      "succeeded": .int(h.succeeded), "failed": .list(h.failed.map(Value.string)), "skipped": .int(h.skipped),
+                      "policy_override": h.policyOverride.map { o in
+                          .map(["reason": .string(o.reason), "user": .string(o.user), "host": .string(o.host),
+                                "at": .string(iso.string(from: o.at)), "blocked": .string(o.blocked)])
+                      } ?? .null])
             }
             Terminal.out(Value.map(["environment": .string(state.environment), "lineage": .string(state.lineage), "serial": .int(state.serial),
                                     "resources": .map(resources), "history": .list(history)]).jsonText() + "\n")
@@ -108,6 +112,7 @@ struct StateShowCommand: AsyncParsableCommand {
             line += "  \(h.succeeded) ok"
             if !h.failed.isEmpty { line += ", failed: \(h.failed.joined(separator: ", "))" }
             if h.skipped > 0 { line += ", \(h.skipped) skipped" }
+            if let o = h.policyOverride { line += "\n      " + style.yellow("deploy policy overridden by \(o.user)@\(o.host): \(o.reason)") }
             out += line + "\n"
         }
         Terminal.out(out)

@@ -155,3 +155,47 @@ func parseDuration(_ s: String, flag: String, _ ws: Workspace) throws -> Double 
     guard let d = DurationText.seconds(s) else { throw ws.fail("\(flag): \"\(s)\" is not a duration", detail: "Write for example 30s, 5m or 1h.") }
     return d
 }
+
+extension Workspace {
+    /// The environment's deploy policy, checked now: the changelog must mention the release, and
+    /// outside the deploy windows only `--override-policy REASON` lets the plan through (recorded).
+    /// Rollbacks are exempt from the windows unless the policy says otherwise.
+    func checkPolicy(_ config: EnvironmentConfig, mode: OperationMode, override: String?, now: Date = Date()) throws -> PolicyOverride? {
+        guard let policy = config.policy else { return nil }
+        var problems: [Diagnostic] = []
+        if let rule = policy.changelog, mode == .apply {
+            var diags: [Diagnostic] = []
+            let env = variables(config)
+            let vars = Evaluator.resolveVariables(config.variables, environment: env, envFile: config.envFile, diagnostics: &diags)
+            let mention = Evaluator(variables: vars, environment: env, envFile: config.envFile).evaluate(rule.mustMention, diagnostics: &diags)
+            problems += diags
+            let path = rule.file.hasPrefix("/") ? rule.file : (root as NSString).appendingPathComponent(rule.file)
+            if let text = mention.unmarked.stringValue, !text.isEmpty {
+                if let contents = try? String(contentsOfFile: path, encoding: .utf8) {
+                    if !contents.contains(text) {
+                        problems.append(.error("policy.changelog: \(rule.file) does not mention \"\(text)\"",
+                                               detail: "Document the release's changes in \(rule.file) before deploying it.", code: .invalidField, at: rule.location))
+                    }
+                } else {
+                    problems.append(.error("policy.changelog: \(rule.file) cannot be read", detail: "Create it, or fix policy.changelog.file.",
+                                           code: .invalidField, at: rule.location))
+                }
+            }
+        }
+        if !problems.isEmpty {
+            report(Diagnostics(problems))
+            throw failure(Diagnostics(problems))
+        }
+        let exempt: Bool = if case .rollback = mode { policy.exempt.contains("rollback") } else { false }
+        guard !exempt else { return nil }
+        let verdict = DeployWindows.evaluate(policy.windows, at: now)
+        guard !verdict.allowed, let why = verdict.reason else { return nil }
+        guard let reason = override?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+            throw fail("\(config.name) may not be deployed now: \(why)",
+                       detail: (verdict.nextOpenText.map { "The next window opens \($0). " } ?? "No window opens within a week. ")
+                           + "To deploy anyway, pass --override-policy \"REASON\"; the reason, user, host and time are recorded.")
+        }
+        Terminal.err("warning: deploy policy overridden: \(why); reason: \(reason)\n")
+        return PolicyOverride(reason: reason, user: ProcessIdentity.user, host: ProcessIdentity.host, at: now, blocked: why)
+    }
+}

@@ -9,7 +9,7 @@ public struct ConfigLoader: Sendable {
     public var reader: any FileReader
     public var registry: KindRegistry
 
-    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description"]
+    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy"]
     static let blueprintKeys = ["include", "variables", "resources", "description"]
 
     public init(root: String, reader: any FileReader = DiskFileReader(), registry: KindRegistry) {
@@ -90,6 +90,12 @@ public struct ConfigLoader: Sendable {
             } else {
                 state.diags.append(.error("env_file: expected a path", at: n.location))
             }
+        }
+
+        if let n = doc["policy"] {
+            var diags: [Diagnostic] = []
+            config.policy = PolicyParser.parse(n, diagnostics: &diags)
+            state.diags.append(contentsOf: diags)
         }
 
         // Blueprints first, so the environment's own variables override their defaults.

@@ -54,6 +54,8 @@ public struct EnvironmentConfig: Sendable {
     public var inputFiles: [String]
     /// SHA-256 over the paths and contents of every file read: a saved plan records it.
     public var inputDigest: String
+    /// `policy:` of the environment file: deploy windows, changelog, exemptions.
+    public var policy: PolicyConfig?
 
     public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
 }

@@ -38,6 +38,10 @@ public struct JSONRenderer: Sendable {
             "environment": .string(plan.environment),
             "protected": .bool(plan.isProtected),
             "operation": Self.operation(plan.operation),
+            "policy_override": plan.policyOverride.map { o in
+                .map(["reason": .string(o.reason), "user": .string(o.user), "host": .string(o.host),
+                      "at": .string(ISO8601DateFormatter().string(from: o.at)), "blocked": .string(o.blocked)])
+            } ?? .null,
             "created_at": .string(ISO8601DateFormatter().string(from: plan.createdAt)),
             "state": .map(["lineage": .string(plan.stateLineage), "serial": .int(plan.stateSerial)]),
             "input_digest": .string(plan.inputDigest),

@@ -10,7 +10,11 @@ public struct MarkdownRenderer: Sendable {
 
     public func render(_ plan: Plan, planFile: String? = nil) -> String {
         let s = plan.summary
-        var head = "### ogf \(plan.operation == .apply ? "plan" : "\(plan.operation.operationName)"): `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
+        var override = ""
+        if let o = plan.policyOverride {
+            override = "> **Deploy policy overridden** by \(escape(o.user))@\(escape(o.host)) at \(ISO8601DateFormatter().string(from: o.at)): \(escape(o.reason))\n> blocked: \(escape(o.blocked))\n\n"
+        }
+        var head = override + "### ogf \(plan.operation == .apply ? "plan" : "\(plan.operation.operationName)"): `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
         if s.hasChanges || s.checks > 0 || s.runs > 0 {
             head += "**Plan: \(s.text).**\n\n"
         } else {

@@ -71,6 +71,8 @@ public struct Plan: Sendable, Codable {
     public var options: RunOptions = RunOptions()
     /// An apply, or a rollback to a recorded release.
     public var operation: OperationMode = .apply
+    /// Set when `--override-policy` let this plan through a closed deploy window.
+    public var policyOverride: PolicyOverride?
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -139,6 +141,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override"
     }
 }

@@ -15,6 +15,10 @@ public struct TextRenderer: Sendable {
             out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
             return out
         }
+        if let o = plan.policyOverride {
+            out += style.yellow(style.bold("Deploy policy overridden")) + " by \(o.user)@\(o.host) at \(ISO8601DateFormatter().string(from: o.at)): \(o.reason)\n"
+            out += style.yellow("  blocked: \(o.blocked)") + "\n\n"
+        }
         switch plan.operation {
         case .apply:
             out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"

@@ -1,7 +1,7 @@
 import Foundation
 import OGFCore
+import OGFPlan
 
-/// One apply (or rollback) as history remembers it.
 /// How a recorded operation ended.
 public enum HistoryOutcome: String, Sendable, Codable, Equatable {
     /// Recorded when the operation starts; left so by one that never finished (killed, crashed).
@@ -12,6 +12,7 @@ public enum HistoryOutcome: String, Sendable, Codable, Equatable {
     case interrupted
 }
 
+/// One apply (or rollback) as history remembers it.
 public struct HistoryEntry: Sendable, Codable, Equatable {
     public var id: Int
     public var operation: String
@@ -25,6 +26,8 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     public var succeeded: Int
     public var failed: [String]
     public var skipped: Int
+    /// The reason and who, when `--override-policy` let this operation through a closed window.
+    public var policyOverride: PolicyOverride?
 
     public init(id: Int, operation: String, startedAt: Date, finishedAt: Date? = nil, outcome: HistoryOutcome, planHash: String, user: String,
                 host: String, ogfVersion: String = OGFVersion.current, succeeded: Int = 0, failed: [String] = [], skipped: Int = 0) {
@@ -44,7 +47,7 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, operation, startedAt = "started_at", finishedAt = "finished_at", outcome, planHash = "plan_hash"
-        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped
+        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped, policyOverride = "policy_override"
     }
 }
 

@@ -155,6 +155,50 @@ import Testing
         #expect(ok.code == 0, "\(ok.all)")
     }
 
+    /// A window that is closed every day of the week, so the test does not depend on today.
+    @Test func aClosedDeployWindowBlocksUntilOverriddenWithAReasonThatIsRecorded() throws {
+        let p = try basicProject(extra: "")
+        let env = try #require(p.read("environments/e2e.yaml"))
+        try p.write("environments/e2e.yaml", env.replacingOccurrences(of: "resources:\n", with: """
+        policy:
+          windows:
+            - deny: {days: [mon, tue, wed, thu, fri, sat, sun], time_zone: Europe/Berlin}
+          changelog: {file: CHANGELOG.md, must_mention: "${var.release}"}
+        resources:
+
+        """))
+        try p.write("CHANGELOG.md", "## 0.9\n")
+        let noMention = try p.run("plan", "e2e")
+        #expect(noMention.code == 1)
+        #expect(noMention.err.contains("error: policy.changelog: CHANGELOG.md does not mention \"1.0\""), "\(noMention.err)")
+        try p.write("CHANGELOG.md", "## 1.0\n- faster builds\n")
+
+        let blocked = try p.run("plan", "e2e", "-out", "p.out")
+        #expect(blocked.code == 1)
+        #expect(blocked.err.contains("error: e2e may not be deployed now: "), "\(blocked.err)")
+        #expect(blocked.err.contains("Europe/Berlin is in \"deny mon, tue, wed, thu, fri, sat, sun Europe/Berlin\" (environments/e2e.yaml:"), "\(blocked.err)")
+        #expect(blocked.err.contains("--override-policy"))
+        #expect(p.read("p.out") == nil, "nothing saved")
+
+        let empty = try p.run("plan", "e2e", "--override-policy", " ")
+        #expect(empty.code != 0)
+        #expect(empty.err.contains("--override-policy needs a reason"), "\(empty.err)")
+
+        let allowed = try p.run("plan", "e2e", "-out", "p.out", "--override-policy", "hotfix for the login outage")
+        #expect(allowed.code == 0, "\(allowed.all)")
+        #expect(allowed.out.hasPrefix("Deploy policy overridden by "), "\(allowed.out)")
+        #expect(allowed.out.contains(": hotfix for the login outage\n  blocked: "))
+        let md = try p.run("show", "p.out", "--markdown")
+        #expect(md.out.hasPrefix("> **Deploy policy overridden** by "), "\(md.out)")
+        let apply = try p.run("apply", "p.out")
+        #expect(apply.code == 0, "\(apply.all)")
+        let show = try p.run("state", "show", "e2e")
+        #expect(show.out.contains("deploy policy overridden by "), "\(show.out)")
+        #expect(show.out.contains("hotfix for the login outage"))
+        let json = try p.run("state", "show", "e2e", "--json")
+        #expect(json.out.contains("hotfix for the login outage"), "\(json.out)")
+    }
+
     @Test func applyWithoutATerminalNeedsApproval() throws {
         let p = try basicProject()
         let r = try p.run("apply", "e2e")

@@ -228,4 +228,27 @@ import OGFCore
         _ = Evaluator.resolveVariables(["a": v("a"), "b": v("b")], environment: [:], envFile: nil, diagnostics: &d)
         #expect(d.contains { $0.summary.hasPrefix("variable cycle: a → b → a") })
     }
+
+    @Test func policyErrorsAreAtTheirPositions() {
+        let (c, d) = load(["environments/p.yaml": """
+        policy:
+          windows:
+            - deny: {days: [fri, caturday]}
+            - allow: {hours: "2-6", time_zone: Europe/Berln}
+            - allow: {hours: "22:00-02:00", time_zone: UTC}
+          exempt: [rollback]
+          changelog: {file: CHANGELOG.md, must_mention: "${var.release}"}
+        variables:
+          release: "1.0"
+        resources: {}
+        """], env: "p")
+        let texts = d.items.map(\.description)
+        #expect(texts.contains { $0.hasPrefix("environments/p.yaml:3:26: error: policy.windows: unknown day \"caturday\".") }, "\(texts)")
+        #expect(texts.contains { $0.hasPrefix("environments/p.yaml:4:22: error: policy.windows: hours must be \"HH:MM-HH:MM\"") }, "\(texts)")
+        #expect(texts.contains { $0.hasPrefix("environments/p.yaml:4:40: error: policy.windows: unknown time zone \"Europe/Berln\". Did you mean \"Europe/Berlin\"?") }, "\(texts)")
+        #expect(d.items.allSatisfy { $0.code != nil }, "every policy error has a code")
+        #expect(c?.policy?.windows.count == 1, "the valid rule is kept")
+        #expect(c?.policy?.windows.first?.text == "allow 22:00-02:00 UTC")
+        #expect(c?.policy?.changelog?.file == "CHANGELOG.md")
+    }
 }

@@ -21,9 +21,10 @@ struct RollbackCommandTests {
         try "-- ogf:breaking\nALTER TABLE a DROP COLUMN id;\n".write(toFile: root + "/plans/migrations/0002_drop.up.sql", atomically: true, encoding: .utf8)
     }
 
-    func environment(release: String, schema: Int) throws {
+    func environment(release: String, schema: Int, policy: String = "") throws {
         try """
         environment: dev
+        \(policy)
         resources:
           k8s_manifest.api:
             kubeconfig: \(emu.kubeconfig)
@@ -135,5 +136,20 @@ struct RollbackCommandTests {
         let (again, stale) = try ogf("apply", "rb.out")
         #expect(again != 0)
         #expect(stale.contains("the saved plan is stale"), "\(stale)")
+    }
+
+    /// A rollback takes a bad release back at any hour: closed deploy windows do not block it.
+    @Test func rollbacksAreExemptFromDeployWindows() throws {
+        try environment(release: "v1", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        try environment(release: "v2", schema: 1)
+        #expect(try ogf("apply", "dev", "-auto-approve").0 == 0)
+        let closed = "policy:\n  windows:\n    - deny: {days: [mon, tue, wed, thu, fri, sat, sun]}"
+        try environment(release: "v2", schema: 1, policy: closed)
+        let (planned, text) = try ogf("plan", "dev")
+        #expect(planned != 0 && text.contains("dev may not be deployed now"), "\(text)")
+        let (rolled, out) = try ogf("rollback", "dev", "--to", "v1", "--auto-approve")
+        #expect(rolled == 0, "\(out)")
+        #expect(try image() == "registry.local/api:v1")
     }
 }
