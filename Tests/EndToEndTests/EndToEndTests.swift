@@ -362,6 +362,8 @@ import Testing
         #expect(r.code == 130, "\(r.all)")
         #expect(r.out.contains("Second interrupt: stopping in-flight work now."))
         #expect(r.out.contains("Apply interrupted: 4 succeeded, 1 stopped (exec.slow)."))
+        #expect(r.out.contains("exec.slow: stopped after"), "the stopped resource gets its own line\n\(r.out)")
+        #expect(r.out.contains("not recorded, the next plan shows it again"))
         let list = try p.run("state", "list", "e2e")
         #expect(list.out.contains("exec.deploy"))
         #expect(!list.out.contains("exec.slow"))
