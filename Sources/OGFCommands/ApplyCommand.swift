@@ -13,7 +13,8 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply",
         abstract: "Apply a saved plan, or plan an environment and apply after confirmation.",
         discussion: """
-        ogf apply FILE  applies a plan saved with `ogf plan ENV -out FILE`, exactly as
+        ogf apply FILE  applies a plan saved with `ogf plan ENV -out FILE` (or
+                        `ogf rollback ENV --to VERSION -out FILE`), exactly as
                         reviewed. It is refused when the state or the configuration
                         changed since, or when it came from another ogf version.
         ogf apply ENV   plans, shows the plan and asks for `yes` (or --auto-approve).
@@ -23,6 +24,8 @@ struct ApplyCommand: AsyncParsableCommand {
         work finishes. Each finished resource is recorded in state at once.
         Ctrl-C once: nothing new starts, in-flight work finishes, state is saved.
         Ctrl-C twice: in-flight work is stopped. Exit code 130 when interrupted.
+        Outside the environment's deploy windows (policy: in its file) it is
+        refused unless the plan was made with --override-policy "REASON".
         """
     )
 
