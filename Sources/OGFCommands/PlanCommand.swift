@@ -121,15 +121,7 @@ struct PlanCommand: AsyncParsableCommand {
         } else {
             Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
         }
-        if let out {
-            let path = out.hasPrefix("/") ? out : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(out)
-            do {
-                try PlanFile.write(plan, to: path)
-            } catch {
-                throw ws.fail("cannot write plan file \(out): \(error)")
-            }
-            if !json { Terminal.out("\nSaved the plan to \(out). Apply exactly these actions with:\n    ogf apply \(out)\n") }
-        }
+        if let out { try ws.save(plan, to: out, announce: !json) }
         if detailedExitcode && plan.summary.hasChanges { throw ExitCode(2) }
     }
 }

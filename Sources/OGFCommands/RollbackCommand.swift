@@ -48,13 +48,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let plan = session.plan
         Terminal.out(json ? JSONRenderer().render(plan) : TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
         if let out {
-            let path = out.hasPrefix("/") ? out : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(out)
-            do {
-                try PlanFile.write(plan, to: path)
-            } catch {
-                throw ws.fail("cannot write plan file \(out): \(error)")
-            }
-            if !json { Terminal.out("\nSaved the rollback plan to \(out). Apply exactly these actions with:\n    ogf apply \(out)\n") }
+            try ws.save(plan, to: out, announce: !json)
             return
         }
         if !autoApprove {

@@ -199,3 +199,17 @@ extension Workspace {
         return PolicyOverride(reason: reason, user: ProcessIdentity.user, host: ProcessIdentity.host, at: now, blocked: why)
     }
 }
+
+extension Workspace {
+    /// `-out FILE`: saves the plan (relative to the current folder) and says how to apply it.
+    func save(_ plan: Plan, to out: String, announce: Bool) throws {
+        let path = out.hasPrefix("/") ? out : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(out)
+        do {
+            try PlanFile.write(plan, to: path)
+        } catch {
+            throw fail("cannot write plan file \(out): \(error)")
+        }
+        let what = plan.operation == .apply ? "the plan" : "the rollback plan"
+        if announce { Terminal.out("\nSaved \(what) to \(out). Apply exactly these actions with:\n    ogf apply \(out)\n") }
+    }
+}
