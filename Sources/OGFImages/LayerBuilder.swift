@@ -24,7 +24,7 @@ public struct LayerSource: Sendable, Equatable {
     }
 }
 
-/// A built layer: the gzip blob's digest and size, and the digest of the uncompressed tar
+/// A built layer: the compressed blob's digest and size, and the digest of the uncompressed tar
 /// (the config's `diff_id`).
 public struct BuiltLayer: Sendable, Codable, Equatable {
     public var digest: Digest
@@ -36,22 +36,29 @@ public struct BuiltLayer: Sendable, Codable, Equatable {
 
 /// Writes a reproducible layer: entries sorted by path, owner 0:0 with no names, modes 0755 for
 /// folders and executables and 0644 for other files, every timestamp `sourceDateEpoch`, PAX
-/// headers only when a name needs them; tar through libarchive, gzip through zlib with a zeroed
-/// header. The same folder contents give the same bytes on any machine with the same zlib.
+/// headers only when a name needs them; tar through libarchive, then gzip through zlib in
+/// parallel blocks (`ParallelGzip`) or zstd through libzstd (`ZstdCompressor`), on threads of
+/// their own. The same folder contents give the same bytes on any machine with the same library
+/// versions, whatever its number of cores.
 public struct LayerBuilder: Sendable {
     public var sourceDateEpoch: Int
     public var compressionLevel: Int
+    public var compression: LayerCompression
+    /// Compression threads; nil: one per core this process may use. Never part of the bytes.
+    public var workers: Int?
 
-    public init(sourceDateEpoch: Int = 0, compressionLevel: Int = 6) {
+    public init(sourceDateEpoch: Int = 0, compressionLevel: Int = 6, compression: LayerCompression = .gzip, workers: Int? = nil) {
         self.sourceDateEpoch = sourceDateEpoch
         self.compressionLevel = compressionLevel
+        self.compression = compression
+        self.workers = workers
     }
 
     /// Builds the layer of `source` (already listed as `entries`) into `output`, and returns its
     /// digests. `fileHashes` receives the content hash of each regular file read.
     public func build(_ source: LayerSource, entries: [FileEntry], output: String,
                       fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
-        let sink = try StreamSink(path: output, level: compressionLevel)
+        let sink = try StreamSink(path: output, compression: compression, level: compressionLevel, workers: workers ?? availableCores())
         let ctx = Unmanaged.passRetained(sink)
         defer { ctx.release() }
         guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
@@ -131,56 +138,45 @@ public struct LayerBuilder: Sendable {
     }
 }
 
-/// Receives the tar stream: hashes it (diff_id), gzips it with zlib, hashes and writes the gzip.
+/// Receives the tar stream: hashes it (diff_id) and hands it to the compressor, whose output it
+/// hashes and writes, all in one pass.
 final class StreamSink {
     var tar = CountingHasher()
     var gz = CountingHasher()
-    var z = z_stream()
     let out: UnsafeMutablePointer<FILE>
-    let outBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 18)
-    let outCap = 1 << 18
+    var compressor: StreamCompressor!
     var error: Error?
     var finished = false
 
-    init(path: String, level: Int) throws {
+    init(path: String, compression: LayerCompression, level: Int, workers: Int) throws {
         guard let f = fopen(path, "wb") else { throw ImageError("cannot write \(path): \(String(cString: strerror(errno)))") }
         out = f
-        guard ogf_deflate_init_gzip(&z, Int32(level)) == Z_OK else { fclose(f); throw ImageError("zlib: cannot initialise deflate") }
+        let emit: (UnsafeRawBufferPointer) throws -> Void = { [unowned self] p in
+            gz.update(p)
+            guard fwrite(p.baseAddress, 1, p.count, out) == p.count else {
+                throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))")
+            }
+        }
+        do {
+            switch compression {
+            case .gzip: compressor = ParallelGzip(level: level, workers: workers, emit: emit)
+            case .zstd: compressor = try ZstdCompressor(level: level, workers: workers, emit: emit)
+            }
+        } catch { fclose(f); throw error }
     }
 
     deinit {
-        if !finished { deflateEnd(&z); fclose(out) }
-        outBuf.deallocate()
+        if !finished { fclose(out) }
     }
 
     func write(_ p: UnsafeRawBufferPointer) throws {
         guard p.count > 0 else { return }
         tar.update(p)
-        z.next_in = UnsafeMutablePointer(mutating: p.baseAddress!.assumingMemoryBound(to: Bytef.self))
-        z.avail_in = uInt(p.count)
-        try pump(flush: Z_NO_FLUSH)
-    }
-
-    private func pump(flush: Int32) throws {
-        repeat {
-            z.next_out = outBuf
-            z.avail_out = uInt(outCap)
-            let rc = deflate(&z, flush)
-            guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else { throw ImageError("zlib: deflate failed (\(rc))") }
-            let n = outCap - Int(z.avail_out)
-            if n > 0 {
-                gz.update(UnsafeRawBufferPointer(start: outBuf, count: n))
-                guard fwrite(outBuf, 1, n, out) == n else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
-            }
-            if flush == Z_FINISH && rc == Z_STREAM_END { return }
-        } while z.avail_out == 0 || (flush == Z_FINISH)
+        try compressor.write(p)
     }
 
     func finish() throws -> BuiltLayer {
-        z.next_in = nil
-        z.avail_in = 0
-        try pump(flush: Z_FINISH)
-        deflateEnd(&z)
+        try compressor.finish()
         finished = true
         guard fclose(out) == 0 else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
         return BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
