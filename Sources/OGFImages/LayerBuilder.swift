@@ -59,6 +59,7 @@ public struct LayerBuilder: Sendable {
     public func build(_ source: LayerSource, entries: [FileEntry], output: String,
                       fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
         let sink = try StreamSink(path: output, compression: compression, level: compressionLevel, workers: workers ?? availableCores())
+        defer { sink.close() }
         let ctx = Unmanaged.passRetained(sink)
         defer { ctx.release() }
         guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
@@ -138,15 +139,30 @@ public struct LayerBuilder: Sendable {
     }
 }
 
-/// Receives the tar stream: hashes it (diff_id) and hands it to the compressor, whose output it
-/// hashes and writes, all in one pass.
-final class StreamSink {
-    var tar = CountingHasher()
-    var gz = CountingHasher()
-    let out: UnsafeMutablePointer<FILE>
-    var compressor: StreamCompressor!
-    var error: Error?
-    var finished = false
+/// Receives the tar stream and passes it, in 1 MiB pieces, to a thread of its own that hashes
+/// it (diff_id), compresses it, and hashes and writes the compressed blob, all in one pass. The
+/// building thread meanwhile reads and hashes the next files and writes their tar headers: the
+/// two overlap, besides the compressor's own workers.
+final class StreamSink: @unchecked Sendable {
+    static let pieceSize = 1 << 20
+    private var tar = CountingHasher()
+    private var gz = CountingHasher()
+    private let out: UnsafeMutablePointer<FILE>
+    private var compressor: StreamCompressor!
+    /// The first error of the writing side (or of libarchive's callback), reported by `write`/`finish`.
+    var error: Error? {
+        get { cond.lock(); defer { cond.unlock() }; return failure }
+        set { cond.lock(); if failure == nil { failure = newValue }; cond.unlock() }
+    }
+    private var failure: Error?
+    private var pending: [UInt8] = []
+    private let cond = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var closed = false
+    private var exited = false
+    private var finished = false
+    private var fileClosed = false
+    private var result: BuiltLayer?
 
     init(path: String, compression: LayerCompression, level: Int, workers: Int) throws {
         guard let f = fopen(path, "wb") else { throw ImageError("cannot write \(path): \(String(cString: strerror(errno)))") }
@@ -163,22 +179,88 @@ final class StreamSink {
             case .zstd: compressor = try ZstdCompressor(level: level, workers: workers, emit: emit)
             }
         } catch { fclose(f); throw error }
-    }
-
-    deinit {
-        if !finished { fclose(out) }
+        pending.reserveCapacity(Self.pieceSize)
+        let t = Thread { [self] in feed() }
+        t.name = "ogf-layer-sink"
+        t.start()
     }
 
     func write(_ p: UnsafeRawBufferPointer) throws {
         guard p.count > 0 else { return }
-        tar.update(p)
-        try compressor.write(p)
+        pending.append(contentsOf: p.bindMemory(to: UInt8.self))
+        if pending.count >= Self.pieceSize { try handOff() }
+    }
+
+    private func handOff() throws {
+        let piece = pending
+        pending = []
+        pending.reserveCapacity(Self.pieceSize)
+        cond.lock()
+        defer { cond.unlock() }
+        while queue.count >= 4, failure == nil { cond.wait() }
+        if let failure { throw failure }
+        queue.append(piece)
+        cond.broadcast()
+    }
+
+    /// The writing side: runs until `close`, then finishes the compressor unless something failed.
+    private func feed() {
+        while true {
+            cond.lock()
+            while queue.isEmpty, !closed { cond.wait() }
+            if queue.isEmpty { cond.unlock(); break }
+            let piece = queue.removeFirst()
+            let failed = failure != nil
+            cond.broadcast()
+            cond.unlock()
+            if failed { continue }
+            do {
+                try piece.withUnsafeBytes { p in
+                    tar.update(p)
+                    try compressor.write(p)
+                }
+            } catch { self.error = error }
+        }
+        var built: BuiltLayer?
+        if error == nil, finished {
+            do {
+                try compressor.finish()
+                built = BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
+            } catch { self.error = error }
+        }
+        compressor = nil
+        cond.lock()
+        result = built
+        exited = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Stops the writing side and waits for it; closes the file. Idempotent.
+    func close() {
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        while !exited { cond.wait() }
+        let open = !fileClosed
+        fileClosed = true
+        cond.unlock()
+        if open { fclose(out) }
     }
 
     func finish() throws -> BuiltLayer {
-        try compressor.finish()
+        if !pending.isEmpty { try handOff() }
         finished = true
-        guard fclose(out) == 0 else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
-        return BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        while !exited { cond.wait() }
+        let built = result
+        fileClosed = true
+        cond.unlock()
+        let rc = fclose(out)
+        if let error { throw error }
+        guard rc == 0, let built else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
+        return built
     }
 }

@@ -117,6 +117,21 @@ struct LayerCompressionTests {
         #expect(try b.fingerprint(gz, base: nil).inputHash != b.fingerprint(spec, base: nil).inputHash, "compression is part of the input hash")
     }
 
+    /// A file that grows between plan and build fails the build (the writing thread and the
+    /// compression workers stop; nothing hangs) and leaves no blob behind.
+    @Test(arguments: [LayerCompression.gzip, .zstd])
+    func aFileChangingDuringTheBuildFailsIt(_ compression: LayerCompression) throws {
+        let s = try Sandbox()
+        try fill(s)
+        let spec = ImageSpec(layers: [LayerSource(from: s.root + "/data", to: "/data")], compression: compression)
+        let b = ImageBuilder(store: BlobStore(root: s.root + "/cache"), workers: 2)
+        let fp = try b.fingerprint(spec, base: nil)
+        try s.write("data/d0/f0.bin", String(repeating: "grown ", count: 100_000))
+        #expect(throws: ImageError.self) { try b.build(spec, fingerprint: fp, base: nil) }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: s.root + "/cache/blobs/sha256")) ?? []
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func zstdNeedsTheOCIFormat() throws {
         #expect(ManifestFormat.docker.layer(.zstd) == nil)
         #expect(ManifestFormat.oci.layer(.zstd) == "application/vnd.oci.image.layer.v1.tar+zstd")
