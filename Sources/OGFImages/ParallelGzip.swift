@@ -113,11 +113,16 @@ final class BlockJob: @unchecked Sendable {
         self.level = level
     }
 
-    func run() {
+    /// Compresses with the worker's stream `z`: initialised on first use, reset (the same as a
+    /// fresh one, without the allocations) for each later block.
+    func run(_ z: inout z_stream, initialised: inout Bool) {
         crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
-        var z = z_stream()
-        guard ogf_deflate_init_raw(&z, level) == Z_OK else { error = Z_STREAM_ERROR; return }
-        defer { deflateEnd(&z) }
+        if initialised {
+            guard deflateReset(&z) == Z_OK else { error = Z_STREAM_ERROR; return }
+        } else {
+            guard ogf_deflate_init_raw(&z, level) == Z_OK else { error = Z_STREAM_ERROR; return }
+            initialised = true
+        }
         if !dictionary.isEmpty {
             let rc = dictionary.withUnsafeBufferPointer { deflateSetDictionary(&z, $0.baseAddress, uInt($0.count)) }
             guard rc == Z_OK else { error = rc; return }
@@ -191,6 +196,8 @@ final class BlockPool: @unchecked Sendable {
     }
 
     private func work() {
+        var z = z_stream()
+        var initialised = false
         while true {
             cond.lock()
             while queueHead == queue.count, !stopping { cond.wait() }
@@ -199,12 +206,13 @@ final class BlockPool: @unchecked Sendable {
             queueHead += 1
             if queueHead > 256 { queue.removeFirst(queueHead); queueHead = 0 }
             cond.unlock()
-            job.run()
+            job.run(&z, initialised: &initialised)
             cond.lock()
             job.done = true
             cond.broadcast()
             cond.unlock()
         }
+        if initialised { deflateEnd(&z) }
         exited.signal()
     }
 
