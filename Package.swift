@@ -29,6 +29,8 @@ let package = Package(
         // tar writing for reproducible image layers, and gzip through zlib.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zstd image layers (multi-threaded, fixed job size for reproducible bytes).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // Zero-downtime lint of PostgreSQL migrations: SQL splitter, directives, one rule per file. No I/O.
         .target(name: "OGFSQLLint", exclude: ["README.md"]),
@@ -55,7 +57,7 @@ let package = Package(
         // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
         // image, gate_registry and gate_vulnerabilities kinds.
         .target(name: "OGFImages", dependencies: [
-            "OGFCore", "OGFHTTP", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+            "OGFCore", "OGFHTTP", "CArchive", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
         // Kinds without an external system of their own: environment and secret gates, TCP and HTTP checks, exec.
         .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport"]),

@@ -3,9 +3,9 @@
 # Idempotent: packages already present are skipped, so a warm machine pays nothing.
 set -euo pipefail
 PACKAGES=(
-  libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev python3   # build
+  libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev libzstd-dev python3   # build
   postgresql postgresql-client redis-server                                       # database tests
-  docker-registry apache2-utils skopeo umoci                                      # image tests
+  docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

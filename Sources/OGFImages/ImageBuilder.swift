@@ -9,15 +9,17 @@ public struct ImageSpec: Sendable {
     public var format: ManifestFormat
     public var sourceDateEpoch: Int
     public var compressionLevel: Int
+    public var compression: LayerCompression
 
     public init(layers: [LayerSource], settings: RuntimeSettings = RuntimeSettings(), platforms: [Platform] = [Platform("linux/amd64")!],
-                format: ManifestFormat = .oci, sourceDateEpoch: Int = 0, compressionLevel: Int = 6) {
+                format: ManifestFormat = .oci, sourceDateEpoch: Int = 0, compressionLevel: Int = 6, compression: LayerCompression = .gzip) {
         self.layers = layers
         self.settings = settings
         self.platforms = platforms
         self.format = format
         self.sourceDateEpoch = sourceDateEpoch
         self.compressionLevel = compressionLevel
+        self.compression = compression
     }
 }
 
@@ -84,8 +86,13 @@ public struct BuildRecord: Sendable, Codable, Equatable {
 /// same record, so planning may build and pushing may rebuild.
 public struct ImageBuilder: Sendable {
     public var store: BlobStore
+    /// Compression threads per layer; nil: one per core. Tests vary it; the bytes do not.
+    public var workers: Int?
 
-    public init(store: BlobStore) { self.store = store }
+    public init(store: BlobStore, workers: Int? = nil) {
+        self.store = store
+        self.workers = workers
+    }
 
     var buildsDir: String { store.root + "/builds" }
 
@@ -97,8 +104,10 @@ public struct ImageBuilder: Sendable {
             var s = s + "\n"
             s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        add("ogf-image-v1")
+        // v2: gzip layers are written in parallel blocks, so every layer's bytes changed once.
+        add("ogf-image-v2")
         add("format=\(spec.format.rawValue) epoch=\(spec.sourceDateEpoch) level=\(spec.compressionLevel)")
+        if spec.compression != .gzip { add("compression=\(spec.compression.rawValue)") }
         add("platforms=\(spec.platforms.map(\.description).joined(separator: ","))")
         add(spec.settings.fingerprint)
         if let base {
@@ -161,9 +170,25 @@ public struct ImageBuilder: Sendable {
             .split(separator: "\n").map(String.init)
     }
 
+    /// The cached record for these inputs, else a build on a thread of its own: reading files,
+    /// tar and hashing block, and must not hold one of Swift's cooperative threads meanwhile.
+    public func cachedOrBuilt(_ spec: ImageSpec, fingerprint fp: Fingerprint, base: BaseImage?) async throws -> BuildRecord {
+        if let rec = cachedRecord(fp.inputHash) { return rec }
+        return try await withCheckedThrowingContinuation { cont in
+            let t = Thread { cont.resume(with: Result { try build(spec, fingerprint: fp, base: base) }) }
+            t.name = "ogf-image-build"
+            t.stackSize = 1 << 22
+            t.start()
+        }
+    }
+
     /// Builds layers, configs, manifests (and an index for several platforms) into the store.
     public func build(_ spec: ImageSpec, fingerprint fp: Fingerprint, base: BaseImage?) throws -> BuildRecord {
-        let builder = LayerBuilder(sourceDateEpoch: spec.sourceDateEpoch, compressionLevel: spec.compressionLevel)
+        let builder = LayerBuilder(sourceDateEpoch: spec.sourceDateEpoch, compressionLevel: spec.compressionLevel,
+                                   compression: spec.compression, workers: workers)
+        guard let layerType = spec.format.layer(spec.compression) else {
+            throw ImageError("\(spec.compression.rawValue) layers need format oci")
+        }
         var built: [BuiltLayer] = []
         for (i, layer) in spec.layers.enumerated() {
             let tmp = try store.temporaryPath()
@@ -195,7 +220,7 @@ public struct ImageBuilder: Sendable {
             let baseLayers = (bp?.layers ?? []).map { l in
                 Descriptor(mediaType: Self.convert(l.mediaType, to: spec.format), digest: l.digest, size: l.size)
             }
-            let layers = baseLayers + built.map { Descriptor(mediaType: spec.format.gzipLayer, digest: $0.digest, size: $0.size) }
+            let layers = baseLayers + built.map { Descriptor(mediaType: layerType, digest: $0.digest, size: $0.size) }
             let manifest = ManifestWriter.manifest(format: spec.format, config: configDesc, layers: layers)
             let md = try store.put(manifest)
             images.append(.init(platform: p.description, manifest: Descriptor(mediaType: spec.format.manifest, digest: md, size: Int64(manifest.count)),

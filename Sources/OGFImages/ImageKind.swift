@@ -39,7 +39,8 @@ public struct ImageKind: ResourceKind {
         FieldSpec("platforms", .list(.string), default: ["linux/amd64"], doc: "os/arch[/variant]; more than one pushes an image index."),
         FieldSpec("format", .oneOf(["oci", "docker"]), default: "oci", doc: "Manifest media types: OCI or Docker v2 schema 2."),
         FieldSpec("source_date_epoch", .int, doc: "Timestamp of every layer entry and of the config (default $SOURCE_DATE_EPOCH, else 0)."),
-        FieldSpec("compression_level", .int, default: 6, doc: "gzip level 1–9 (part of the digest)."),
+        FieldSpec("compression", .oneOf(["gzip", "zstd"]), default: "gzip", doc: "Layer compression: gzip (every registry and runtime) or zstd (OCI format only; smaller, faster; needs a runtime that reads tar+zstd)."),
+        FieldSpec("compression_level", .int, default: 6, doc: "gzip or zstd level 1–9 (part of the digest)."),
         FieldSpec("chunk_size", .int, default: 0, doc: "Upload blobs larger than this many bytes in chunks (PATCH); 0 uploads in one PUT."),
         FieldSpec("builder", .list(.string), doc: "A command that builds the image instead (e.g. buildah bud ...); it must write an OCI layout to $OGF_IMAGE_OUTPUT."),
         FieldSpec("context", .string, doc: "With builder: the folder whose contents decide when to rebuild."),
@@ -78,7 +79,7 @@ public struct ImageKind: ResourceKind {
         let epoch = c.sourceDateEpoch ?? ctx.variables["SOURCE_DATE_EPOCH"].flatMap(Int.init)
             ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) ?? 0
         let spec = ImageSpec(layers: layers, settings: settings, platforms: c.platforms, format: c.format,
-                             sourceDateEpoch: epoch, compressionLevel: c.compressionLevel)
+                             sourceDateEpoch: epoch, compressionLevel: c.compressionLevel, compression: c.compression)
         var tags = c.tags ?? []
         if let t = repo.tag { tags.insert(t, at: 0) }
         return Inputs(repository: ImageReference(registry: repo.registry, repository: repo.repository), spec: spec, base: c.base,
@@ -116,14 +117,14 @@ public struct ImageKind: ResourceKind {
         if let prior, prior.status == .ready, priorHash == fp.inputHash, let pd = priorDigest.flatMap(Digest.init) {
             guard request.refresh else { return PlanResponse(action: .noop, plannedOutputs: prior.outputs) }
             if let missing = try await missingInRegistry(client, inp, digest: pd, record: builder.cachedRecord(fp.inputHash)) {
-                let rec = try builder.cachedRecord(fp.inputHash) ?? builder.build(inp.spec, fingerprint: fp, base: base)
+                let rec = try await builder.cachedOrBuilt(inp.spec, fingerprint: fp, base: base)
                 planned.withLock { $0[key] = rec }
                 return PlanResponse(action: .update, reasons: ["the registry no longer has \(missing)"],
                                     plannedOutputs: outputs(inp, rec), details: ["digest \(rec.digest) (unchanged), push again"])
             }
             return PlanResponse(action: .noop, plannedOutputs: prior.outputs)
         }
-        let rec = try builder.cachedRecord(fp.inputHash) ?? builder.build(inp.spec, fingerprint: fp, base: base)
+        let rec = try await builder.cachedOrBuilt(inp.spec, fingerprint: fp, base: base)
         planned.withLock { $0[key] = rec }
         var details: [String] = []
         var reasons: [String] = []
@@ -186,7 +187,7 @@ public struct ImageKind: ResourceKind {
                 let fp = try builder.fingerprint(inp.spec, base: base)
                 if let cached = builder.cachedRecord(fp.inputHash) { rec = cached } else {
                     request.progress("building \(fp.fileCount) files")
-                    rec = try builder.build(inp.spec, fingerprint: fp, base: base)
+                    rec = try await builder.cachedOrBuilt(inp.spec, fingerprint: fp, base: base)
                 }
             }
             let pusher = ImagePusher(store: store, client: access.client(inp.repository.registry), access: access, chunkSize: inp.chunkSize)

@@ -4,7 +4,7 @@ import OGFCore
 extension ImageKind {
     /// The `image` configuration, decoded once per plan or apply. Values the kind cannot use (a
     /// repository or base that is not an image reference, a platform that is not os/arch, a
-    /// compression level out of 1–9) are diagnostics at their field.
+    /// compression level out of 1–9, zstd with the Docker format) are diagnostics at their field.
     struct Config: Decodable {
         struct Layer: Decodable {
             var from: String
@@ -35,6 +35,7 @@ extension ImageKind {
         var platforms: [Platform]
         var format: ManifestFormat
         var sourceDateEpoch: Int?
+        var compression: LayerCompression
         var compressionLevel: Int
         var chunkSize: Int
         var builder: [String]?
@@ -43,7 +44,7 @@ extension ImageKind {
 
         enum CodingKeys: String, CodingKey {
             case repository, tags, base, layers, entrypoint, cmd, env, workdir, user, labels, ports, platforms, format
-            case sourceDateEpoch = "source_date_epoch", compressionLevel = "compression_level", chunkSize = "chunk_size", builder, context
+            case sourceDateEpoch = "source_date_epoch", compression, compressionLevel = "compression_level", chunkSize = "chunk_size", builder, context
         }
 
         init(from decoder: any Decoder) throws {
@@ -67,6 +68,10 @@ extension ImageKind {
             guard !platforms.isEmpty else { throw Diagnostic.field("platforms", "is empty: name at least one platform, e.g. [linux/amd64]") }
             format = try c.decode(ManifestFormat.self, forKey: .format)
             sourceDateEpoch = try c.decodeIfPresent(Int.self, forKey: .sourceDateEpoch)
+            compression = try c.decode(LayerCompression.self, forKey: .compression)
+            if format.layer(compression) == nil {
+                throw Diagnostic.field("compression", "\(compression.rawValue) layers need format: oci (Docker's media types have no \(compression.rawValue))")
+            }
             compressionLevel = try c.decode(Int.self, forKey: .compressionLevel)
             guard (1...9).contains(compressionLevel) else {
                 throw Diagnostic.field("compression_level", "must be 1 to 9, got \(compressionLevel)")

@@ -24,7 +24,7 @@ public struct LayerSource: Sendable, Equatable {
     }
 }
 
-/// A built layer: the gzip blob's digest and size, and the digest of the uncompressed tar
+/// A built layer: the compressed blob's digest and size, and the digest of the uncompressed tar
 /// (the config's `diff_id`).
 public struct BuiltLayer: Sendable, Codable, Equatable {
     public var digest: Digest
@@ -36,22 +36,30 @@ public struct BuiltLayer: Sendable, Codable, Equatable {
 
 /// Writes a reproducible layer: entries sorted by path, owner 0:0 with no names, modes 0755 for
 /// folders and executables and 0644 for other files, every timestamp `sourceDateEpoch`, PAX
-/// headers only when a name needs them; tar through libarchive, gzip through zlib with a zeroed
-/// header. The same folder contents give the same bytes on any machine with the same zlib.
+/// headers only when a name needs them; tar through libarchive, then gzip through zlib in
+/// parallel blocks (`ParallelGzip`) or zstd through libzstd (`ZstdCompressor`), on threads of
+/// their own. The same folder contents give the same bytes on any machine with the same library
+/// versions, whatever its number of cores.
 public struct LayerBuilder: Sendable {
     public var sourceDateEpoch: Int
     public var compressionLevel: Int
+    public var compression: LayerCompression
+    /// Compression threads; nil: one per core this process may use. Never part of the bytes.
+    public var workers: Int?
 
-    public init(sourceDateEpoch: Int = 0, compressionLevel: Int = 6) {
+    public init(sourceDateEpoch: Int = 0, compressionLevel: Int = 6, compression: LayerCompression = .gzip, workers: Int? = nil) {
         self.sourceDateEpoch = sourceDateEpoch
         self.compressionLevel = compressionLevel
+        self.compression = compression
+        self.workers = workers
     }
 
     /// Builds the layer of `source` (already listed as `entries`) into `output`, and returns its
     /// digests. `fileHashes` receives the content hash of each regular file read.
     public func build(_ source: LayerSource, entries: [FileEntry], output: String,
                       fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
-        let sink = try StreamSink(path: output, level: compressionLevel)
+        let sink = try StreamSink(path: output, compression: compression, level: compressionLevel, workers: workers ?? availableCores())
+        defer { sink.close() }
         let ctx = Unmanaged.passRetained(sink)
         defer { ctx.release() }
         guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
@@ -131,58 +139,128 @@ public struct LayerBuilder: Sendable {
     }
 }
 
-/// Receives the tar stream: hashes it (diff_id), gzips it with zlib, hashes and writes the gzip.
-final class StreamSink {
-    var tar = CountingHasher()
-    var gz = CountingHasher()
-    var z = z_stream()
-    let out: UnsafeMutablePointer<FILE>
-    let outBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 18)
-    let outCap = 1 << 18
-    var error: Error?
-    var finished = false
+/// Receives the tar stream and passes it, in 1 MiB pieces, to a thread of its own that hashes
+/// it (diff_id), compresses it, and hashes and writes the compressed blob, all in one pass. The
+/// building thread meanwhile reads and hashes the next files and writes their tar headers: the
+/// two overlap, besides the compressor's own workers.
+final class StreamSink: @unchecked Sendable {
+    static let pieceSize = 1 << 20
+    private var tar = CountingHasher()
+    private var gz = CountingHasher()
+    private let out: UnsafeMutablePointer<FILE>
+    private var compressor: StreamCompressor!
+    /// The first error of the writing side (or of libarchive's callback), reported by `write`/`finish`.
+    var error: Error? {
+        get { cond.lock(); defer { cond.unlock() }; return failure }
+        set { cond.lock(); if failure == nil { failure = newValue }; cond.unlock() }
+    }
+    private var failure: Error?
+    private var pending: [UInt8] = []
+    private let cond = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var closed = false
+    private var exited = false
+    private var finished = false
+    private var fileClosed = false
+    private var result: BuiltLayer?
 
-    init(path: String, level: Int) throws {
+    init(path: String, compression: LayerCompression, level: Int, workers: Int) throws {
         guard let f = fopen(path, "wb") else { throw ImageError("cannot write \(path): \(String(cString: strerror(errno)))") }
         out = f
-        guard ogf_deflate_init_gzip(&z, Int32(level)) == Z_OK else { fclose(f); throw ImageError("zlib: cannot initialise deflate") }
-    }
-
-    deinit {
-        if !finished { deflateEnd(&z); fclose(out) }
-        outBuf.deallocate()
+        let emit: (UnsafeRawBufferPointer) throws -> Void = { [unowned self] p in
+            gz.update(p)
+            guard fwrite(p.baseAddress, 1, p.count, out) == p.count else {
+                throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))")
+            }
+        }
+        do {
+            switch compression {
+            case .gzip: compressor = ParallelGzip(level: level, workers: workers, emit: emit)
+            case .zstd: compressor = try ZstdCompressor(level: level, workers: workers, emit: emit)
+            }
+        } catch { fclose(f); throw error }
+        pending.reserveCapacity(Self.pieceSize)
+        let t = Thread { [self] in feed() }
+        t.name = "ogf-layer-sink"
+        t.start()
     }
 
     func write(_ p: UnsafeRawBufferPointer) throws {
         guard p.count > 0 else { return }
-        tar.update(p)
-        z.next_in = UnsafeMutablePointer(mutating: p.baseAddress!.assumingMemoryBound(to: Bytef.self))
-        z.avail_in = uInt(p.count)
-        try pump(flush: Z_NO_FLUSH)
+        pending.append(contentsOf: p.bindMemory(to: UInt8.self))
+        if pending.count >= Self.pieceSize { try handOff() }
     }
 
-    private func pump(flush: Int32) throws {
-        repeat {
-            z.next_out = outBuf
-            z.avail_out = uInt(outCap)
-            let rc = deflate(&z, flush)
-            guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else { throw ImageError("zlib: deflate failed (\(rc))") }
-            let n = outCap - Int(z.avail_out)
-            if n > 0 {
-                gz.update(UnsafeRawBufferPointer(start: outBuf, count: n))
-                guard fwrite(outBuf, 1, n, out) == n else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
-            }
-            if flush == Z_FINISH && rc == Z_STREAM_END { return }
-        } while z.avail_out == 0 || (flush == Z_FINISH)
+    private func handOff() throws {
+        let piece = pending
+        pending = []
+        pending.reserveCapacity(Self.pieceSize)
+        cond.lock()
+        defer { cond.unlock() }
+        while queue.count >= 4, failure == nil { cond.wait() }
+        if let failure { throw failure }
+        queue.append(piece)
+        cond.broadcast()
+    }
+
+    /// The writing side: runs until `close`, then finishes the compressor unless something failed.
+    private func feed() {
+        while true {
+            cond.lock()
+            while queue.isEmpty, !closed { cond.wait() }
+            if queue.isEmpty { cond.unlock(); break }
+            let piece = queue.removeFirst()
+            let failed = failure != nil
+            cond.broadcast()
+            cond.unlock()
+            if failed { continue }
+            do {
+                try piece.withUnsafeBytes { p in
+                    tar.update(p)
+                    try compressor.write(p)
+                }
+            } catch { self.error = error }
+        }
+        var built: BuiltLayer?
+        if error == nil, finished {
+            do {
+                try compressor.finish()
+                built = BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
+            } catch { self.error = error }
+        }
+        compressor = nil
+        cond.lock()
+        result = built
+        exited = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Stops the writing side and waits for it; closes the file. Idempotent.
+    func close() {
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        while !exited { cond.wait() }
+        let open = !fileClosed
+        fileClosed = true
+        cond.unlock()
+        if open { fclose(out) }
     }
 
     func finish() throws -> BuiltLayer {
-        z.next_in = nil
-        z.avail_in = 0
-        try pump(flush: Z_FINISH)
-        deflateEnd(&z)
+        if !pending.isEmpty { try handOff() }
         finished = true
-        guard fclose(out) == 0 else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
-        return BuiltLayer(digest: gz.finalize(), size: gz.count, diffID: tar.finalize())
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        while !exited { cond.wait() }
+        let built = result
+        fileClosed = true
+        cond.unlock()
+        let rc = fclose(out)
+        if let error { throw error }
+        guard rc == 0, let built else { throw ImageError("cannot write the layer: \(String(cString: strerror(errno)))") }
+        return built
     }
 }

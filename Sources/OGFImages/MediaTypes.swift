@@ -15,6 +15,14 @@ public enum ManifestFormat: String, Sendable, Codable {
         self == .oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip"
     }
 
+    /// The layer media type for `compression`; nil where the format has none (Docker has no zstd).
+    public func layer(_ compression: LayerCompression) -> String? {
+        switch compression {
+        case .gzip: return gzipLayer
+        case .zstd: return self == .oci ? "application/vnd.oci.image.layer.v1.tar+zstd" : nil
+        }
+    }
+
     /// The Accept header for reading manifests of either format.
     public static let acceptAll = [ManifestFormat.oci.manifest, ManifestFormat.oci.index, ManifestFormat.docker.manifest,
                                    ManifestFormat.docker.index].joined(separator: ", ")
@@ -22,6 +30,12 @@ public enum ManifestFormat: String, Sendable, Codable {
     public static func isIndex(_ mediaType: String) -> Bool {
         mediaType == ManifestFormat.oci.index || mediaType == ManifestFormat.docker.index
     }
+}
+
+/// How layers are compressed. gzip is what every registry and runtime reads; zstd is smaller and
+/// faster where supported (OCI media type only).
+public enum LayerCompression: String, Sendable, Codable {
+    case gzip, zstd
 }
 
 /// `os/architecture[/variant]`, as in `linux/arm64/v8`.

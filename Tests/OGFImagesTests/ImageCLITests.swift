@@ -99,6 +99,36 @@ struct ImageCLITests {
         #expect(shown.contains(digest), "the digest still in the registry is kept\n\(shown)")
     }
 
+    /// The built binary pinned to one core (`taskset -c 0`) and free on all of them plans the same
+    /// digests, for gzip and zstd layers.
+    @Test func sameDigestOnOneCoreAndOnAll() async throws {
+        let s = try Sandbox()
+        for i in 0..<30 { try s.write("build/api/f\(i).txt", (0..<(2_000 + i * 300)).map { "\(i) line \($0 * 7919 % 1000)\n" }.joined()) }
+        try s.write("environments/e2e.yaml", """
+        environment: e2e
+        resources:
+          image.gz:
+            repository: "\(Registries.open)/ogf-tests/cores-gz"
+            layers: [{from: build/api, to: /app}]
+          image.zs:
+            repository: "\(Registries.open)/ogf-tests/cores-zs"
+            compression: zstd
+            layers: [{from: build/api, to: /app}]
+        """)
+        func digests(_ prefix: [String]) async throws -> [String] {
+            try? FileManager.default.removeItem(atPath: s.root + "/.ogf-cache")
+            let (st, out, err) = try await CommandRunner.run(prefix + [Self.ogf, "plan", "e2e", "-C", s.root, "--no-color", "--refresh", "false"],
+                                                              environment: ["PATH": "/usr/bin:/bin", "HOME": s.root, "DOCKER_CONFIG": s.root + "/.docker"])
+            let text = String(decoding: out + err, as: UTF8.self)
+            #expect(st == 0, "\(text)")
+            return text.matches(of: /digest (sha256:[0-9a-f]{64})/).map { String($0.1) }
+        }
+        let one = try await digests(["/usr/bin/taskset", "-c", "0"])
+        let all = try await digests([])
+        #expect(one.count == 2, "\(one)")
+        #expect(one == all)
+    }
+
     @Test func baseFromAnotherRegistryIsDownloadedAndUploaded() async throws {
         try await Registries.require(Registries.open)
         try await Registries.require(Registries.auth)

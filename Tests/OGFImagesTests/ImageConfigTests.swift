@@ -22,6 +22,14 @@ struct ImageConfigTests {
 
     var image: ImageKind { ImageKind(http: CurlHTTPClient()) }
 
+    @Test func zstdWithTheDockerFormatOrAnUnknownCompression() async throws {
+        let d = try await planDiagnostic(image, ["repository": "127.0.0.1:15000/x/api", "compression": "zstd", "format": "docker"])
+        #expect(d?.field == "compression")
+        #expect(d?.summary.contains("need format: oci") == true, "\(d?.summary ?? "")")
+        let u = try await planDiagnostic(image, ["repository": "127.0.0.1:15000/x/api", "compression": "brotli"])
+        #expect(u?.field == "compression")
+    }
+
     @Test func compressionLevelOutOfRange() async throws {
         let d = try await planDiagnostic(image, ["repository": "127.0.0.1:15000/x/api", "compression_level": 12])
         #expect(d?.field == "compression_level")

@@ -4,9 +4,12 @@
 #      gzip) against `umoci repack` of the same folder;
 #   2. push: that image to an empty loopback registry — `ogf apply` against
 #      `skopeo copy oci:LAYOUT docker://...`;
-#   3. a no-change `ogf plan` of that image (file-hash and build caches warm).
-# Medians from hyperfine. Needs: umoci, skopeo, docker-registry, hyperfine (scripts/install-deps.sh
-# installs all but hyperfine: apt-get install hyperfine). Loopback only.
+#   3. a no-change `ogf plan` of that image (file-hash and build caches warm);
+#   4. the two-core limit: the cold build against `tar | pigz -6 -p 2` (and `tar | gzip -6`) of
+#      the same folder, and with `compression: zstd` against `tar | zstd -6 -T2`.
+# Medians from hyperfine. Needs: umoci, skopeo, docker-registry, pigz, zstd, hyperfine
+# (scripts/install-deps.sh installs all but hyperfine: apt-get install hyperfine). Loopback only.
+# ONLY=limit runs part 4 alone.
 #   scripts/bench/images.sh [RUNS]     (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,6 +73,42 @@ umoci repack --image "$U/work:base" "$U/bundle"
 SH
 chmod +x "$W/umoci-repack.sh"
 
+# The same image with zstd layers, for part 4.
+PZ="$W/project-zstd"
+mkdir -p "$PZ/environments"
+cat > "$PZ/environments/bench.yaml" <<YML
+environment: bench
+resources:
+  image.bench:
+    repository: 127.0.0.1:$PORT/bench/ogf-zstd
+    compression: zstd
+    layers:
+      - from: $W/data
+        to: /data
+YML
+
+limit() {
+  echo "== 4. the two-core limit: cold builds against tar | pigz / zstd on the same folder"
+  local TAR="tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C $W/data -cf - ."
+  hyperfine -N --runs "$RUNS" --export-json "$W/limit.json" \
+    --prepare "rm -rf $P/.ogf-cache $P/state" -n "ogf plan (cold, gzip -6)" "$OGF plan -C $P bench --no-color --refresh false" \
+    --prepare true -n "tar | pigz -6 -p 2" "bash -c '$TAR | pigz -6 -p 2 > $W/pigz.tgz'" \
+    --prepare true -n "tar | gzip -6" "bash -c '$TAR | gzip -6 > $W/gzip.tgz'" \
+    --prepare "rm -rf $PZ/.ogf-cache $PZ/state" -n "ogf plan (cold, zstd -6)" "$OGF plan -C $PZ bench --no-color --refresh false" \
+    --prepare true -n "tar | zstd -6 -T2" "bash -c '$TAR | zstd -q -6 -T2 > $W/tar.zst'"
+  python3 - "$W" <<'PY'
+import json, sys, statistics
+w = sys.argv[1]
+m = {r["command"]: statistics.median(r["times"]) for r in json.load(open(f"{w}/limit.json"))["results"]}
+for k, v in m.items(): print(f"  {k:<28} median {v:7.3f} s")
+print(f"  ogf gzip / pigz -p 2: {m['ogf plan (cold, gzip -6)'] / m['tar | pigz -6 -p 2']:.2f}x (goal <= 1.2x)")
+print(f"  ogf zstd / zstd -T2:  {m['ogf plan (cold, zstd -6)'] / m['tar | zstd -6 -T2']:.2f}x")
+PY
+  ls -l "$W/pigz.tgz" "$W/tar.zst" | awk '{print "  " $5, $9}'
+  find "$P/.ogf-cache/images/blobs" "$PZ/.ogf-cache/images/blobs" -type f -size +1M -printf '  %s %p\n'
+}
+if [ "${ONLY:-}" = limit ]; then limit; exit 0; fi
+
 echo "== 1. build: one layer from $(du -sh "$W/data" | cut -f1) in $(find "$W/data" -type f | wc -l) files"
 hyperfine -N --runs "$RUNS" --export-json "$W/build.json" \
   --prepare "rm -rf $P/.ogf-cache $P/state" -n "ogf plan (cold cache)" "$OGF plan -C $P bench --no-color" \
@@ -92,6 +131,8 @@ hyperfine -N --warmup 2 --runs $((RUNS * 4)) --export-json "$W/noop.json" \
   -n "ogf plan (no change)" "$OGF plan -C $P bench --no-color" \
   -n "ogf plan --refresh false" "$OGF plan -C $P bench --no-color --refresh false"
 "$OGF" plan -C "$P" bench --no-color | tail -2
+
+limit
 
 python3 - "$W" <<'PY'
 import json, sys, statistics
