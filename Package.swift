@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP"]),
         .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),
         .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFSupport", "OGFCore"]),
-        .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
