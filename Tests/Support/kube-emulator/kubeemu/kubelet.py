@@ -220,6 +220,15 @@ def unpack_layer(data, media_type, rootfs):
             # devices, fifos: skipped (no root, no need)
 
 
+def _die_with_emulator():
+    """preexec: SIGTERM this process when the emulator dies, even by SIGKILL (Linux prctl)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -417,7 +426,8 @@ class ProcessPod:
                 raise OSError("no command: the image has no Entrypoint/Cmd and the container no command")
             env = self._env(c)
             c.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=c.log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+                                      stderr=subprocess.STDOUT, start_new_session=True,
+                                      preexec_fn=_die_with_emulator)
         except (OSError, ValueError) as e:
             c.log.write(("kube-emulator: cannot start %s: %s\n" % (argv, e)).encode())
             c.log.flush()

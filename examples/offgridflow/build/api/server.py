@@ -209,8 +209,18 @@ def exporter():
                 print("api: OTLP export to %s failed %d time(s)" % (OTLP, failures), flush=True)
 
 
+def exit_with_parent():
+    """EXIT_WITH_PARENT=1 (tests that start this server directly): leave when the parent goes."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
     port = int(os.environ.get("PORT", "8080"))
+    if os.environ.get("EXIT_WITH_PARENT") == "1":
+        threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=exporter, daemon=True).start()
