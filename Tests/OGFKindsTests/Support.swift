@@ -60,6 +60,8 @@ func closedPort() -> Int {
 /// requests per second, spans to the OTLP receiver from scripts/dev-up.sh (127.0.0.1:14318).
 enum APIStandIn {
     static let release = "ogf-kinds-test-\(UInt32.random(in: 0...UInt32.max))"
+    /// Its service.name, unique per test run: the trace receiver is shared.
+    static let service = "ogf-kinds-test-api-\(UInt32.random(in: 0...UInt32.max))"
     static let port: Int = {
         let port = closedPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -68,7 +70,7 @@ enum APIStandIn {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", script]
         p.environment = ProcessInfo.processInfo.environment.merging([
-            "PORT": String(port), "RELEASE": release, "RATE_LIMIT_RPS": "5", "OTEL_SERVICE_NAME": "ogf-kinds-test-api",
+            "PORT": String(port), "RELEASE": release, "RATE_LIMIT_RPS": "5", "OTEL_SERVICE_NAME": service,
             "JWT_SECRET": "ogf-kinds-test-jwt-secret-0123456789abcdef", "EXIT_WITH_PARENT": "1",
         ]) { $1 }
         p.standardOutput = FileHandle.nullDevice
