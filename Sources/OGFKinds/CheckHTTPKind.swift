@@ -59,7 +59,7 @@ public struct CheckHTTPKind: ResourceKind {
         FieldSpec("url", .string, doc: "The limited endpoint (default: the check's url); a path starting with / is on the check's host."),
         FieldSpec("method", .oneOf(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]), default: "GET", doc: "HTTP method."),
         FieldSpec("headers", .map(.string), doc: "Request headers; {{name}} inserts a value the flow captured."),
-        FieldSpec("requests", .int, required: true, doc: "The burst: at most this many requests, back to back (2 to 10000); a 429 must come before the burst ends."),
+        FieldSpec("requests", .int, required: true, doc: "The burst: at most this many requests, 8 in flight at a time (2 to 10000); a 429 must come before the burst ends."),
         FieldSpec("require_retry_after", .bool, default: true, doc: "The 429 must carry a Retry-After header."),
     ])
 

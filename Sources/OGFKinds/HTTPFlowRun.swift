@@ -143,24 +143,43 @@ struct HTTPFlowRun {
 
     enum Limited { case success(Int), failure(String) }
 
+    /// Requests in flight at once during a burst: a burst, not a slow sequence a per-second
+    /// limiter never notices when each request takes tens of milliseconds.
+    static let burstConcurrency = 8
+
     func runRateLimit(_ limit: HTTPRateLimitCheck) async -> Limited {
         let req = request(method: limit.method, url: limit.url ?? base, headers: limit.headers, body: nil)
-        var codes: [Int: Int] = [:]
         let started = Date()
-        for n in 1...limit.requests {
-            let r: HTTPResponse
-            do { r = try await http.send(req) } catch { return .failure("request \(n) of the burst: " + redact("\(error)")) }
-            if r.status == 429 {
-                if limit.requireRetryAfter && (r.header("Retry-After") ?? "").isEmpty {
-                    return .failure("request \(n) got 429 without a Retry-After header (require_retry_after: true)")
-                }
-                return .success(n)
+        let http = self.http
+        // Answers in the order they arrive; the burst stops at the first 429 (or transport error).
+        let answers: [Result<HTTPResponse, Error>] = await withTaskGroup(of: Result<HTTPResponse, Error>.self) { group in
+            var sent = 0, out: [Result<HTTPResponse, Error>] = []
+            func launch() {
+                sent += 1
+                group.addTask { do { return .success(try await http.send(req)) } catch { return .failure(error) } }
             }
-            codes[r.status, default: 0] += 1
-            if n % 100 == 0 { progress("rate limit burst: \(n) of \(limit.requests) requests, no 429 yet") }
+            while sent < min(Self.burstConcurrency, limit.requests) { launch() }
+            for await r in group {
+                out.append(r)
+                if case .success(let resp) = r, resp.status != 429, sent < limit.requests { launch() }
+                if out.count % 100 == 0 { progress("rate limit burst: \(out.count) of \(limit.requests) requests, no 429 yet") }
+            }
+            return out
+        }
+        var codes: [Int: Int] = [:]
+        for (i, a) in answers.enumerated() {
+            switch a {
+            case .failure(let error): return .failure("request \(i + 1) of the burst: " + redact("\(error)"))
+            case .success(let r) where r.status == 429:
+                if limit.requireRetryAfter && (r.header("Retry-After") ?? "").isEmpty {
+                    return .failure("request \(i + 1) got 429 without a Retry-After header (require_retry_after: true)")
+                }
+                return .success(i + 1)
+            case .success(let r): codes[r.status, default: 0] += 1
+            }
         }
         let seen = codes.keys.sorted().map { "\(codes[$0]!)×\($0)" }.joined(separator: ", ")
-        return .failure("\(limit.requests) requests in \(DurationText.format(Date().timeIntervalSince(started))) got no 429 (\(seen)): rate limiting is not configured, or its limit is above the burst")
+        return .failure("\(answers.count) requests in \(DurationText.format(Date().timeIntervalSince(started))) got no 429 (\(seen)): rate limiting is not configured, or its limit is above the burst")
     }
 
     static func list(_ codes: [Int]) -> String { codes.map(String.init).joined(separator: " or ") }

@@ -28,7 +28,7 @@ process_mode() {
 }
 if answers && ! process_mode; then
   pid="$(cat "$RUN/kube-emulator.pid" 2>/dev/null || true)"
-  if [ -n "$pid" ] && grep -q kube-emulator/emulator.py "/proc/$pid/cmdline" 2>/dev/null; then
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kube-emulator/emulator.py --port $PORT "; then
     echo "==> the Kubernetes API emulator on :$PORT runs without process mode; restarting it"
     kill "$pid"
     for _ in $(seq 50); do answers || break; sleep 0.1; done
