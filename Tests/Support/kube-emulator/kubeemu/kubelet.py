@@ -3,11 +3,11 @@
 With ``--run-pods DIR`` a pod whose every container image names a loopback registry
 (``127.0.0.1:PORT/…`` or ``localhost:PORT/…``) is run as local processes on this host:
 
-* the image manifest (by the digest or tag in the pod spec; an index picks linux/amd64), its
-  config and its layers are pulled over the registry's HTTP API (Basic auth from
+* each container's image manifest (by the digest or tag in the pod spec; an index picks
+  linux/amd64), config and layers are pulled over the registry's HTTP API (Basic auth from
   ``--registry-auth HOST:PORT=USER:PASSWORD``), and the layers are unpacked, in order, into
   ``DIR/images/<manifest digest>/rootfs`` (tar, tar+gzip, tar+zstd through the ``zstd`` binary;
-  OCI whiteouts honoured; entries escaping the rootfs refused). Pods of one image share it;
+  OCI whiteouts honoured; entries escaping the rootfs refused). Containers of one image share it;
 * there is no chroot, no namespaces, no cgroups: each container is a host process. Paths map
   like this: the working directory is the image's (or the container's) ``workingDir`` inside
   the rootfs, else the rootfs itself; ``argv[0]`` and every argument that is an absolute path
@@ -281,6 +281,8 @@ class Container:
         self.live_fail = 0
         self.next_probe = 0.0
         self.exit_code = None     # one-shot pods: final exit code
+        self.rootfs = None        # this container's image, unpacked
+        self.config = None        # and its OCI config
 
 
 def now_rfc3339(t=None):
@@ -381,7 +383,7 @@ class ProcessPod:
             c.log = None
 
     def _argv(self, c):
-        cfg = (self.config or {}).get("config") or {}
+        cfg = (c.config or {}).get("config") or {}
         if c.spec.get("command"):
             argv = list(c.spec["command"]) + list(c.spec.get("args") or [])
         else:
@@ -390,14 +392,14 @@ class ProcessPod:
         out = []
         for i, a in enumerate(argv):
             if isinstance(a, str) and a.startswith("/"):
-                mapped = os.path.join(self.rootfs, a.lstrip("/"))
+                mapped = os.path.join(c.rootfs, a.lstrip("/"))
                 if os.path.exists(mapped) or i == 0 and not os.path.exists(a):
                     a = mapped
             out.append(a)
         return out
 
     def _env(self, c):
-        cfg = (self.config or {}).get("config") or {}
+        cfg = (c.config or {}).get("config") or {}
         env = {}
         for item in cfg.get("Env") or []:
             k, _, v = item.partition("=")
@@ -405,18 +407,18 @@ class ProcessPod:
                 env[k] = v
         env.update(self.resolved_env.get(c.name) or {})
         env["PATH"] = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
-        env["HOME"] = self.rootfs
+        env["HOME"] = c.rootfs
         env["POD_NAME"], env["POD_NAMESPACE"] = self.name, self.namespace
-        env["ROOTFS"] = self.rootfs
+        env["ROOTFS"] = c.rootfs
         env["PORT"] = str(self.container_port[c.name])
         return env
 
     def _start(self, c, now):
-        cfg = (self.config or {}).get("config") or {}
+        cfg = (c.config or {}).get("config") or {}
         workdir = c.spec.get("workingDir") or cfg.get("WorkingDir") or ""
-        cwd = os.path.join(self.rootfs, workdir.lstrip("/")) if workdir else self.rootfs
+        cwd = os.path.join(c.rootfs, workdir.lstrip("/")) if workdir else c.rootfs
         if not os.path.isdir(cwd):
-            cwd = self.rootfs
+            cwd = c.rootfs
         argv = self._argv(c)
         if c.log:
             c.log.close()
@@ -779,9 +781,10 @@ class ProcessKubelet:
             self.wake()
             return
         with self.lock:
-            # One rootfs per pod: the first container's image (multi-image pods: each container's own).
-            first = images[p.containers[0].name]
-            p.rootfs, p.config = first
+            for c in p.containers:
+                c.rootfs, c.config = images[c.name]
+            # The pod counts as started once every container's image is there.
+            p.rootfs, p.config = images[p.containers[0].name]
         self.wake()
 
     def _loop(self):
