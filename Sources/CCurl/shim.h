@@ -14,3 +14,15 @@ static inline CURLcode ogf_curl_setopt_xferinfo(CURL *h, int (*f)(void *, curl_o
 static inline CURLcode ogf_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_str(CURL *h, CURLINFO i, char **v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLcode ogf_curl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLcode ogf_curl_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLMcode ogf_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return (curl_multi_setopt)(m, o, v); }
+// The handle and result of a finished transfer (CURLMsg's union is awkward from Swift).
+static inline CURL *ogf_curl_multi_done(CURLM *m, CURLcode *result) {
+    int left = 0;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(m, &left))) {
+        if (msg->msg == CURLMSG_DONE) { *result = msg->data.result; return msg->easy_handle; }
+    }
+    return NULL;
+}

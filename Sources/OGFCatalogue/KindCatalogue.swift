@@ -30,6 +30,7 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckLoadKind(),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),

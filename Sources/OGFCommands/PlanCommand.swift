@@ -79,6 +79,12 @@ struct PlanSession {
         // is decided when applying).
         plan.options[KubeContextOption.self] = options.kubeContext
         plan.policyOverride = policyOverride
+        do {
+            plan.promotion = try ws.promotion(config, plan: plan)
+        } catch {
+            lock.release()
+            throw error
+        }
         return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
     }
 }
@@ -98,6 +104,9 @@ struct PlanCommand: AsyncParsableCommand {
         Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
         2 changes present (-detailed-exitcode only): a managed resource would be
         added, changed or destroyed; runs and checks alone are not changes.
+        With promotion: in the environment file, the plan first shows the promotion
+        gate line by line (same image digests and migrations as the other
+        environment's last verified release); a blocked gate exits 1, saves nothing.
         """
     )
 
@@ -121,6 +130,8 @@ struct PlanCommand: AsyncParsableCommand {
         } else {
             Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
         }
+        // A blocked promotion is shown in full above, then refused: no plan file to apply.
+        try ws.enforce(plan.promotion, environment: plan.environment)
         if let out { try ws.save(plan, to: out, announce: !json) }
         if detailedExitcode && plan.summary.hasChanges { throw ExitCode(2) }
     }

@@ -11,6 +11,7 @@ public struct TextRenderer: Sendable {
     public func render(_ plan: Plan) -> String {
         var out = ""
         let visible = plan.changes.filter { $0.action != .noop }
+        if let p = plan.promotion { out += renderPromotion(p) + "\n" }
         if visible.isEmpty {
             out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
             return out
@@ -33,6 +34,18 @@ public struct TextRenderer: Sendable {
             for w in plan.warnings { out += style.yellow(w.description) + "\n" }
         }
         out += "\n" + summaryLine(plan.summary) + "\n"
+        return out
+    }
+
+    /// The promotion gate, one line per check: `✓ image.api sha256:ab12… verified in staging 3h ago`.
+    public func renderPromotion(_ p: PromotionReport) -> String {
+        var out = style.bold("Promotion from \(p.from)") + (p.releaseID.map { " (release #\($0))" } ?? "") + ":\n"
+        for l in p.lines {
+            out += "  " + (l.ok ? style.green("✓") : style.red("✗")) + " \(l.text)\n"
+        }
+        if !p.passed, let fix = p.fix {
+            out += "  " + style.red(style.bold("Blocked:")) + " \(fix).\n"
+        }
         return out
     }
 

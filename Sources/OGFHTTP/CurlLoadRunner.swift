@@ -1,0 +1,206 @@
+import CCurl
+import Foundation
+
+/// What every request of a load test sends. URLs are used in turn.
+public struct LoadTarget: Sendable {
+    public var method: String
+    public var urls: [String]
+    public var headers: [(String, String)]
+    public var body: Data?
+    /// Per-request timeout in seconds.
+    public var timeout: Double
+    public var insecure: Bool
+    public var caFile: String?
+
+    public init(method: String = "GET", urls: [String], headers: [(String, String)] = [], body: Data? = nil, timeout: Double = 10,
+                insecure: Bool = false, caFile: String? = nil) {
+        self.method = method
+        self.urls = urls
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.insecure = insecure
+        self.caFile = caFile
+    }
+}
+
+/// The bounds of a load test: it stops by itself after `requests` or `duration`, whichever comes first.
+public struct LoadLimits: Sendable {
+    public var requests: Int
+    /// Seconds; requests still in flight then are abandoned (counted, not measured).
+    public var duration: Double
+    public var concurrency: Int
+    /// Requests per second to start at most (an open schedule); nil for as fast as `concurrency` allows.
+    public var rate: Double?
+
+    public init(requests: Int, duration: Double, concurrency: Int, rate: Double? = nil) {
+        self.requests = requests
+        self.duration = duration
+        self.concurrency = concurrency
+        self.rate = rate
+    }
+}
+
+/// One finished request.
+public struct LoadSample: Sendable {
+    /// Start to last byte, from libcurl's own clock.
+    public var latencyMicros: UInt64
+    /// The HTTP status; 0 when the transfer failed (refused, timed out, reset).
+    public var status: Int
+    /// libcurl's error for a failed transfer.
+    public var error: String?
+}
+
+/// How a load test ended.
+public struct LoadRun: Sendable {
+    public enum Stop: String, Sendable { case requests, duration, cancelled }
+    public var started: Int
+    public var completed: Int
+    /// In flight when the time limit (or a cancellation) came.
+    public var abandoned: Int
+    /// Seconds from the first request to the end.
+    public var elapsed: Double
+    public var stoppedBy: Stop
+}
+
+/// A bounded load generator over libcurl's multi interface: `concurrency` easy handles on one
+/// thread of its own, reused with their connections (keep-alive), started as soon as a slot is
+/// free or on a fixed schedule when a rate is given. One thread drives every transfer, so the cost
+/// per request is libcurl's, not a thread or a task per request.
+public enum CurlLoadRunner {
+    /// Runs the test on a thread of its own; `record` is called on that thread for each finished
+    /// request, in completion order. Cancelling the task stops starting requests and abandons those in flight.
+    public static func run(_ target: LoadTarget, limits: LoadLimits, record: @escaping @Sendable (LoadSample) -> Void) async -> LoadRun {
+        _ = CurlHTTPClient.initialised
+        let flag = CancellationFlag()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { cont in
+                let thread = Thread { cont.resume(returning: drive(target, limits: limits, cancel: flag, record: record)) }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+        } onCancel: {
+            flag.cancel()
+        }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func drive(_ target: LoadTarget, limits: LoadLimits, cancel: CancellationFlag, record: (LoadSample) -> Void) -> LoadRun {
+        let slots = max(1, min(limits.concurrency, limits.requests))
+        guard let multi = curl_multi_init() else {
+            return LoadRun(started: 0, completed: 0, abandoned: 0, elapsed: 0, stoppedBy: .cancelled)
+        }
+        defer { curl_multi_cleanup(multi) }
+        var headers: UnsafeMutablePointer<curl_slist>?
+        for (k, v) in target.headers { headers = curl_slist_append(headers, "\(k): \(v)") }
+        if target.body != nil { headers = curl_slist_append(headers, "Expect:") }
+        defer { curl_slist_free_all(headers) }
+        // CURLOPT_POSTFIELDS is not copied by libcurl: one buffer for the whole run.
+        let bodyCount = target.body?.count ?? 0
+        let body = UnsafeMutableRawPointer.allocate(byteCount: max(1, bodyCount), alignment: 1)
+        defer { body.deallocate() }
+        if let b = target.body { b.copyBytes(to: body.assumingMemoryBound(to: UInt8.self), count: bodyCount) }
+        var errbufs: [UnsafeMutablePointer<CChar>] = []
+        defer { errbufs.forEach { $0.deallocate() } }
+
+        var idle: [UnsafeMutableRawPointer] = []
+        var all: [UnsafeMutableRawPointer] = []
+        for _ in 0..<slots {
+            guard let h = curl_easy_init() else { continue }
+            let eb = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+            eb[0] = 0
+            errbufs.append(eb)
+            _ = ogf_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, eb)
+            _ = ogf_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+            _ = ogf_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(target.timeout * 1000)))
+            _ = ogf_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(min(target.timeout, 30) * 1000)))
+            _ = ogf_curl_setopt_long(h, CURLOPT_TCP_NODELAY, 1)
+            if target.insecure {
+                _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0)
+                _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0)
+            }
+            if let ca = target.caFile { _ = ca.withCString { ogf_curl_setopt_str(h, CURLOPT_CAINFO, $0) } }
+            _ = ogf_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, headers)
+            // The body is read and dropped: a load test measures, it keeps nothing.
+            _ = ogf_curl_setopt_write(h) { _, size, n, _ in size * n }
+            if target.body != nil {
+                _ = ogf_curl_setopt_ptr(h, CURLOPT_POSTFIELDS, body)
+                _ = ogf_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyCount))
+                if target.method != "POST" { _ = target.method.withCString { ogf_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, $0) } }
+            } else if target.method == "HEAD" {
+                _ = ogf_curl_setopt_long(h, CURLOPT_NOBODY, 1)
+            } else if target.method != "GET" {
+                _ = target.method.withCString { ogf_curl_setopt_str(h, CURLOPT_CUSTOMREQUEST, $0) }
+            }
+            idle.append(h)
+            all.append(h)
+        }
+        defer { all.forEach { curl_easy_cleanup($0) } }
+        var errorOf: [UnsafeMutableRawPointer: UnsafeMutablePointer<CChar>] = [:]
+        for (h, eb) in zip(all, errbufs) { errorOf[h] = eb }
+
+        var started = 0, completed = 0, inFlight = 0
+        let t0 = now()
+        let deadline = t0 + limits.duration
+        var stop = LoadRun.Stop.requests
+        let urls = target.urls.isEmpty ? [""] : target.urls
+        while true {
+            let t = now()
+            if cancel.isCancelled { stop = .cancelled; break }
+            if t >= deadline { stop = .duration; break }
+            while !idle.isEmpty, started < limits.requests {
+                if let rate = limits.rate, t < t0 + Double(started) / rate { break }
+                let h = idle.removeLast()
+                _ = urls[started % urls.count].withCString { ogf_curl_setopt_str(h, CURLOPT_URL, $0) }
+                errorOf[h]?[0] = 0
+                curl_multi_add_handle(multi, h)
+                started += 1
+                inFlight += 1
+            }
+            if inFlight == 0, started >= limits.requests { stop = .requests; break }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var result = CURLE_OK
+            var finished = 0
+            while let h = ogf_curl_multi_done(multi, &result) {
+                var status = 0
+                var micros: curl_off_t = 0
+                _ = ogf_curl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
+                var error: String?
+                if result == CURLE_OK {
+                    _ = ogf_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+                } else {
+                    let text = errorOf[h].map { String(cString: $0) } ?? ""
+                    error = text.isEmpty ? String(cString: curl_easy_strerror(result)) : text
+                }
+                curl_multi_remove_handle(multi, h)
+                idle.append(h)
+                inFlight -= 1
+                completed += 1
+                finished += 1
+                record(LoadSample(latencyMicros: UInt64(max(0, micros)), status: status, error: error))
+            }
+            // Slots came free: fill them before waiting.
+            if finished > 0, started < limits.requests { continue }
+            var waitMs = 50.0
+            if let rate = limits.rate, started < limits.requests, !idle.isEmpty {
+                waitMs = min(waitMs, max(0, (t0 + Double(started) / rate - now()) * 1000))
+            }
+            waitMs = min(waitMs, max(0, (deadline - now()) * 1000))
+            if inFlight > 0 {
+                var fds: Int32 = 0
+                curl_multi_poll(multi, nil, 0, Int32(waitMs.rounded(.up)), &fds)
+            } else if waitMs > 0 {
+                usleep(UInt32(waitMs * 1000))
+            }
+        }
+        let elapsed = now() - t0
+        for h in all { curl_multi_remove_handle(multi, h) }
+        return LoadRun(started: started, completed: completed, abandoned: inFlight, elapsed: elapsed, stoppedBy: stop)
+    }
+}
