@@ -112,7 +112,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         // The promotion gate again, now: the other environment may have been rolled back, or its
         // state replaced, since the plan was made.
-        if var promotion = try ws.promotion(config, plan: plan) {
+        if var promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation) {
             if let was = plan.promotion?.fromLineage, let now = promotion.fromLineage, was != now {
                 promotion.lines.insert(.init(subject: "lineage", text: "the state of \(promotion.from) was replaced since this plan was made (lineage \(was) → \(now))", ok: false), at: 0)
                 promotion.fix = "plan again: ogf plan \(plan.environment) -out \(planOrEnvironment)"

@@ -60,6 +60,12 @@ struct PlanSession {
                      mode: OperationMode = .apply) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
         let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
+        // The release being promoted first: when the other environment was never deployed (or
+        // rolled back), say so before asking any live system of this one.
+        if let early = try ws.promotion(config, changes: [], mode: mode), !early.passed {
+            Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).renderPromotion(early))
+            try ws.enforce(early, environment: config.name)
+        }
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
@@ -80,7 +86,7 @@ struct PlanSession {
         plan.options[KubeContextOption.self] = options.kubeContext
         plan.policyOverride = policyOverride
         do {
-            plan.promotion = try ws.promotion(config, plan: plan)
+            plan.promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation)
         } catch {
             lock.release()
             throw error

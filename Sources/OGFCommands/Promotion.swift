@@ -17,8 +17,10 @@ extension Workspace {
     /// The promotion gate for a plan of `config`'s environment (nil without `promotion:`, and for
     /// rollbacks, which return to a release this environment already ran). Reads the `from`
     /// environment's state; the comparison itself is `PromotionGate.evaluate`.
-    func promotion(_ config: EnvironmentConfig, plan: Plan, now: Date = Date()) throws -> PromotionReport? {
-        guard let rule = config.promotion, plan.operation == .apply else { return nil }
+    /// With no changes it checks the release alone (never deployed, rolled back, soak, age,
+    /// verification): done before planning, so no live system is asked when that already fails.
+    func promotion(_ config: EnvironmentConfig, changes: [ResourceChange], mode: OperationMode, now: Date = Date()) throws -> PromotionReport? {
+        guard let rule = config.promotion, mode == .apply else { return nil }
         let state: StateFile?
         do {
             state = try loadState(environment: rule.from)
@@ -34,7 +36,7 @@ extension Workspace {
                             history: s.history.map { .init(id: $0.id, name: $0.operation, startedAt: $0.startedAt, finishedAt: $0.finishedAt,
                                                            succeeded: $0.outcome == .succeeded) })
         }
-        return PromotionGate.evaluate(rule, changes: plan.changes, source: source, now: now)
+        return PromotionGate.evaluate(rule, changes: changes, source: source, now: now)
     }
 
     /// Refuses a plan the promotion gate blocked, naming what differs and how to fix it.

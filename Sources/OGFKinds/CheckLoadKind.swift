@@ -112,7 +112,7 @@ public struct CheckLoadKind: ResourceKind {
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
         guard let c = try request.decodeIfKnown(Config.self) else { return defaultPlan(request) }
         var response = defaultPlan(request)
-        let pace = c.rate.map { ", at most \(num($0))/s" } ?? ""
+        let pace = c.rate.map { ", at most \(Self.num($0))/s" } ?? ""
         response.details = ["\(c.method) \(c.urls.map(CurlHTTPClient.redact).joined(separator: ", ")): \(c.requests) requests at concurrency \(c.concurrency)\(pace), for at most \(DurationText.format(c.duration.seconds))"]
         return response
     }

@@ -114,14 +114,14 @@ public enum PromotionGate {
         let age = now.timeIntervalSince(released)
         if rule.soak > 0 {
             let ok = age >= rule.soak
-            let text = ok ? "soaked \(ago(released, now)) in \(from) (soak \(DurationText.format(rule.soak)))"
-                          : "in \(from) for \(ago(released, now)) only, soak is \(DurationText.format(rule.soak)): promotable from \(iso(released.addingTimeInterval(rule.soak)))"
+            let text = ok ? "soaked \(ago(released, now)) in \(from) (soak \(span(rule.soak)))"
+                          : "in \(from) for \(ago(released, now)) only, soak is \(span(rule.soak)): promotable from \(iso(released.addingTimeInterval(rule.soak)))"
             report.lines.append(.init(subject: "soak", text: text, ok: ok))
         }
         if let maxAge = rule.maxAge {
             let ok = age <= maxAge
-            let text = ok ? "released \(ago(released, now)) ago (max_age \(DurationText.format(maxAge)))"
-                          : "released \(ago(released, now)) ago, older than max_age \(DurationText.format(maxAge)): deploy a fresh release to \(from)"
+            let text = ok ? "released \(ago(released, now)) ago (max_age \(span(maxAge)))"
+                          : "released \(ago(released, now)) ago, older than max_age \(span(maxAge)): deploy a fresh release to \(from)"
             report.lines.append(.init(subject: "max_age", text: text, ok: ok))
         }
         if rule.verified {
@@ -247,17 +247,20 @@ public enum PromotionGate {
         digest.count > 19 ? String(digest.prefix(19)) + "…" : digest
     }
 
-    /// `3h`, `2d 4h`, `45s`: whole units, the two largest.
-    public static func ago(_ t: Date, _ now: Date) -> String {
-        var s = max(0, Int(now.timeIntervalSince(t)))
+    /// `3h`, `2d 4h`, `45s`: the largest whole unit and the next one when it is not zero.
+    public static func ago(_ t: Date, _ now: Date) -> String { span(now.timeIntervalSince(t)) }
+
+    /// `1h`, `14d`, `2h 30m`: a duration as `ago` writes it.
+    public static func span(_ seconds: Double) -> String {
+        let s = max(0, Int(seconds))
         let units = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
-        var parts: [String] = []
-        for (u, n) in units where s >= n || (u == "s" && parts.isEmpty) {
-            parts.append("\(s / n)\(u)")
-            s %= n
-            if parts.count == 2 { break }
+        guard let i = units.firstIndex(where: { s >= $0.1 }) else { return "0s" }
+        var text = "\(s / units[i].1)\(units[i].0)"
+        if i + 1 < units.count {
+            let next = (s % units[i].1) / units[i + 1].1
+            if next > 0 { text += " \(next)\(units[i + 1].0)" }
         }
-        return parts.joined(separator: " ")
+        return text
     }
 
     static func iso(_ t: Date) -> String {

@@ -11,15 +11,16 @@ public struct TextRenderer: Sendable {
     public func render(_ plan: Plan) -> String {
         var out = ""
         let visible = plan.changes.filter { $0.action != .noop }
-        if let p = plan.promotion { out += renderPromotion(p) + "\n" }
+        let promotion = plan.promotion.map { renderPromotion($0) + "\n" } ?? ""
         if visible.isEmpty {
-            out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
+            out += promotion + style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
             return out
         }
         if let o = plan.policyOverride {
             out += style.yellow(style.bold("Deploy policy overridden")) + " by \(o.user)@\(o.host) at \(ISO8601DateFormatter().string(from: o.at)): \(o.reason)\n"
             out += style.yellow("  blocked: \(o.blocked)") + "\n\n"
         }
+        out += promotion
         switch plan.operation {
         case .apply:
             out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"
