@@ -59,13 +59,13 @@ struct PlanSession {
     static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String,
                      mode: OperationMode = .apply) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
-        let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
         // The release being promoted first: when the other environment was never deployed (or
-        // rolled back), say so before asking any live system of this one.
+        // rolled back), say so before the deploy windows and before asking any live system.
         if let early = try ws.promotion(config, changes: [], mode: mode), !early.passed {
             Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).renderPromotion(early))
             try ws.enforce(early, environment: config.name)
         }
+        let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)

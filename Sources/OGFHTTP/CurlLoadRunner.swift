@@ -144,6 +144,7 @@ public enum CurlLoadRunner {
         var errorOf: [UnsafeMutableRawPointer: UnsafeMutablePointer<CChar>] = [:]
         for (h, eb) in zip(all, errbufs) { errorOf[h] = eb }
 
+        var primed = Set<UnsafeMutableRawPointer>()
         var started = 0, completed = 0, inFlight = 0
         let t0 = now()
         let deadline = t0 + limits.duration
@@ -156,7 +157,11 @@ public enum CurlLoadRunner {
             while !idle.isEmpty, started < limits.requests {
                 if let rate = limits.rate, t < t0 + Double(started) / rate { break }
                 let h = idle.removeLast()
-                _ = urls[started % urls.count].withCString { ogf_curl_setopt_str(h, CURLOPT_URL, $0) }
+                // Setting a URL parses it: only when the handle's last one was another.
+                if urls.count > 1 || !primed.contains(h) {
+                    _ = urls[started % urls.count].withCString { ogf_curl_setopt_str(h, CURLOPT_URL, $0) }
+                    primed.insert(h)
+                }
                 errorOf[h]?[0] = 0
                 curl_multi_add_handle(multi, h)
                 started += 1

@@ -29,8 +29,8 @@ EOF
 echo "## check_load vs ab vs wrk: $N requests (wrk: 5 s), concurrency $C, loopback server answering at once, $RUNS rounds"
 for i in $(seq "$RUNS"); do
   rm -f "$WORK/p/state/bench.json"
-  "$OGF" -C "$WORK/p" apply bench --auto-approve --no-color >"$WORK/ogf.out" 2>&1 || { cat "$WORK/ogf.out"; exit 1; }
-  "$OGF" -C "$WORK/p" state show bench --json | python3 -c '
+  "$OGF" apply bench -C "$WORK/p" --auto-approve --no-color >"$WORK/ogf.out" 2>&1 || { cat "$WORK/ogf.out"; exit 1; }
+  "$OGF" state show bench -C "$WORK/p" --json | python3 -c '
 import json, sys
 o = json.load(sys.stdin)["resources"]["check_load.bench"]["outputs"]
 print("ogf", o["rate"], o["p50_ms"] * 1000, o["errors"])' >>"$WORK/results"
