@@ -1,4 +1,5 @@
 #include <curl/curl.h>
+#include <sys/epoll.h>   /* the load runner waits on curl's sockets with epoll */
 
 // curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
 // These typed, non-variadic wrappers can be; the parentheses around the name
@@ -26,3 +27,6 @@ static inline CURL *ogf_curl_multi_done(CURLM *m, CURLcode *result) {
     }
     return NULL;
 }
+static inline CURLMcode ogf_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return (curl_multi_setopt)(m, o, v); }
+static inline CURLMcode ogf_curl_multi_setopt_socketfn(CURLM *m, int (*f)(CURL *, curl_socket_t, int, void *, void *)) { return (curl_multi_setopt)(m, CURLMOPT_SOCKETFUNCTION, f); }
+static inline CURLMcode ogf_curl_multi_setopt_timerfn(CURLM *m, int (*f)(CURLM *, long, void *)) { return (curl_multi_setopt)(m, CURLMOPT_TIMERFUNCTION, f); }

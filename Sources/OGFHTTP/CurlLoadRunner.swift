@@ -84,6 +84,12 @@ public enum CurlLoadRunner {
         }
     }
 
+    /// The epoll set libcurl's sockets are in, and when libcurl's timer fires.
+    final class SocketEvents {
+        let fd = epoll_create1(0)
+        var timerAt: Double?
+    }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -95,7 +101,31 @@ public enum CurlLoadRunner {
         guard let multi = curl_multi_init() else {
             return LoadRun(started: 0, completed: 0, abandoned: 0, elapsed: 0, stoppedBy: .cancelled)
         }
+        // Socket-driven (curl_multi_socket_action over epoll): each readiness event touches only
+        // its own transfer, where curl_multi_perform would look at every handle every time.
+        let events = SocketEvents()
+        defer { close(events.fd) }
         defer { curl_multi_cleanup(multi) }
+        let eventsRef = Unmanaged.passUnretained(events).toOpaque()
+        _ = ogf_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, eventsRef)
+        _ = ogf_curl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, eventsRef)
+        _ = ogf_curl_multi_setopt_socketfn(multi) { _, socket, what, userp, _ in
+            let ev = Unmanaged<SocketEvents>.fromOpaque(userp!).takeUnretainedValue()
+            if what == CURL_POLL_REMOVE {
+                epoll_ctl(ev.fd, EPOLL_CTL_DEL, socket, nil)
+                return 0
+            }
+            var e = epoll_event()
+            e.events = (what & CURL_POLL_IN != 0 ? EPOLLIN.rawValue : 0) | (what & CURL_POLL_OUT != 0 ? EPOLLOUT.rawValue : 0)
+            e.data.fd = socket
+            if epoll_ctl(ev.fd, EPOLL_CTL_MOD, socket, &e) != 0 { epoll_ctl(ev.fd, EPOLL_CTL_ADD, socket, &e) }
+            return 0
+        }
+        _ = ogf_curl_multi_setopt_timerfn(multi) { _, ms, userp in
+            let ev = Unmanaged<SocketEvents>.fromOpaque(userp!).takeUnretainedValue()
+            ev.timerAt = ms < 0 ? nil : CurlLoadRunner.now() + Double(ms) / 1000
+            return 0
+        }
         var headers: UnsafeMutablePointer<curl_slist>?
         for (k, v) in target.headers { headers = curl_slist_append(headers, "\(k): \(v)") }
         if target.body != nil { headers = curl_slist_append(headers, "Expect:") }
@@ -120,6 +150,9 @@ public enum CurlLoadRunner {
             _ = ogf_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(target.timeout * 1000)))
             _ = ogf_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(min(target.timeout, 30) * 1000)))
             _ = ogf_curl_setopt_long(h, CURLOPT_TCP_NODELAY, 1)
+            // No proxy from the environment: a load test measures the service, and looking the
+            // proxy variables up again for every transfer showed in profiles.
+            _ = "".withCString { ogf_curl_setopt_str(h, CURLOPT_PROXY, $0) }
             if target.insecure {
                 _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0)
                 _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0)
@@ -150,6 +183,28 @@ public enum CurlLoadRunner {
         let deadline = t0 + limits.duration
         var stop = LoadRun.Stop.requests
         let urls = target.urls.isEmpty ? [""] : target.urls
+        var ready = [epoll_event](repeating: epoll_event(), count: 64)
+        // Collects finished transfers; called after every socket action.
+        func reap() {
+            var result = CURLE_OK
+            while let h = ogf_curl_multi_done(multi, &result) {
+                var status = 0
+                var micros: curl_off_t = 0
+                _ = ogf_curl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
+                var error: String?
+                if result == CURLE_OK {
+                    _ = ogf_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+                } else {
+                    let text = errorOf[h].map { String(cString: $0) } ?? ""
+                    error = text.isEmpty ? String(cString: curl_easy_strerror(result)) : text
+                }
+                curl_multi_remove_handle(multi, h)
+                idle.append(h)
+                inFlight -= 1
+                completed += 1
+                record(LoadSample(latencyMicros: UInt64(max(0, micros)), status: status, error: error))
+            }
+        }
         while true {
             let t = now()
             if cancel.isCancelled { stop = .cancelled; break }
@@ -169,40 +224,29 @@ public enum CurlLoadRunner {
             }
             if inFlight == 0, started >= limits.requests { stop = .requests; break }
             var running: Int32 = 0
-            curl_multi_perform(multi, &running)
-            var result = CURLE_OK
-            var finished = 0
-            while let h = ogf_curl_multi_done(multi, &result) {
-                var status = 0
-                var micros: curl_off_t = 0
-                _ = ogf_curl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
-                var error: String?
-                if result == CURLE_OK {
-                    _ = ogf_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-                } else {
-                    let text = errorOf[h].map { String(cString: $0) } ?? ""
-                    error = text.isEmpty ? String(cString: curl_easy_strerror(result)) : text
-                }
-                curl_multi_remove_handle(multi, h)
-                idle.append(h)
-                inFlight -= 1
-                completed += 1
-                finished += 1
-                record(LoadSample(latencyMicros: UInt64(max(0, micros)), status: status, error: error))
+            // libcurl's own timer (a new transfer asks for 0 ms: start it now).
+            if let at = events.timerAt, at <= now() {
+                events.timerAt = nil
+                curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+                reap()
+                continue
             }
-            // Slots came free: fill them before waiting.
-            if finished > 0, started < limits.requests { continue }
             var waitMs = 50.0
+            if let at = events.timerAt { waitMs = min(waitMs, (at - now()) * 1000) }
             if let rate = limits.rate, started < limits.requests, !idle.isEmpty {
-                waitMs = min(waitMs, max(0, (t0 + Double(started) / rate - now()) * 1000))
+                waitMs = min(waitMs, (t0 + Double(started) / rate - now()) * 1000)
             }
-            waitMs = min(waitMs, max(0, (deadline - now()) * 1000))
-            if inFlight > 0 {
-                var fds: Int32 = 0
-                curl_multi_poll(multi, nil, 0, Int32(waitMs.rounded(.up)), &fds)
-            } else if waitMs > 0 {
-                usleep(UInt32(waitMs * 1000))
+            waitMs = max(0, min(waitMs, (deadline - now()) * 1000))
+            let n = epoll_wait(events.fd, &ready, Int32(ready.count), Int32(waitMs.rounded(.up)))
+            for i in 0..<max(0, Int(n)) {
+                let e = ready[i].events
+                var flags: Int32 = 0
+                if e & (EPOLLIN.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_IN }
+                if e & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
+                if e & EPOLLERR.rawValue != 0 { flags |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, ready[i].data.fd, flags, &running)
             }
+            reap()
         }
         let elapsed = now() - t0
         for h in all { curl_multi_remove_handle(multi, h) }
