@@ -61,8 +61,8 @@ struct PlanSession {
         let config = try ws.loadConfig(environment)
         // The release being promoted first: when the other environment was never deployed (or
         // rolled back), say so before the deploy windows and before asking any live system.
+        // The error lists every failed line (stdout stays clean for --json).
         if let early = try ws.promotion(config, changes: [], mode: mode), !early.passed {
-            Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).renderPromotion(early))
             try ws.enforce(early, environment: config.name)
         }
         let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)

@@ -40,7 +40,7 @@ import Testing
     /// stage's state: image.api with `digest`, a watch, and history (an apply `releasedHoursAgo`,
     /// optionally a rollback after it).
     func writeStage(_ p: Project, digest: String, releasedHoursAgo: Double = 3, watchVerified: Bool? = true, rollback: Bool = false,
-                    environment: String = "stage") throws {
+                    environment: String = "stage", lineage: String = "stage-lineage-1") throws {
         let now = Date()
         func t(_ h: Double) -> String { Self.iso.string(from: now.addingTimeInterval(-h * 3600)) }
         func resource(_ kind: String, _ outputs: String, at: String) -> String {
@@ -62,7 +62,7 @@ import Testing
         var history = [entry(1, "apply", releasedHoursAgo + 0.1, releasedHoursAgo)]
         if rollback { history.append(entry(2, "rollback --to 0.9", 0.5, 0.4)) }
         try p.write("state/stage.json", """
-        {"format_version": 1, "lineage": "stage-lineage-1", "serial": 3, "environment": "\(environment)", "ogf_version": "0.1.0",
+        {"format_version": 1, "lineage": "\(lineage)", "serial": 3, "environment": "\(environment)", "ogf_version": "0.1.0",
          "secret_salt": "00112233445566778899aabbccddeeff", "resources": {\(resources.joined(separator: ",\n"))},
          "history": [\(history.joined(separator: ",\n"))]}
         """)
@@ -82,7 +82,8 @@ import Testing
         let p = try project()
         let r = try p.run("plan", "prod", env: ["APP_ENV": "e2e"])
         #expect(r.code == 1)
-        #expect(r.out.contains("✗ stage has never been deployed (it has no state): nothing to promote"), "\(r.all)")
+        #expect(r.out.isEmpty, "\(r.out)")
+        #expect(r.err.contains("✗ stage has never been deployed (it has no state): nothing to promote"), "\(r.all)")
         #expect(r.err.contains("error: prod cannot be promoted from stage: 1 check failed"), "\(r.err)")
         #expect(r.err.contains("To fix: deploy this release to stage first (ogf apply stage), then plan again."), "\(r.err)")
     }
@@ -114,25 +115,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p.root + "/state/prod.json") || !(p.read("state/prod.json") ?? "").contains("image.api"), "nothing applied")
     }
 
+    @Test func aStageStateReplacedSinceThePlanIsRefusedAtApply() throws {
+        let p = try project()
+        let digest = try plannedDigest(p)
+        try writeStage(p, digest: digest)
+        let plan = try p.run("plan", "prod", "-out", "p.out", env: ["APP_ENV": "e2e"])
+        #expect(plan.code == 0, "\(plan.all)")
+        try writeStage(p, digest: digest, lineage: "stage-lineage-2")
+        let apply = try p.run("apply", "p.out", env: ["APP_ENV": "e2e"])
+        #expect(apply.code == 1)
+        #expect(apply.out.contains("✗ the state of stage was replaced since this plan was made (lineage stage-lineage-1 → stage-lineage-2)"), "\(apply.all)")
+        #expect(apply.err.contains("To fix: plan again: ogf plan prod -out p.out"), "\(apply.err)")
+    }
+
     @Test func verificationSoakAndAgeAreChecked() throws {
         let p = try project()
         try writeStage(p, digest: "sha256:1", watchVerified: false)
         let unverified = try p.run("plan", "prod", env: ["APP_ENV": "e2e"])
         #expect(unverified.code == 1)
-        #expect(unverified.out.contains("✗ watch.release did not verify release #1 in stage (verified: false)"), "\(unverified.all)")
+        #expect(unverified.err.contains("✗ watch.release did not verify release #1 in stage (verified: false)"), "\(unverified.all)")
 
         try writeStage(p, digest: "sha256:1", watchVerified: nil)
         let noWatch = try p.run("plan", "prod", env: ["APP_ENV": "e2e"])
-        #expect(noWatch.out.contains("✗ stage has no watch: declare one or set verified: false"), "\(noWatch.all)")
+        #expect(noWatch.err.contains("✗ stage has no watch: declare one or set verified: false"), "\(noWatch.all)")
 
         try writeStage(p, digest: "sha256:1", releasedHoursAgo: 0.25)
         let young = try p.run("plan", "prod", env: ["APP_ENV": "e2e"])
-        #expect(young.out.contains("✗ in stage for 15m"), "\(young.all)")
-        #expect(young.out.contains(" only, soak is 1h: promotable from "), "\(young.all)")
+        #expect(young.err.contains("✗ in stage for 15m"), "\(young.all)")
+        #expect(young.err.contains(" only, soak is 1h: promotable from "), "\(young.all)")
 
         try writeStage(p, digest: "sha256:1", releasedHoursAgo: 24 * 20)
         let old = try p.run("plan", "prod", env: ["APP_ENV": "e2e"])
-        #expect(old.out.contains("older than max_age 14d"), "\(old.all)")
+        #expect(old.err.contains("older than max_age 14d"), "\(old.all)")
     }
 
     @Test func badConfigurationAndStateAreErrorsAtTheirPlace() throws {
@@ -153,7 +167,7 @@ import Testing
 
         try writeStage(p2, digest: "sha256:1", environment: "qa")
         let other = try p2.run("plan", "prod", env: ["APP_ENV": "e2e"])
-        #expect(other.out.contains("✗ the state read for stage belongs to environment qa"), "\(other.all)")
+        #expect(other.err.contains("✗ the state read for stage belongs to environment qa"), "\(other.all)")
     }
 
     @Test func rollbacksAndUnpromotedEnvironmentsAreNotGated() throws {
