@@ -100,6 +100,18 @@ import Testing
         #expect((o["requests"]?.intValue ?? 0) < 100)
     }
 
+    @Test func cancellingStopsTheTestAtOnce() async throws {
+        let config: [String: Value] = ["urls": .list([.string(url("ms=50"))]), "requests": .int(100_000), "concurrency": .int(2), "duration": .string("60s")]
+        let start = Date()
+        let task = Task { try await kind.apply(request("check_load", config, schema: kind.schema)) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        let result = await task.result
+        #expect(Date().timeIntervalSince(start) < 5, "stopped within a few hundred milliseconds of the cancel")
+        guard case .failure(let e) = result else { Issue.record("a cancelled load test must not pass"); return }
+        #expect(e is CancellationError, "\(e)")
+    }
+
     @Test func rateSpacesTheRequests() async throws {
         // 10 requests at 20/s: the last starts 450ms after the first.
         let r = try await run(["urls": .list([.string(url("ms=0"))]), "requests": .int(10), "concurrency": .int(4), "rate": .double(20)])
