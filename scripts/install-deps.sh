@@ -6,6 +6,7 @@ PACKAGES=(
   libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev libzstd-dev python3   # build
   postgresql postgresql-client redis-server                                       # database tests
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
+  wrk                                                                             # check_load benchmark peer (µs latency)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

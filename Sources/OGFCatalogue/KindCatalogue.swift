@@ -31,6 +31,7 @@ public enum KindCatalogue {
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
             CheckTracesKind(http: deps.http),
+            CheckLoadKind(),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),
