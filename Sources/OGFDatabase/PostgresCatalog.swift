@@ -1,0 +1,120 @@
+import OGFSQLLint
+
+/// The zero-downtime lint's questions about the schema, answered by a PostgreSQL catalog: the shadow database
+/// between migrations of the dry run, or the live database when there is no shadow. Synchronous libpq calls:
+/// use it inside `PostgresConnection.run`, on the connection's own thread. A failing query makes the answer
+/// `unknown` with the server's message, so the finding stays and says why.
+final class PostgresCatalog: LintCatalog {
+    let connection: PostgresConnection
+    /// Shown in `unknown` answers: "the shadow database" or "the live database".
+    let source: String
+
+    init(_ connection: PostgresConnection, source: String) {
+        self.connection = connection
+        self.source = source
+    }
+
+    static func regclass(_ name: QualifiedName) -> String {
+        name.parts.map(PostgresConnection.quoteIdentifier).joined(separator: ".")
+    }
+
+    private func ask<T>(_ sql: String, _ params: [String?], _ read: (QueryResult) -> T) -> CatalogAnswer<T> {
+        do {
+            return .known(read(try connection.query(sql, params)))
+        } catch {
+            return .unknown("reading \(source)'s catalog failed: \(error)")
+        }
+    }
+
+    func functionVolatility(_ name: QualifiedName, argumentCount: Int) -> CatalogAnswer<FunctionVolatility?> {
+        let schema = name.parts.count > 1 ? name.parts[name.parts.count - 2] : nil
+        return ask("""
+            SELECT p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE p.proname = $1 AND (($2::text IS NULL AND pg_function_is_visible(p.oid)) OR n.nspname = $2)
+              AND (p.provariadic <> 0 OR $3::int BETWEEN p.pronargs - p.pronargdefaults AND p.pronargs)
+            """, [name.object, schema, String(argumentCount)]) { r in
+            r.rows.compactMap { row -> FunctionVolatility? in
+                switch row[0] {
+                case "i": return .immutable
+                case "s": return .stable
+                case "v": return .volatile
+                default: return nil
+                }
+            }.max()
+        }
+    }
+
+    func columnType(table: QualifiedName, column: String) -> CatalogAnswer<String?> {
+        ask("""
+            SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+            """, [Self.regclass(table), column]) { $0.firstValue }
+    }
+
+    func notNullProof(table: QualifiedName, column: String) -> CatalogAnswer<NotNullProof> {
+        ask("""
+            SELECT a.attnotnull,
+                   (SELECT c.conname FROM pg_constraint c
+                    WHERE c.conrelid = a.attrelid AND c.contype = 'c' AND c.convalidated
+                      AND pg_get_constraintdef(c.oid) = 'CHECK ((' || quote_ident($2) || ' IS NOT NULL))'
+                    ORDER BY c.conname LIMIT 1)
+            FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+            """, [Self.regclass(table), column]) { r -> NotNullProof in
+            guard let row = r.rows.first else { return .none }
+            if row[0] == "t" { return .alreadyNotNull }
+            if let name = row[1] ?? nil { return .validatedCheck(constraint: name) }
+            return .none
+        }
+    }
+
+    func index(_ name: QualifiedName) -> CatalogAnswer<CatalogIndex?> {
+        ask("""
+            SELECT i.indisunique, i.indisvalid,
+                   coalesce((SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_attribute a
+                             WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND NOT a.attnotnull), '')
+            FROM pg_index i WHERE i.indexrelid = to_regclass($1)
+            """, [Self.regclass(name)]) { r -> CatalogIndex? in
+            guard let row = r.rows.first else { return nil }
+            let nullable = (row[2] ?? "").split(separator: ",").map(String.init)
+            return CatalogIndex(isUnique: row[0] == "t", isValid: row[1] == "t", nullableColumns: nullable)
+        }
+    }
+}
+
+/// The live size of every table, read in one query for size-aware findings.
+struct LiveTableSizes: Sendable {
+    /// `schema.table`, and `table` alone when it is on the search_path → size.
+    var sizes: [String: TableSize]
+
+    static func read(_ c: PostgresConnection) throws -> LiveTableSizes {
+        // A partitioned table has no heap of its own: its partitions' sizes count.
+        let r = try c.query("""
+            SELECT n.nspname, c.relname, c.reltuples::float8, pg_table_is_visible(c.oid),
+                   CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+                        ELSE pg_total_relation_size(c.oid) END,
+                   CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+                        ELSE pg_relation_size(c.oid) END
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg_toast%' AND NOT c.relispartition
+            """)
+        var sizes: [String: TableSize] = [:]
+        for row in r.rows {
+            let heap = Int64(row[5] ?? "") ?? 1
+            let total = Int64(row[4] ?? "") ?? 0
+            let tuples = Double(row[2] ?? "") ?? -1
+            // No heap pages means no rows; reltuples is only an estimate (-1: never analyzed).
+            let size: TableSize = heap == 0 ? .empty : .populated(estimatedRows: tuples < 0 ? nil : tuples, bytes: total)
+            let schema = row[0] ?? "", table = row[1] ?? ""
+            sizes["\(schema).\(table)"] = size
+            if row[3] == "t" { sizes[table] = size }
+        }
+        return LiveTableSizes(sizes: sizes)
+    }
+
+    /// Nil when the table is not found: the finding is then left as it is (never assumed new or empty).
+    func size(_ table: QualifiedName) -> TableSize? {
+        sizes[table.parts.suffix(2).joined(separator: ".")]
+    }
+}
