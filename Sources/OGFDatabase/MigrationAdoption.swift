@@ -115,8 +115,8 @@ struct MigrationAdoption {
                 guard let v = Int(written) else { problems.append("Flyway version \(written) is not a whole number; ogf cannot adopt it"); continue }
                 if row[2] != "true" { problems.append("Flyway records version \(written) as failed; repair it (flyway repair) before adopting") }
                 switch row[1] {
-                case "UNDO_SQL": applied.remove(v)
-                case "BASELINE": baseline = max(baseline, v)
+                case "UNDO_SQL"?: applied.remove(v)
+                case "BASELINE"?: baseline = max(baseline, v)
                 default: applied.insert(v)
                 }
             }
@@ -134,7 +134,7 @@ struct MigrationAdoption {
             for row in rows {
                 let name = row[0] ?? ""
                 guard let f = byID[name] else { problems.append("change " + missing(name)); continue }
-                if let hash = row[1] ?? nil, !hash.isEmpty, hash != Self.sha1(f.sql) {
+                if let hash = row[1], !hash.isEmpty, hash != Self.sha1(f.sql) {
                     problems.append("\(f.path) changed since sqitch deployed it (script_hash \(hash.prefix(12))… recorded); revert the edit")
                 }
                 adopted.append(f)

@@ -4,7 +4,7 @@ import OGFSQLLint
 /// between migrations of the dry run, or the live database when there is no shadow. Synchronous libpq calls:
 /// use it inside `PostgresConnection.run`, on the connection's own thread. A failing query makes the answer
 /// `unknown` with the server's message, so the finding stays and says why.
-final class PostgresCatalog: LintCatalog {
+final class PostgresCatalog: LintCatalog, Sendable {
     let connection: PostgresConnection
     /// Shown in `unknown` answers: "the shadow database" or "the live database".
     let source: String
@@ -18,7 +18,7 @@ final class PostgresCatalog: LintCatalog {
         name.parts.map(PostgresConnection.quoteIdentifier).joined(separator: ".")
     }
 
-    private func ask<T>(_ sql: String, _ params: [String?], _ read: (QueryResult) -> T) -> CatalogAnswer<T> {
+    private func ask<T: Sendable>(_ sql: String, _ params: [String?], _ read: (QueryResult) -> T) -> CatalogAnswer<T> {
         do {
             return .known(read(try connection.query(sql, params)))
         } catch {
@@ -35,9 +35,9 @@ final class PostgresCatalog: LintCatalog {
             """, [name.object, schema, String(argumentCount)]) { r in
             r.rows.compactMap { row -> FunctionVolatility? in
                 switch row[0] {
-                case "i": return .immutable
-                case "s": return .stable
-                case "v": return .volatile
+                case "i"?: return .immutable
+                case "s"?: return .stable
+                case "v"?: return .volatile
                 default: return nil
                 }
             }.max()
@@ -61,10 +61,10 @@ final class PostgresCatalog: LintCatalog {
             FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
             """, [Self.regclass(table), column]) { r -> NotNullProof in
-            guard let row = r.rows.first else { return .none }
+            guard let row = r.rows.first else { return .unproven }
             if row[0] == "t" { return .alreadyNotNull }
-            if let name = row[1] ?? nil { return .validatedCheck(constraint: name) }
-            return .none
+            if let name = row[1] { return .validatedCheck(constraint: name) }
+            return .unproven
         }
     }
 

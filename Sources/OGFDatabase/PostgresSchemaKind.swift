@@ -178,7 +178,7 @@ public struct PostgresSchemaKind: ResourceKind {
         }
         // Shadow dry run; the zero-downtime lint reads the shadow's catalog before each migration.
         let planLint = PlanLint()
-        var dryLine: String
+        let dryLine: String
         if s.config.shadow {
             let tools = PostgresTools(runner: processes, pgDump: s.config.pgDump, environment: request.context.variables)
             let dry = ShadowDryRun(tools: tools, migrator: s.migrator) { try await PostgresConnection.open(url: $0, applicationName: app + " (shadow)") }

@@ -4,7 +4,7 @@
 ///
 /// Every answer may be ``CatalogAnswer/unknown(_:)`` with a reason: a rule that cannot get an answer keeps its
 /// finding and quotes the reason. Nothing is ever assumed safe.
-public protocol LintCatalog {
+public protocol LintCatalog: Sendable {
     /// The volatility of the function `name` called with `argumentCount` arguments, as `pg_proc.provolatile` says.
     /// Nil when no such function exists; when overloads disagree, the most volatile one.
     func functionVolatility(_ name: QualifiedName, argumentCount: Int) -> CatalogAnswer<FunctionVolatility?>
@@ -40,7 +40,7 @@ public enum NotNullProof: Sendable, Hashable {
     /// A validated `CHECK (column IS NOT NULL)`: PostgreSQL 12+ skips the scan.
     case validatedCheck(constraint: String)
     /// Nothing proves it: SET NOT NULL scans the table.
-    case none
+    case unproven
 }
 
 /// An index as the catalog describes it.
@@ -88,7 +88,7 @@ public enum TableSize: Sendable, Hashable {
     }
 
     static func bytes(_ value: Int64) -> String {
-        let units: [(Double, String)] = [(1 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "kB")]
+        let units: [(Double, String)] = [(Double(1 << 40), "TB"), (Double(1 << 30), "GB"), (Double(1 << 20), "MB"), (Double(1 << 10), "kB")]
         let v = Double(value)
         for (scale, unit) in units where v >= scale {
             let scaled = v / scale

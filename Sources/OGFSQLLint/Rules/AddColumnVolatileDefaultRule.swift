@@ -16,6 +16,14 @@ public struct AddColumnVolatileDefaultRule: StatementLintRule {
         "uuidv4", "uuidv7", "gen_random_bytes", "clock_timestamp", "timeofday", "nextval", "setseed",
     ]
 
+    /// Keywords followed by `(` that are SQL syntax, not calls of a function in pg_proc.
+    static let syntaxWords: Set<String> = [
+        "coalesce", "nullif", "greatest", "least", "row", "array", "cast", "extract", "position", "overlay", "trim",
+        "exists", "values", "any", "all", "some", "in", "and", "or", "not", "then", "else", "when", "case", "between",
+        "is", "like", "ilike", "similar", "on", "as", "collate", "at", "zone", "xmlelement", "xmlforest", "treat",
+        "normalize", "merge_action", "json_object", "json_array", "json",
+    ]
+
     /// Built-in functions (and function-like expressions) known not to be volatile, so a text-only lint without a
     /// catalog does not flag them.
     static let nonVolatileBuiltins: Set<String> = [
@@ -52,7 +60,7 @@ public struct AddColumnVolatileDefaultRule: StatementLintRule {
         if let expression = column.defaultExpression {
             let tokens = Array(expression)
             for (offset, token) in tokens.enumerated() where offset + 1 < tokens.count && tokens[offset + 1].isSymbol("(") {
-                guard let name = token.name else { continue }
+                guard let name = token.name, token.kind == .quotedIdentifier || !Self.syntaxWords.contains(name) else { continue }
                 // A type modifier (`'x'::varchar(20)`, `CAST(x AS numeric(10,2))`) is not a call.
                 let before = tokens[max(0, offset - 2)..<offset]
                 if before.contains(where: { $0.isSymbol("::") || $0.isKeyword("AS") }) { continue }

@@ -43,7 +43,7 @@ public struct SetNotNullRule: LintRule {
                     switch migration.catalog?.notNullProof(table: alter.table, column: column) {
                     case .known(.alreadyNotNull)?, .known(.validatedCheck)?:
                         continue
-                    case .known(.none)?:
+                    case .known(.unproven)?:
                         why = ": the catalog has no validated CHECK (\(column) IS NOT NULL) on it"
                     case .unknown(let reason)?:
                         why = " (whether a validated CHECK proves it is unknown: \(reason))"

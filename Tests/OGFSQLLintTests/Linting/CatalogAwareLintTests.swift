@@ -22,7 +22,7 @@ struct FakeCatalog: LintCatalog {
 
     func notNullProof(table: QualifiedName, column: String) -> CatalogAnswer<NotNullProof> {
         if let failure { return .unknown(failure) }
-        return .known(proofs["\(table).\(column)"] ?? NotNullProof.none)
+        return .known(proofs["\(table).\(column)"] ?? NotNullProof.unproven)
     }
 
     func index(_ name: QualifiedName) -> CatalogAnswer<CatalogIndex?> {
