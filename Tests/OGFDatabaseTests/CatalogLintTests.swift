@@ -192,9 +192,9 @@ enum MigServers {
         defer { Servers.drop(db) }
         let p = try Project()
         defer { p.cleanup() }
-        try p.write("0001_t.up.sql", "CREATE TABLE a (id int);\n")
+        try p.write("0001_t.up.sql", "CREATE TABLE a (id int);\nCREATE TABLE c (id int);\n")
         try p.write("0002_t.up.sql", "DROP TABLE a;\n")
-        try p.write("0003_t.up.sql", "CREATE TABLE b (id int);\nDROP TABLE b;\n")
+        try p.write("0003_t.up.sql", "SELECT 1;\nDROP TABLE c;\n")
         let plan = try await kind.plan(config(db, p, ["lint_from": .int(2)]), p.context())
         #expect(plan.details.contains("  (2 migrations up to version 2 not linted: lint_from: 2)"), "\(plan.details)")
         #expect(!plan.details.contains { $0.contains("0002_t.up.sql:1") })
