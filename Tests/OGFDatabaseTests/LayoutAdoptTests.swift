@@ -172,9 +172,12 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env["SQITCH_FULLNAME"] = "ogf tests"
         env["SQITCH_EMAIL"] = "tests@ogf.invalid"
-        env["SQITCH_CONFIG"] = "/dev/null"
-        env["SQITCH_USER_CONFIG"] = "/dev/null"
-        env["SQITCH_SYSTEM_CONFIG"] = "/dev/null"
+        // No user or system configuration leaks in: an empty file of the test's own.
+        let empty = "\(p.root)/empty-sqitch.conf"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        env["SQITCH_CONFIG"] = empty
+        env["SQITCH_USER_CONFIG"] = empty
+        env["SQITCH_SYSTEM_CONFIG"] = empty
         process.environment = env
         let pipe = Pipe()
         process.standardOutput = pipe
