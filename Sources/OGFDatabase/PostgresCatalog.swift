@@ -1,13 +1,19 @@
 import OGFSQLLint
+import Synchronization
 
 /// The zero-downtime lint's questions about the schema, answered by a PostgreSQL catalog: the shadow database
 /// between migrations of the dry run, or the live database when there is no shadow. Synchronous libpq calls:
 /// use it inside `PostgresConnection.run`, on the connection's own thread. A failing query makes the answer
 /// `unknown` with the server's message, so the finding stays and says why.
+///
+/// Answers are remembered: a catalog stands for one state of the schema (the shadow's makes a new one before each
+/// migration; the live one serves a whole plan, the plan memory covering what earlier pending files change), so a
+/// table or function asked about again costs no round trip.
 final class PostgresCatalog: LintCatalog, Sendable {
     let connection: PostgresConnection
     /// Shown in `unknown` answers: "the shadow database" or "the live database".
     let source: String
+    private let answers = Mutex<[String: [[String?]]]>([:])
 
     init(_ connection: PostgresConnection, source: String) {
         self.connection = connection
@@ -18,9 +24,13 @@ final class PostgresCatalog: LintCatalog, Sendable {
         name.parts.map(PostgresConnection.quoteIdentifier).joined(separator: ".")
     }
 
-    private func ask<T: Sendable>(_ sql: String, _ params: [String?], _ read: (QueryResult) -> T) -> CatalogAnswer<T> {
+    private func ask<T: Sendable>(_ sql: String, _ params: [String?], _ read: ([[String?]]) -> T) -> CatalogAnswer<T> {
+        let key = sql + "\u{0}" + params.map { $0 ?? "\u{1}" }.joined(separator: "\u{0}")
+        if let rows = answers.withLock({ $0[key] }) { return .known(read(rows)) }
         do {
-            return .known(read(try connection.query(sql, params)))
+            let rows = try connection.query(sql, params).rows
+            answers.withLock { $0[key] = rows }
+            return .known(read(rows))
         } catch {
             return .unknown("reading \(source)'s catalog failed: \(error)")
         }
@@ -32,8 +42,8 @@ final class PostgresCatalog: LintCatalog, Sendable {
             SELECT p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE p.proname = $1 AND (($2::text IS NULL AND pg_function_is_visible(p.oid)) OR n.nspname = $2)
               AND (p.provariadic <> 0 OR $3::int BETWEEN p.pronargs - p.pronargdefaults AND p.pronargs)
-            """, [name.object, schema, String(argumentCount)]) { r in
-            r.rows.compactMap { row -> FunctionVolatility? in
+            """, [name.object, schema, String(argumentCount)]) { rows in
+            rows.compactMap { row -> FunctionVolatility? in
                 switch row[0] {
                 case "i"?: return .immutable
                 case "s"?: return .stable
@@ -48,7 +58,7 @@ final class PostgresCatalog: LintCatalog, Sendable {
         ask("""
             SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-            """, [Self.regclass(table), column]) { $0.firstValue }
+            """, [Self.regclass(table), column]) { $0.first?.first ?? nil }
     }
 
     func notNullProof(table: QualifiedName, column: String) -> CatalogAnswer<NotNullProof> {
@@ -60,8 +70,8 @@ final class PostgresCatalog: LintCatalog, Sendable {
                     ORDER BY c.conname LIMIT 1)
             FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-            """, [Self.regclass(table), column]) { r -> NotNullProof in
-            guard let row = r.rows.first else { return .unproven }
+            """, [Self.regclass(table), column]) { rows -> NotNullProof in
+            guard let row = rows.first else { return .unproven }
             if row[0] == "t" { return .alreadyNotNull }
             if let name = row[1] { return .validatedCheck(constraint: name) }
             return .unproven
@@ -74,8 +84,8 @@ final class PostgresCatalog: LintCatalog, Sendable {
                    coalesce((SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_attribute a
                              WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND NOT a.attnotnull), '')
             FROM pg_index i WHERE i.indexrelid = to_regclass($1)
-            """, [Self.regclass(name)]) { r -> CatalogIndex? in
-            guard let row = r.rows.first else { return nil }
+            """, [Self.regclass(name)]) { rows -> CatalogIndex? in
+            guard let row = rows.first else { return nil }
             let nullable = (row[2] ?? "").split(separator: ",").map(String.init)
             return CatalogIndex(isUnique: row[0] == "t", isValid: row[1] == "t", nullableColumns: nullable)
         }

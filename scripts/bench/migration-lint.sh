@@ -50,14 +50,14 @@ done
 psql -X -q "$ADMIN" -c "CREATE DATABASE $DB OWNER ogf TEMPLATE template0" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 "$(url "$DB")" < "$W/base.sql" >/dev/null
 for k in $(seq 1 30); do echo "INSERT INTO t$k SELECT g, 'n', g, g FROM generate_series(1, 2000) g;"; done | psql -X -q "$(url "$DB")" >/dev/null
-psql -X -q "$(url "$DB")" -c "ANALYZE" >/dev/null
+psql -X -q "$(url "$DB")" -c "ANALYZE" >/dev/null 2>&1
 for i in $(seq 1 "$N"); do
   v=$(printf '%04d' "$i"); k=$(( (i % 30) + 1 )); f="$W/p/migrations/${v}_m$v.up.sql"
   case $(( i % 7 )) in
     0) echo "ALTER TABLE t$k ADD COLUMN c$v text DEFAULT vol_code();" > "$f" ;;
     1) echo "ALTER TABLE t$k ADD COLUMN c$v text DEFAULT imm_code();" > "$f" ;;
     2) echo "ALTER TABLE t$k ADD CONSTRAINT k$v CHECK (a IS NOT NULL) NOT VALID;" > "$f" ;;
-    3) echo "ALTER TABLE t$k VALIDATE CONSTRAINT k$(printf '%04d' $((i - 1)));" > "$f" ;;
+    3) echo "ALTER TABLE t$(( ((i - 1) % 30) + 1 )) VALIDATE CONSTRAINT k$(printf '%04d' $((i - 1)));" > "$f" ;;
     4) echo "ALTER TABLE t$k ALTER COLUMN a SET NOT NULL;" > "$f" ;;
     5) echo "ALTER TABLE t$k ALTER COLUMN name TYPE varchar($((20 + i)));" > "$f" ;;
     6) printf -- "-- ogf:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t${k}_n_$v ON t$k (n);\n" > "$f" ;;
@@ -72,7 +72,7 @@ for r in $(seq 1 "$RUNS"); do
   T[plan]+="$(echo "$e - $s" | bc) "
   s=$(now); BENCH_DB_URL="$(url "$DB")" "$BIN/ogf" plan -C "$W/p" nolint --no-color >"$W/nolint.log" 2>&1 || true; e=$(now)
   T[nolint]+="$(echo "$e - $s" | bc) "
-  s=$(now); squawk "$W"/p/migrations/*.sql >"$W/squawk.log" 2>&1 || true; e=$(now)
+  s=$(now); squawk --reporter gcc "$W"/p/migrations/*.sql >"$W/squawk.log" 2>&1 || true; e=$(now)
   T[squawk]+="$(echo "$e - $s" | bc) "
   echo "run $r/$RUNS done" >&2
 done
@@ -83,5 +83,5 @@ echo
 echo "$N pending migrations over 30 populated tables (median of $RUNS runs, seconds):"
 printf '  %-58s %8.3f\n' "ogf plan (shadow dry run + catalog-aware lint + sizes)" "$pl" "ogf plan, lint off (lint_from above every version)" "$nl" "squawk $(squawk --version 2>/dev/null | awk '{print $2}') on the same files" "$sq"
 printf '  lint share of the plan: %.0f ms (%.1f%%);  ogf plan / squawk: %.2fx\n' "$(echo "($pl - $nl) * 1000" | bc -l)" "$(echo "($pl - $nl) / $pl * 100" | bc -l)" "$(echo "$pl / $sq" | bc -l)"
-echo "  findings: ogf $(grep -cE '(error|warning|info)\[' "$W/plan.log"), squawk $(grep -cE '^(warning|error)' "$W/squawk.log" || true)"
+echo "  findings: ogf $(grep -cE '(error|warning|info)\[' "$W/plan.log"), squawk $(grep -cE ': (warning|error): ' "$W/squawk.log" || true) (squawk counts lock_timeout, statement_timeout and rerunnability per statement)"
 cd "$W/p" && "$BIN/ogf-bench" lint --runs="$RUNS" --folder=migrations --url="$(url "$DB")"
