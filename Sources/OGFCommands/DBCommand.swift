@@ -114,11 +114,11 @@ struct DBAdoptCommand: AsyncParsableCommand {
         commandName: "adopt",
         abstract: "Record another migration tool's applied migrations in ogf's history, without running anything.",
         discussion: """
-        The postgres_schema resource's layout: names the tool (golang-migrate, diesel, flyway, sqitch); its history table
-        (schema_migrations, __diesel_schema_migrations, flyway_schema_history, sqitch.changes) says which files it applied.
-        Every applied file must be in the migrations folder (and, for sqitch, unchanged since it was deployed); then one
-        row per file is written to the ogf history table (history_table, default ogf_schema_migrations) with the file's
-        SHA-256, in one transaction, under the migration lock. Nothing else in the database changes. Running it again
+        The postgres_schema resource's layout: names the tool (golang-migrate, diesel, flyway, sqitch); its history table \
+        (schema_migrations, __diesel_schema_migrations, flyway_schema_history, sqitch.changes) says which files it applied. \
+        Every applied file must be in the migrations folder (and, for sqitch, unchanged since it was deployed); then one \
+        row per file is written to the ogf history table (history_table, default ogf_schema_migrations) with the file's \
+        SHA-256, in one transaction, under the migration lock. Nothing else in the database changes. Running it again \
         when the history already matches does nothing. Files the other tool never applied stay pending for ogf apply.
         """
     )

@@ -229,3 +229,39 @@ import Testing
         #expect(changed.contains("db/migrations/deploy/users.sql changed since sqitch deployed it"), "\(changed)")
     }
 }
+
+/// `ogf db adopt ENV` through the built binary.
+@Suite(.serialized) struct AdoptCommandTests {
+    @Test func adoptCommandRecordsGolangMigrateHistory() throws {
+        let db = try MigServers.freshDatabase("adoptcli")
+        defer { Servers.drop(db) }
+        let p = try Project()
+        defer { p.cleanup() }
+        try p.environment("prod", """
+            environment: prod
+            protected: true
+            resources:
+              postgres_schema.app:
+                url: "${secret.ADOPT_DB_URL}"
+                migrations: db/migrations
+                layout: golang-migrate
+            """)
+        try p.write("1_users.up.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+        try p.write("2_email.up.sql", "ALTER TABLE users ADD COLUMN email text;\n")
+        try Servers.connect(db).execute("""
+            CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+            CREATE TABLE users (id bigint PRIMARY KEY);
+            INSERT INTO schema_migrations VALUES (1, false);
+            """)
+        var env = ProcessInfo.processInfo.environment
+        env["ADOPT_DB_URL"] = Servers.url(db)
+        let (status, out) = try OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("recorded 1 migration applied by golang-migrate's schema_migrations in ogf_schema_migrations (nothing was run): db/migrations/1_users.up.sql"), "\(out)")
+        #expect(out.contains("1 pending for ogf apply, from db/migrations/2_email.up.sql"))
+        #expect(!out.contains(Servers.pgPassword))
+        #expect(try Servers.connect(db).query("SELECT version || ' ' || name FROM ogf_schema_migrations").firstValue == "1 users")
+        let (again, out2) = try OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
+        #expect(again == 0 && out2.contains("nothing to do"), "\(out2)")
+    }
+}
