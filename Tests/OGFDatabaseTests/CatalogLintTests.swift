@@ -62,6 +62,33 @@ enum MigServers {
         #expect(plan.diagnostics.contains { $0.severity == .error && $0.summary.contains("add-column-volatile-default") })
     }
 
+    /// The lint's verdict matches what PostgreSQL does: the table's relfilenode changes only for the volatile default.
+    @Test func findingsAgreeWithTheServersRewrites() async throws {
+        let p = try Project()
+        defer { p.cleanup() }
+        let db = try await prepared("rewrite", p, setup: """
+            CREATE TABLE emails (id bigint PRIMARY KEY, address text);
+            CREATE FUNCTION random_string(n int) RETURNS text LANGUAGE sql AS $$ SELECT left(md5(random()::text), n) $$;
+            CREATE FUNCTION fixed_code() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;
+            """, fill: "INSERT INTO emails SELECT g, 'a' || g FROM generate_series(1, 500) g")
+        defer { Servers.drop(db) }
+        func relfilenode() throws -> String? {
+            try Servers.connect(db).query("SELECT relfilenode FROM pg_class WHERE relname = 'emails'").firstValue
+        }
+        try p.write("0002_code.up.sql", "ALTER TABLE emails ADD COLUMN code text DEFAULT fixed_code();\n")
+        let immutable = try await kind.plan(config(db, p), p.context())
+        #expect(lines(immutable, "add-column-volatile-default").isEmpty)
+        let before = try relfilenode()
+        _ = try await kind.apply(config(db, p), p.context())
+        #expect(try relfilenode() == before, "no rewrite for an immutable default")
+
+        try p.write("0003_token.up.sql", "ALTER TABLE emails ADD COLUMN token text NOT NULL DEFAULT random_string(26);\n")
+        let volatile = try await kind.plan(config(db, p), p.context())
+        #expect(lines(volatile, "add-column-volatile-default").count == 1)
+        _ = try await kind.apply(config(db, p), p.context())
+        #expect(try relfilenode() != before, "PostgreSQL rewrote the table for the volatile default")
+    }
+
     @Test func functionUnknownToTheCatalogStaysAFinding() async throws {
         let p = try Project()
         defer { p.cleanup() }
