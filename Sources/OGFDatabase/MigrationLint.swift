@@ -70,6 +70,7 @@ final class PlanLint: @unchecked Sendable {
     private(set) var linted: [String] = []
 
     func lint(_ m: MigrationFile, catalog: (any LintCatalog)?) {
+        (catalog as? PostgresCatalog)?.prefetch(MigrationLinter.alteredTables(in: m.sql))
         findings[m.path] = linter.lint(file: m.path, sql: m.sql, catalog: catalog, memory: &memory,
                                        outsideTransaction: m.outsideTransaction).findings
         linted.append(m.path)
@@ -91,7 +92,10 @@ final class PlanLint: @unchecked Sendable {
         -> LiveTableSizes?
     {
         let catalog = PostgresCatalog(connection, source: source)
-        for m in pending where !lint.isLinted(m) { lint.lint(m, catalog: catalog) }
+        let rest = pending.filter { !lint.isLinted($0) }
+        // The live catalog does not change while the plan is linted: one query for every table the files alter.
+        catalog.prefetch(rest.flatMap { MigrationLinter.alteredTables(in: $0.sql) })
+        for m in rest { lint.lint(m, catalog: catalog) }
         return try? LiveTableSizes.read(connection)
     }
 }

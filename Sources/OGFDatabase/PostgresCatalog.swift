@@ -24,8 +24,53 @@ final class PostgresCatalog: LintCatalog, Sendable {
         name.parts.map(PostgresConnection.quoteIdentifier).joined(separator: ".")
     }
 
+    static let columnTypeSQL = """
+        SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+        """
+    static let notNullSQL = """
+        SELECT a.attnotnull,
+               (SELECT c.conname FROM pg_constraint c
+                WHERE c.conrelid = a.attrelid AND c.contype = 'c' AND c.convalidated
+                  AND pg_get_constraintdef(c.oid) = 'CHECK ((' || quote_ident($2) || ' IS NOT NULL))'
+                ORDER BY c.conname LIMIT 1)
+        FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+        """
+
+    private static func key(_ sql: String, _ params: [String?]) -> String {
+        sql + "\u{0}" + params.map { $0 ?? "\u{1}" }.joined(separator: "\u{0}")
+    }
+
+    /// Reads every column of `tables` (type, NOT NULL, a validated `CHECK (col IS NOT NULL)`) in one query and
+    /// remembers the answers the column questions would get, so a migration costs one round trip, not one per
+    /// column. A failure here only means the questions are asked one by one.
+    func prefetch(_ tables: [QualifiedName]) {
+        let names = tables.map(Self.regclass).filter { name in answers.withLock { $0["prefetched\u{0}" + name] == nil } }
+        guard !names.isEmpty else { return }
+        let array = "{" + names.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+        guard let rows = try? connection.query("""
+            SELECT t.name, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                   (SELECT c.conname FROM pg_constraint c
+                    WHERE c.conrelid = a.attrelid AND c.contype = 'c' AND c.convalidated
+                      AND pg_get_constraintdef(c.oid) = 'CHECK ((' || quote_ident(a.attname) || ' IS NOT NULL))'
+                    ORDER BY c.conname LIMIT 1)
+            FROM unnest($1::text[]) AS t(name) JOIN pg_attribute a ON a.attrelid = to_regclass(t.name)
+            WHERE a.attnum > 0 AND NOT a.attisdropped
+            """, [array]).rows else { return }
+        answers.withLock { cache in
+            for row in rows {
+                guard let table = row[0], let column = row[1] else { continue }
+                cache[Self.key(Self.columnTypeSQL, [table, column])] = [[row[2]]]
+                cache[Self.key(Self.notNullSQL, [table, column])] = [[row[3], row[4]]]
+            }
+            for name in names { cache["prefetched\u{0}" + name] = [] }
+        }
+    }
+
     private func ask<T: Sendable>(_ sql: String, _ params: [String?], _ read: ([[String?]]) -> T) -> CatalogAnswer<T> {
-        let key = sql + "\u{0}" + params.map { $0 ?? "\u{1}" }.joined(separator: "\u{0}")
+        let key = Self.key(sql, params)
         if let rows = answers.withLock({ $0[key] }) { return .known(read(rows)) }
         do {
             let rows = try connection.query(sql, params).rows
@@ -55,22 +100,11 @@ final class PostgresCatalog: LintCatalog, Sendable {
     }
 
     func columnType(table: QualifiedName, column: String) -> CatalogAnswer<String?> {
-        ask("""
-            SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-            """, [Self.regclass(table), column]) { $0.first?.first ?? nil }
+        ask(Self.columnTypeSQL, [Self.regclass(table), column]) { $0.first?.first ?? nil }
     }
 
     func notNullProof(table: QualifiedName, column: String) -> CatalogAnswer<NotNullProof> {
-        ask("""
-            SELECT a.attnotnull,
-                   (SELECT c.conname FROM pg_constraint c
-                    WHERE c.conrelid = a.attrelid AND c.contype = 'c' AND c.convalidated
-                      AND pg_get_constraintdef(c.oid) = 'CHECK ((' || quote_ident($2) || ' IS NOT NULL))'
-                    ORDER BY c.conname LIMIT 1)
-            FROM pg_attribute a
-            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-            """, [Self.regclass(table), column]) { rows -> NotNullProof in
+        ask(Self.notNullSQL, [Self.regclass(table), column]) { rows -> NotNullProof in
             guard let row = rows.first else { return .unproven }
             if row[0] == "t" { return .alreadyNotNull }
             if let name = row[1] { return .validatedCheck(constraint: name) }

@@ -92,6 +92,13 @@ public struct MigrationLinter: Sendable {
         }
     }
 
+    /// The tables the file's ALTER TABLE statements name, in order, without repeats: what the catalog will be asked
+    /// about, so ogf can read their columns in one query beforehand.
+    public static func alteredTables(in sql: String) -> [QualifiedName] {
+        var seen: Set<QualifiedName> = []
+        return SQLSplitter.split(sql).statements.compactMap { AlterTableStatement($0)?.table }.filter { seen.insert($0).inserted }
+    }
+
     /// `billing.invoices` → ["billing", "invoices"] (names in findings are printed unquoted).
     static func parts(_ table: String) -> [String] {
         table.split(separator: ".").map(String.init)
