@@ -69,9 +69,11 @@ final class PlanLint: @unchecked Sendable {
     /// Files linted so far (in order).
     private(set) var linted: [String] = []
 
-    func lint(_ m: MigrationFile, catalog: (any LintCatalog)?) {
-        (catalog as? PostgresCatalog)?.prefetch(MigrationLinter.alteredTables(in: m.sql))
-        findings[m.path] = linter.lint(file: m.path, sql: m.sql, catalog: catalog, memory: &memory,
+    /// `script`: the file already split, when the caller has it.
+    func lint(_ m: MigrationFile, script: SQLScript? = nil, catalog: (any LintCatalog)?) {
+        let script = script ?? SQLSplitter.split(m.sql)
+        (catalog as? PostgresCatalog)?.prefetch(MigrationLinter.alteredTables(in: script))
+        findings[m.path] = linter.lint(file: m.path, script: script, catalog: catalog, memory: &memory,
                                        outsideTransaction: m.outsideTransaction).findings
         linted.append(m.path)
     }
@@ -93,9 +95,10 @@ final class PlanLint: @unchecked Sendable {
     {
         let catalog = PostgresCatalog(connection, source: source)
         let rest = pending.filter { !lint.isLinted($0) }
+        let scripts = rest.map { SQLSplitter.split($0.sql) }
         // The live catalog does not change while the plan is linted: one query for every table the files alter.
-        catalog.prefetch(rest.flatMap { MigrationLinter.alteredTables(in: $0.sql) })
-        for m in rest { lint.lint(m, catalog: catalog) }
+        catalog.prefetch(scripts.flatMap(MigrationLinter.alteredTables(in:)))
+        for (m, script) in zip(rest, scripts) { lint.lint(m, script: script, catalog: catalog) }
         return try? LiveTableSizes.read(connection)
     }
 }

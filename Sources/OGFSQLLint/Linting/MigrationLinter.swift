@@ -42,7 +42,14 @@ public struct MigrationLinter: Sendable {
         file: String, sql: String, catalog: (any LintCatalog)?, memory: inout LintPlanMemory,
         outsideTransaction: Bool = false
     ) -> LintReport {
-        let script = SQLSplitter.split(sql)
+        lint(file: file, script: SQLSplitter.split(sql), catalog: catalog, memory: &memory, outsideTransaction: outsideTransaction)
+    }
+
+    /// The same for a file already split (ogf splits once and reads the altered tables from the same statements).
+    public func lint(
+        file: String, script: SQLScript, catalog: (any LintCatalog)?, memory: inout LintPlanMemory,
+        outsideTransaction: Bool = false
+    ) -> LintReport {
         var directives = MigrationDirectives(script: script)
         directives.layoutRunsOutsideTransaction = outsideTransaction
         let migration = MigrationContext(
@@ -94,9 +101,9 @@ public struct MigrationLinter: Sendable {
 
     /// The tables the file's ALTER TABLE statements name, in order, without repeats: what the catalog will be asked
     /// about, so ogf can read their columns in one query beforehand.
-    public static func alteredTables(in sql: String) -> [QualifiedName] {
+    public static func alteredTables(in script: SQLScript) -> [QualifiedName] {
         var seen: Set<QualifiedName> = []
-        return SQLSplitter.split(sql).statements.compactMap { AlterTableStatement($0)?.table }.filter { seen.insert($0).inserted }
+        return script.statements.compactMap { AlterTableStatement($0)?.table }.filter { seen.insert($0).inserted }
     }
 
     /// `billing.invoices` → ["billing", "invoices"] (names in findings are printed unquoted).
