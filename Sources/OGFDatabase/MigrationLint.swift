@@ -69,10 +69,11 @@ final class PlanLint: @unchecked Sendable {
     /// Files linted so far (in order).
     private(set) var linted: [String] = []
 
-    /// `script`: the file already split, when the caller has it.
+    /// `script`: the file already split, when the caller has it. No prefetch here: the shadow's catalog changes
+    /// after every migration, and most migrations ask it one question or none, so one more query would cost more
+    /// than it saves; the live catalog is prefetched once for the whole plan (`finish`).
     func lint(_ m: MigrationFile, script: SQLScript? = nil, catalog: (any LintCatalog)?) {
         let script = script ?? SQLSplitter.split(m.sql)
-        (catalog as? PostgresCatalog)?.prefetch(MigrationLinter.alteredTables(in: script))
         findings[m.path] = linter.lint(file: m.path, script: script, catalog: catalog, memory: &memory,
                                        outsideTransaction: m.outsideTransaction).findings
         linted.append(m.path)
