@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev libzstd-dev python3   # build
   postgresql postgresql-client redis-server                                       # database tests
+  sqitch libdbd-pg-perl                                                           # db adopt test (a real sqitch deploy)
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
   wrk                                                                             # check_load benchmark peer (µs latency)
 )

@@ -10,8 +10,8 @@ import OGFSupport
 struct DBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Database operations outside a plan: restore a backup.",
-        subcommands: [DBRestoreCommand.self]
+        abstract: "Database operations outside a plan: restore a backup, adopt another migration tool's history.",
+        subcommands: [DBRestoreCommand.self, DBAdoptCommand.self]
     )
 }
 
@@ -104,5 +104,72 @@ struct DBRestoreCommand: AsyncParsableCommand {
         let start = Date()
         do { try await tools.restore(file, into: url) } catch { throw ws.fail("restore failed, the database is unchanged: \(error)") }
         Terminal.out("Restored \((file as NSString).lastPathComponent) in \(DurationText.format(Date().timeIntervalSince(start))).\n")
+    }
+}
+
+/// `ogf db adopt ENV`: records in ogf's history the migrations another tool (golang-migrate, Diesel, Flyway,
+/// sqitch) already applied, without running anything.
+struct DBAdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Record another migration tool's applied migrations in ogf's history, without running anything.",
+        discussion: """
+        The postgres_schema resource's layout: names the tool (golang-migrate, diesel, flyway, sqitch); its history table \
+        (schema_migrations, __diesel_schema_migrations, flyway_schema_history, sqitch.changes) says which files it applied. \
+        Every applied file must be in the migrations folder (and, for sqitch, unchanged since it was deployed); then one \
+        row per file is written to the ogf history table (history_table, default ogf_schema_migrations) with the file's \
+        SHA-256, in one transaction, under the migration lock. Nothing else in the database changes. Running it again \
+        when the history already matches does nothing. Files the other tool never applied stay pending for ogf apply.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The environment: environments/ENV.yaml.") var environment: String
+    @Option(name: .customLong("resource"), help: ArgumentHelp("The postgres_schema resource to adopt (when there are several).", valueName: "ADDR"))
+    var resource: String?
+
+    func run() async throws {
+        let ws = Workspace(global)
+        let config = try ws.loadConfig(environment)
+        let schemas = config.sortedAddresses.filter { $0.kind == "postgres_schema" }
+        let address: ResourceAddress
+        if let resource {
+            guard let a = ResourceAddress(parsing: resource), schemas.contains(a) else {
+                throw ws.fail("--resource \(resource): no such postgres_schema in \(environment)", detail: "Declared: \(schemas.map(\.description).joined(separator: ", "))")
+            }
+            address = a
+        } else {
+            guard schemas.count == 1 else {
+                throw ws.fail(schemas.isEmpty ? "\(environment) declares no postgres_schema resource" : "\(environment) declares several postgres_schema resources; choose one with --resource",
+                              detail: schemas.isEmpty ? "Adopt records history for a postgres_schema resource (docs/database.md)." : schemas.map(\.description).joined(separator: ", "))
+            }
+            address = schemas[0]
+        }
+        let rc = config.resources[address]!
+        let variables = ws.variables(config)
+        var diags: [Diagnostic] = []
+        let vars = Evaluator.resolveVariables(config.variables, environment: variables, envFile: config.envFile, diagnostics: &diags)
+        let evaluator = Evaluator(variables: vars, environment: variables, envFile: config.envFile)
+        let values = ResourceResolver(registry: ws.registry, evaluator: evaluator).resolve(rc, diagnostics: &diags)
+        ws.report(Diagnostics(diags))
+        guard !diags.contains(where: { $0.severity == .error }) else { throw ws.failure(Diagnostics(diags)) }
+        let context = ws.context(config, variables, hasher: SecretHasher(salt: []))
+        let report: AdoptionReport
+        do {
+            report = try await PostgresSchemaKind.adopt(values, context: context)
+        } catch let d as Diagnostic {
+            ws.report(Diagnostics([d.placed(in: rc)]))
+            throw ExitCode(1)
+        } catch let f as ResourceFailure {
+            throw ws.fail("\(address): \(context.redact(f.message))")
+        }
+        if report.alreadyAdopted {
+            Terminal.out("\(address): \(report.historyTable) already records what \(report.source) applied; nothing to do.\n")
+        } else {
+            let n = report.adopted.count
+            Terminal.out("\(address): recorded \(n) migration\(n == 1 ? "" : "s") applied by \(report.source) in \(report.historyTable) (nothing was run)"
+                + (n > 0 ? ": \(report.adopted.first!)" + (n > 1 ? " … \(report.adopted.last!)" : "") : "") + ".\n")
+        }
+        Terminal.out(report.pending.isEmpty ? "No migrations pending.\n" : "\(report.pending.count) pending for ogf apply, from \(report.pending.first!).\n")
     }
 }

@@ -12,8 +12,17 @@ public struct MigrationFile: Sendable, Equatable {
     public var checksum: String
     public var downPath: String?
     public var downSQL: String?
+    /// The layout says the file runs outside a transaction (Diesel's `run_in_transaction = false`, sqitch).
+    public var outsideTransaction = false
+    /// What the other tool calls this migration in its history table (Diesel and golang-migrate: the version;
+    /// Flyway: the version as written, e.g. "1"; sqitch: the change name). Nil for the ogf layout.
+    public var foreignID: String?
     /// Parsed on demand: only pending migrations need them, and a folder may hold hundreds.
-    public var directives: MigrationFlags { MigrationFlags(sql: sql) }
+    public var directives: MigrationFlags {
+        var flags = MigrationFlags(sql: sql)
+        flags.noTransaction = flags.noTransaction || outsideTransaction
+        return flags
+    }
 
     public var fileName: String { (path as NSString).lastPathComponent }
     public var isReversible: Bool { downSQL != nil }
@@ -38,7 +47,16 @@ public struct MigrationFolder: Sendable {
     }
 
     /// `folder` is relative to `root` (or absolute); paths in results keep the folder's spelling.
-    public static func read(_ folder: String, root: String) throws -> (MigrationFolder, [Problem]) {
+    public static func read(_ folder: String, root: String, layout: MigrationLayout = .ogf) throws -> (MigrationFolder, [Problem]) {
+        switch layout {
+        case .ogf, .golangMigrate: return try readNumbered(folder, root: root, layout: layout)
+        case .diesel: return try readDiesel(folder, root: root)
+        case .flyway: return try readFlyway(folder, root: root)
+        case .sqitch: return try readSqitch(folder, root: root)
+        }
+    }
+
+    static func readNumbered(_ folder: String, root: String, layout: MigrationLayout) throws -> (MigrationFolder, [Problem]) {
         let abs = folder.hasPrefix("/") ? folder : (root as NSString).appendingPathComponent(folder)
         let names: [String]
         do {
@@ -77,6 +95,7 @@ public struct MigrationFolder: Sendable {
             var m = MigrationFile(version: version, name: name, path: rel, sql: sql,
                                   checksum: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined(),
                                   downPath: nil, downSQL: nil)
+            if layout == .golangMigrate { m.foreignID = String(version) }
             if let d = downs.removeValue(forKey: version) {
                 m.downPath = (folder as NSString).appendingPathComponent(d)
                 m.downSQL = FileManager.default.contents(atPath: (abs as NSString).appendingPathComponent(d)).map { String(decoding: $0, as: UTF8.self) }

@@ -90,7 +90,7 @@ public struct MigrationStatus: Sendable {
         // and leave the history row outside it.
         for f in pending {
             let (statements, flags) = MigrationStatement.parse(f.sql)
-            if !flags.noTransaction, let s = statements.first(where: \.isTransactionControl) {
+            if !flags.noTransaction, !f.outsideTransaction, let s = statements.first(where: \.isTransactionControl) {
                 problems.append(.init(file: f.path, line: s.line, message: "transaction control (\(s.text.prefix(20))) in a migration: ogf runs each file in its own transaction; remove it, or mark the file -- ogf:no-transaction"))
             }
         }

@@ -133,7 +133,7 @@ public struct Migrator: Sendable {
     /// Runs one migration, throwing `MigrationFailure` with FILE:LINE.
     public func run(_ m: MigrationFile, on c: PostgresConnection, recordHistory: Bool = true) throws {
         let (statements, flags) = MigrationStatement.parse(m.sql)
-        if flags.noTransaction {
+        if flags.noTransaction || m.outsideTransaction {
             let start = try c.query("SELECT clock_timestamp()::text").firstValue
             for s in settings(local: false) { try c.execute(s) }
             defer { _ = try? c.execute("RESET lock_timeout; RESET statement_timeout") }

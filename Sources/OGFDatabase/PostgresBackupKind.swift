@@ -24,6 +24,7 @@ public struct PostgresBackupKind: ResourceKind {
         FieldSpec("keep", .int, default: 10, doc: "How many of this database's dumps to keep in dir; older ones are deleted after a verified backup."),
         FieldSpec("migrations", .string, doc: "The postgres_schema's migrations folder: a backup is planned whenever some of them are pending."),
         FieldSpec("history_table", .string, default: "ogf_schema_migrations", doc: "The history table to read the schema version from."),
+        FieldSpec("layout", .string, default: "ogf", doc: "The migrations folder's layout, as the postgres_schema's layout: (ogf, golang-migrate, diesel, flyway, sqitch)."),
         FieldSpec("triggers", .map(.any), forcesReplacement: true, doc: "Arbitrary values; a new backup is taken when any changes."),
         FieldSpec("always", .bool, default: false, doc: "Take a backup on every apply."),
         FieldSpec("pg_dump", .string, default: "pg_dump", doc: "The pg_dump program (its major version must be at least the server's)."),
@@ -49,13 +50,14 @@ public struct PostgresBackupKind: ResourceKind {
         var keep: Int
         var migrations: String?
         var historyTable: String
+        var layout: MigrationLayout
         var always: Bool
         var pgDump: String
         var pgRestore: String
         var timeout: ConfigDuration
 
         enum CodingKeys: String, CodingKey {
-            case url, dir, keep, migrations, historyTable = "history_table", always, pgDump = "pg_dump", pgRestore = "pg_restore", timeout
+            case url, dir, keep, migrations, historyTable = "history_table", layout, always, pgDump = "pg_dump", pgRestore = "pg_restore", timeout
         }
 
         init(from decoder: any Decoder) throws {
@@ -65,6 +67,11 @@ public struct PostgresBackupKind: ResourceKind {
             keep = try c.decode(Int.self, forKey: .keep)
             migrations = try c.decodeIfPresent(String.self, forKey: .migrations)
             historyTable = try c.decode(String.self, forKey: .historyTable)
+            let layoutName = try c.decode(String.self, forKey: .layout)
+            guard let layout = MigrationLayout(rawValue: layoutName) else {
+                throw Diagnostic.field("layout", "unknown layout \"\(layoutName)\": use one of \(MigrationLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.layout = layout
             always = try c.decode(Bool.self, forKey: .always)
             pgDump = try c.decode(String.self, forKey: .pgDump)
             pgRestore = try c.decode(String.self, forKey: .pgRestore)
@@ -119,7 +126,7 @@ public struct PostgresBackupKind: ResourceKind {
     }
 
     func pendingCount(_ c: Config, target: PostgresTarget, folder: String, context: KindContext) async throws -> Int {
-        let (f, _) = try MigrationFolder.read(folder, root: context.projectRoot)
+        let (f, _) = try MigrationFolder.read(folder, root: context.projectRoot, layout: c.layout)
         let conn = try await target.connect(application: "ogf plan \(context.environment) (backup check)")
         let history = MigrationHistory(table: c.historyTable)
         let status = MigrationStatus(files: f.migrations, applied: try await conn.run { try history.read($0) }, folder: folder)

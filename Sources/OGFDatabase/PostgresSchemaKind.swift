@@ -24,6 +24,8 @@ public struct PostgresSchemaKind: ResourceKind {
         FieldSpec("migration_lock_wait", .duration, default: "30s", doc: "How long to wait for another migrator's advisory lock before failing (the failure names the holder)."),
         FieldSpec("shadow", .bool, default: true, doc: "Dry-run pending migrations on a throwaway copy of the schema at plan time (needs CREATEDB)."),
         FieldSpec("pg_dump", .string, default: "pg_dump", doc: "The pg_dump used to copy the schema for the dry run."),
+        FieldSpec("layout", .string, default: "ogf", doc: "How the migrations folder is laid out: ogf (NNNN_name.up.sql), golang-migrate (NNNN_name.up.sql / .down.sql), diesel (a folder per migration with up.sql, down.sql, metadata.toml), flyway (V1__name.sql / U1__name.sql) or sqitch (sqitch.plan with deploy/ revert/ verify/). Read in place: nothing is renamed."),
+        FieldSpec("lint_from", .int, default: 0, doc: "Lint only migrations above this version: for a history written before ogf, whose old files were never meant to pass the zero-downtime lint."),
     ])
     public let outputs = [
         "version": "The schema version (highest applied migration) after apply; planned: the target version.",
@@ -45,10 +47,12 @@ public struct PostgresSchemaKind: ResourceKind {
         var lockWait: ConfigDuration
         var shadow: Bool
         var pgDump: String
+        var layout: MigrationLayout
+        var lintFrom: Int
 
         enum CodingKeys: String, CodingKey {
             case url, migrations, backup, historyTable = "history_table", lockTimeout = "lock_timeout", statementTimeout = "statement_timeout"
-            case lockWait = "migration_lock_wait", shadow, pgDump = "pg_dump"
+            case lockWait = "migration_lock_wait", shadow, pgDump = "pg_dump", layout, lintFrom = "lint_from"
         }
 
         init(from decoder: any Decoder) throws {
@@ -64,6 +68,12 @@ public struct PostgresSchemaKind: ResourceKind {
             lockWait = try c.decode(ConfigDuration.self, forKey: .lockWait)
             shadow = try c.decode(Bool.self, forKey: .shadow)
             pgDump = try c.decode(String.self, forKey: .pgDump)
+            let layoutName = try c.decode(String.self, forKey: .layout)
+            guard let layout = MigrationLayout(rawValue: layoutName) else {
+                throw Diagnostic.field("layout", "unknown layout \"\(layoutName)\": use one of \(MigrationLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            self.layout = layout
+            lintFrom = try c.decode(Int.self, forKey: .lintFrom)
             guard !folder.isEmpty else { throw Diagnostic.field("migrations", "is empty: name the folder of NNNN_name.up.sql files, e.g. db/migrations") }
             guard !historyTable.isEmpty else { throw Diagnostic.field("history_table", "is empty: name the history table, e.g. ogf_schema_migrations") }
         }
@@ -117,7 +127,7 @@ public struct PostgresSchemaKind: ResourceKind {
         var diags: [Diagnostic] = []
         let files: [MigrationFile]
         do {
-            let (folder, problems) = try MigrationFolder.read(s.folder, root: request.context.projectRoot)
+            let (folder, problems) = try MigrationFolder.read(s.folder, root: request.context.projectRoot, layout: s.config.layout)
             files = folder.migrations
             diags += problems.map { .error("\(request.address): \($0.message)", at: SourceLocation(file: $0.file, line: $0.line, column: 1)) }
         } catch let p as MigrationFolder.Problem {
@@ -155,14 +165,14 @@ public struct PostgresSchemaKind: ResourceKind {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: [why],
                                 plannedOutputs: planned, details: ["version \(from), up to date"], diagnostics: diags)
         }
-        var details = ["version \(from) → \(to)", "pending:"]
-        for m in status.pending {
+        var details = ["version \(from) → \(to)", status.pending.count > LongList.limit ? "pending (\(status.pending.count)):" : "pending:"]
+        details += LongList.lines(status.pending.map { m in
             var flags: [String] = []
             if m.directives.noTransaction { flags.append("no transaction") }
             if m.directives.breaking { flags.append("breaking") }
             if !m.isReversible { flags.append("irreversible") }
-            details.append("  \(m.path)" + (flags.isEmpty ? "" : "  (\(flags.joined(separator: ", ")))"))
-        }
+            return LongList.Item(text: m.path + (flags.isEmpty ? "" : "  (\(flags.joined(separator: ", ")))"), flags: flags)
+        }).map { "  " + $0 }
         if let b = s.backup {
             details.append(b.isKnown ? "backup before migrating: \(b.unmarked.stringValue ?? "")" : "backup before migrating: taken first (its path is known after apply)")
             if b.isKnown, let path = b.unmarked.stringValue, !FileManager.default.fileExists(atPath: request.context.path(path)) {
@@ -172,27 +182,39 @@ public struct PostgresSchemaKind: ResourceKind {
         } else {
             details.append("no backup configured (set backup: \"${postgres_backup.NAME.path}\")")
         }
-        // Zero-downtime lint.
-        let (lintLines, lintDiags) = Self.lint(status.pending, protected: request.context.isProtected, address: request.address)
-        details += lintLines
-        diags += lintDiags
-        // Shadow dry run.
+        // Shadow dry run; the zero-downtime lint reads the shadow's catalog before each migration.
+        let planLint = PlanLint()
+        let dryLine: String
         if s.config.shadow {
             let tools = PostgresTools(runner: processes, pgDump: s.config.pgDump, environment: request.context.variables)
             let dry = ShadowDryRun(tools: tools, migrator: s.migrator) { try await PostgresConnection.open(url: $0, applicationName: app + " (shadow)") }
-            switch await dry.run(status.pending, url: s.target.url, admin: conn) {
+            let lintFrom = s.config.lintFrom
+            let result = await dry.run(status.pending, url: s.target.url, admin: conn) { m, c in
+                guard m.version > lintFrom else { return }
+                planLint.lint(m, catalog: PostgresCatalog(c, source: "the shadow database"))
+            }
+            switch result {
             case .passed(let n, let ms):
-                details.append("dry run on a shadow database: \(n) migration\(n == 1 ? "" : "s") applied cleanly in \(ms)ms")
+                dryLine = "dry run on a shadow database: \(n) migration\(n == 1 ? "" : "s") applied cleanly in \(ms)ms"
             case .failed(let f, let before):
-                details.append("dry run on a shadow database: FAILED at \(f.location) (\(before) applied before it)")
+                dryLine = "dry run on a shadow database: FAILED at \(f.location) (\(before) applied before it)"
                 diags.append(.error("\(request.address): the dry run failed: \(f.error)", detail: "statement: \(MigrationFailure.firstLine(f.statement))\nThe real database was not touched.",
                                     at: SourceLocation(file: f.file, line: f.line, column: 1)))
             case .unavailable(let why):
-                details.append("no dry run: \(why)")
+                dryLine = "no dry run: \(why)"
             }
         } else {
-            details.append("no dry run: shadow: false")
+            dryLine = "no dry run: shadow: false"
         }
+        // Files the shadow did not reach (no shadow, or a failure before them) are linted against the live catalog.
+        let linted = status.pending.filter { $0.version > s.config.lintFrom }
+        let sizes = try? await conn.run { c in PlanLint.finish(planLint, pending: linted, on: c, source: "the live database") }
+        let findings = planLint.results(linted, sizes: sizes ?? nil)
+        let (lintLines, lintDiags) = Self.lintLines(findings, protected: request.context.isProtected, address: request.address,
+                                                    skipped: status.pending.count - linted.count, lintFrom: s.config.lintFrom)
+        details += lintLines
+        diags += lintDiags
+        details.append(dryLine)
         details += Self.rollbackLines(status.pending)
         let action: Action = request.prior == nil ? .create : .update
         let n = status.pending.count
@@ -211,32 +233,36 @@ public struct PostgresSchemaKind: ResourceKind {
     }
 
     static func rollbackLines(_ pending: [MigrationFile]) -> [String] {
-        ["rollback plan (newest first):"] + rollback(pending).map { "  \($0)" }
+        let items = pending.reversed().map { m in
+            LongList.Item(text: m.downPath ?? "\(m.path): IRREVERSIBLE (no down file)", flags: m.isReversible ? [] : ["irreversible"])
+        }
+        return ["rollback plan (newest first):"] + LongList.lines(items).map { "  \($0)" }
     }
 
     /// Lint lines for the plan, and diagnostics: error findings block in protected environments.
-    static func lint(_ pending: [MigrationFile], protected: Bool, address: ResourceAddress) -> ([String], [Diagnostic]) {
-        guard MigrationLint.isAvailable else { return (["zero-downtime lint: not available in this build (OGFSQLLint missing)"], []) }
+    static func lintLines(_ findings: [MigrationFinding], protected: Bool, address: ResourceAddress, skipped: Int = 0, lintFrom: Int = 0)
+        -> ([String], [Diagnostic])
+    {
         var lines: [String] = []
         var diags: [Diagnostic] = []
-        for m in pending {
-            for f in MigrationLint.lint(file: m.path, sql: m.sql) {
-                lines.append("  " + f.rendered)
-                let detail = "why: \(f.why)\ninstead: \(f.safeAlternative)" + (f.blocks ? "\nto accept it, put `-- ogf:allow \(f.ruleID) <reason>` above the statement" : "")
-                let loc = SourceLocation(file: f.file, line: f.line, column: f.column)
-                if f.blocks && protected {
-                    diags.append(.error("\(address): [\(f.ruleID)] \(f.message) (blocks apply in a protected environment)", detail: detail, at: loc))
-                } else if f.allowedReason == nil {
-                    diags.append(.warning("\(address): [\(f.ruleID)] \(f.message)", detail: detail, at: loc))
-                }
+        for f in findings {
+            lines.append("  " + f.rendered)
+            let detail = "why: \(f.why)\ninstead: \(f.safeAlternative)" + (f.blocks ? "\nto accept it, put `-- ogf:allow \(f.ruleID) <reason>` above the statement" : "")
+            let loc = SourceLocation(file: f.file, line: f.line, column: f.column)
+            if f.blocks && protected {
+                diags.append(.error("\(address): [\(f.ruleID)] \(f.message) (blocks apply in a protected environment)", detail: detail, at: loc))
+            } else if f.allowedReason == nil && f.severity != .info {
+                diags.append(.warning("\(address): [\(f.ruleID)] \(f.message)", detail: detail, at: loc))
             }
         }
-        return ([lines.isEmpty ? "zero-downtime lint: no findings" : "zero-downtime lint:"] + lines, diags)
+        let head = lines.isEmpty ? "zero-downtime lint: no findings" : "zero-downtime lint:"
+        let skippedLine = skipped > 0 ? ["  (\(skipped) migration\(skipped == 1 ? "" : "s") up to version \(lintFrom) not linted: lint_from: \(lintFrom))"] : []
+        return ([head] + skippedLine + lines, diags)
     }
 
     public func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
         let s = Settings(try request.decode(Config.self), request.context)
-        let (folder, problems) = try Self.readFolder(s.folder, root: request.context.projectRoot)
+        let (folder, problems) = try Self.readFolder(s.folder, root: request.context.projectRoot, layout: s.config.layout)
         guard problems.isEmpty else { throw ResourceFailure(problems.map(\.description).joined(separator: "\n")) }
         let app = "ogf apply \(request.context.environment) by \(request.context.operatorName) pid \(getpid())"
         let conn = try await s.target.connect(application: app)
@@ -255,7 +281,9 @@ public struct PostgresSchemaKind: ResourceKind {
         guard status.problems.isEmpty else { throw ResourceFailure(status.problems.map(\.description).joined(separator: "\n")) }
         let from = status.currentVersion
         if request.context.isProtected {
-            let blocking = status.pending.flatMap { MigrationLint.lint(file: $0.path, sql: $0.sql) }.filter(\.blocks)
+            // The live catalog and what the earlier pending files create stand in for the plan's shadow.
+            let linted = status.pending.filter { $0.version > s.config.lintFrom }
+            let blocking = try await pg(conn) { MigrationLint.lint(linted, against: $0) }.filter(\.blocks)
             if !blocking.isEmpty {
                 throw ResourceFailure("zero-downtime lint errors block apply in the protected environment \(request.context.environment):\n"
                     + blocking.map { "  " + $0.rendered }.joined(separator: "\n") + "\nFix them, or accept one with `-- ogf:allow RULE reason` above its statement.",
@@ -302,8 +330,8 @@ public struct PostgresSchemaKind: ResourceKind {
         return ApplyResponse(outputs: outputs, summary: summary)
     }
 
-    static func readFolder(_ folder: String, root: String) throws -> (MigrationFolder, [MigrationFolder.Problem]) {
-        do { return try MigrationFolder.read(folder, root: root) } catch let p as MigrationFolder.Problem { throw ResourceFailure(p.description) }
+    static func readFolder(_ folder: String, root: String, layout: MigrationLayout) throws -> (MigrationFolder, [MigrationFolder.Problem]) {
+        do { return try MigrationFolder.read(folder, root: root, layout: layout) } catch let p as MigrationFolder.Problem { throw ResourceFailure(p.description) }
     }
 }
 

@@ -13,7 +13,11 @@ extension PostgresSchemaKind: ValidatingKind {
         guard let folder = config["migrations"], folder.isKnown, let path = folder.unmarked.stringValue else { return out }
         let read: MigrationFolder
         do {
-            let (f, problems) = try MigrationFolder.read(path, root: context.projectRoot)
+            let layoutName = config["layout"]?.unmarked.stringValue ?? "ogf"
+            guard let layout = MigrationLayout(rawValue: layoutName) else {
+                return out + [.field("layout", "unknown layout \"\(layoutName)\": use one of \(MigrationLayout.allCases.map(\.rawValue).joined(separator: ", "))")]
+            }
+            let (f, problems) = try MigrationFolder.read(path, root: context.projectRoot, layout: layout)
             read = f
             out += problems.map { .error($0.message, code: .invalidInputFile, at: SourceLocation(file: $0.file, line: $0.line, column: 1)) }
         } catch let p as MigrationFolder.Problem {
@@ -23,7 +27,7 @@ extension PostgresSchemaKind: ValidatingKind {
         }
         guard MigrationLint.isAvailable else { return out }
         for m in read.migrations {
-            for f in MigrationLint.lint(file: m.path, sql: m.sql) where Self.syntaxRules.contains(f.ruleID) {
+            for f in MigrationLint.lint(file: m.path, sql: m.sql, outsideTransaction: m.outsideTransaction) where Self.syntaxRules.contains(f.ruleID) {
                 out.append(.error("[\(f.ruleID)] \(f.message)", detail: f.why.isEmpty ? nil : f.why, code: .invalidInputFile,
                                   at: SourceLocation(file: f.file, line: f.line, column: f.column)))
             }

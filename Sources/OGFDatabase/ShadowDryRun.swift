@@ -23,8 +23,11 @@ public struct ShadowDryRun: Sendable {
         self.connect = connect
     }
 
-    /// `admin` is a connection to the real database, used only for CREATE / DROP DATABASE.
-    public func run(_ pending: [MigrationFile], url: DatabaseURL, admin: PostgresConnection) async -> ShadowResult {
+    /// `admin` is a connection to the real database, used only for CREATE / DROP DATABASE. `beforeEach` runs on
+    /// the shadow's connection thread just before each migration, with the schema as it stands then (the lint
+    /// reads the catalog there).
+    public func run(_ pending: [MigrationFile], url: DatabaseURL, admin: PostgresConnection,
+                    beforeEach: @escaping @Sendable (MigrationFile, PostgresConnection) -> Void = { _, _ in }) async -> ShadowResult {
         let name = "ogf_shadow_\(UInt32.random(in: 0...UInt32.max))"
         do {
             try await admin.run { try $0.execute("CREATE DATABASE \(PostgresConnection.quoteIdentifier(name)) TEMPLATE template0") }
@@ -32,13 +35,14 @@ public struct ShadowDryRun: Sendable {
             let hint = (error as? PostgresError)?.sqlState == "42501" ? " (the role needs CREATEDB)" : ""
             return .unavailable("could not create a throwaway database on the server: \(DatabaseURL.mask("\(error)", password: url.password))\(hint)")
         }
-        let result = await dryRun(pending, url: url, name: name)
+        let result = await dryRun(pending, url: url, name: name, beforeEach: beforeEach)
         await admin.cleanUp { _ = try? $0.execute("DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)") }
         return result
     }
 
     /// Everything after CREATE DATABASE, so that the caller drops the database on every path.
-    func dryRun(_ pending: [MigrationFile], url: DatabaseURL, name: String) async -> ShadowResult {
+    func dryRun(_ pending: [MigrationFile], url: DatabaseURL, name: String,
+                beforeEach: @escaping @Sendable (MigrationFile, PostgresConnection) -> Void) async -> ShadowResult {
         let dumpFile = NSTemporaryDirectory() + "\(name).sql"
         defer { try? FileManager.default.removeItem(atPath: dumpFile) }
         do {
@@ -67,6 +71,7 @@ public struct ShadowDryRun: Sendable {
         do {
             try await shadow.run { c in
                 for m in pending {
+                    beforeEach(m, c)
                     try migrator.run(m, on: c, recordHistory: false)
                     passed.withLock { $0 += 1 }
                 }

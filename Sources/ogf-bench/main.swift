@@ -270,3 +270,5 @@ if wants("state") { try await benchState(runs: runs) }
 if wants("overhead") { try await benchOverhead(runs: runs) }
 if wants("apply") { try await benchApply(runs: runs) }
 if wants("cli") { try await benchCLI(runs: runs) }
+// Needs a database and a folder: only when named.
+if which.contains("lint") { try await benchLint(runs: runs) }

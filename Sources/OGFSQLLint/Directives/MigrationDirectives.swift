@@ -2,6 +2,9 @@
 public struct MigrationDirectives: Sendable, Hashable, Codable {
     /// Every directive in file order.
     public let all: [MigrationDirective]
+    /// Set when the folder's layout, not a directive, says the file runs outside a transaction (Diesel's
+    /// `run_in_transaction = false`, sqitch's self-managed transactions).
+    public var layoutRunsOutsideTransaction = false
 
     public init(_ all: [MigrationDirective]) {
         self.all = all
@@ -17,7 +20,9 @@ public struct MigrationDirectives: Sendable, Hashable, Codable {
     }
 
     /// `-- ogf:no-transaction` appears somewhere in the file.
-    public var runsOutsideTransaction: Bool { all.contains { $0.kind == .noTransaction } }
+    public var runsOutsideTransaction: Bool {
+        layoutRunsOutsideTransaction || all.contains { $0.kind == .noTransaction }
+    }
 
     /// `-- ogf:breaking` appears somewhere in the file.
     public var isBreaking: Bool { all.contains { $0.kind == .breaking } }

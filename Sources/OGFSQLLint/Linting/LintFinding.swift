@@ -2,7 +2,8 @@
 public struct LintFinding: Sendable, Hashable, Codable {
     /// The id of the rule that found it, such as `create-index-without-concurrently`; what `ogf:allow` names.
     public let ruleID: String
-    public let severity: LintSeverity
+    /// Lowered to ``LintSeverity/info`` when the table is known to be new or empty (see ``note``).
+    public internal(set) var severity: LintSeverity
     /// The file name given to ``MigrationLinter/lint(file:sql:)``.
     public let file: String
     /// 1-based line of the statement or of the offending token.
@@ -21,10 +22,16 @@ public struct LintFinding: Sendable, Hashable, Codable {
     /// The reason from the `ogf:allow` (or the `ogf:breaking` marker) that accepts this finding; nil if not allowed.
     /// An allowed finding is still reported, so the plan shows it, but it does not block.
     public internal(set) var allowedReason: String?
+    /// The existing table whose size decides how much the finding hurts (lock and rewrite findings only), as written.
+    public let table: String?
+    /// What the catalog or the live database added: the table's size (`readings: ~48M rows, 19 GB`) or why the
+    /// finding was lowered to info (`table readings is empty in the live database`).
+    public internal(set) var note: String?
 
     public init(
         ruleID: String, severity: LintSeverity, file: String, line: Int, column: Int, message: String,
-        whyDangerous: String, safeAlternative: String, statementIndex: Int?, allowedReason: String? = nil
+        whyDangerous: String, safeAlternative: String, statementIndex: Int?, allowedReason: String? = nil,
+        table: String? = nil, note: String? = nil
     ) {
         self.ruleID = ruleID
         self.severity = severity
@@ -36,6 +43,8 @@ public struct LintFinding: Sendable, Hashable, Codable {
         self.safeAlternative = safeAlternative
         self.statementIndex = statementIndex
         self.allowedReason = allowedReason
+        self.table = table
+        self.note = note
     }
 
     public var isAllowed: Bool { allowedReason != nil }

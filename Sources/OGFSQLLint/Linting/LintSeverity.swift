@@ -4,8 +4,17 @@ public enum LintSeverity: String, Sendable, Hashable, Comparable, Codable {
     case error
     /// Shown in the plan; never blocks.
     case warning
+    /// A lock or rewrite finding on a table that is new in this plan or empty in the live database: shown with
+    /// that reason, never blocks.
+    case info
 
-    public static func < (lhs: Self, rhs: Self) -> Bool {
-        lhs == .error && rhs == .warning
+    private var rank: Int {
+        switch self {
+        case .error: return 0
+        case .warning: return 1
+        case .info: return 2
+        }
     }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }

@@ -6,6 +6,12 @@ public struct MigrationContext: Sendable {
     public let directives: MigrationDirectives
     /// Ids of the rules the linter runs, so a directive naming any other rule can be reported.
     public let knownRuleIDs: Set<String>
+    /// The schema just before this file, when ogf has a database at hand; nil for a text-only lint.
+    public let catalog: (any LintCatalog)?
+    /// What earlier files of the same plan created or proved.
+    public let memory: LintPlanMemory
+    /// Function name → (index of the statement that created it, its volatility) for functions this file creates.
+    private let functionCreations: [QualifiedName: (index: Int, volatility: FunctionVolatility)]
     /// Table name → index of the statement that created it (or renamed a created table to it).
     private let tableCreations: [QualifiedName: Int]
     /// Per statement: the transaction it runs in, nil when it runs on its own (autocommit).
@@ -13,11 +19,23 @@ public struct MigrationContext: Sendable {
     /// Per statement: its ALTER TABLE reading, parsed once because most rules need it.
     private let alterTables: [AlterTableStatement?]
 
-    public init(file: String, script: SQLScript, directives: MigrationDirectives, knownRuleIDs: Set<String>) {
+    public init(
+        file: String, script: SQLScript, directives: MigrationDirectives, knownRuleIDs: Set<String>,
+        catalog: (any LintCatalog)? = nil, memory: LintPlanMemory = LintPlanMemory()
+    ) {
         self.file = file
         self.script = script
         self.directives = directives
         self.knownRuleIDs = knownRuleIDs
+        self.catalog = catalog
+        self.memory = memory
+        var functions: [QualifiedName: (index: Int, volatility: FunctionVolatility)] = [:]
+        for statement in script.statements {
+            if let function = CreateFunctionStatement(statement) {
+                functions[function.name.withoutPublicSchema] = (statement.index, function.volatility)
+            }
+        }
+        functionCreations = functions
         alterTables = script.statements.map(AlterTableStatement.init)
         tableCreations = Self.findTableCreations(script.statements, alterTables: alterTables)
         transactions = Self.assignTransactions(script.statements, outsideTransaction: directives.runsOutsideTransaction)
@@ -39,6 +57,17 @@ public struct MigrationContext: Sendable {
     func isNewTable(_ table: QualifiedName, before statementIndex: Int) -> Bool {
         tableCreations[table].map { $0 < statementIndex } ?? false
     }
+
+    /// The volatility of a function this file creates before `statementIndex`, or an earlier file of the plan created.
+    func volatilityCreatedEarlier(_ function: QualifiedName, before statementIndex: Int) -> FunctionVolatility? {
+        if let created = functionCreations[function.withoutPublicSchema], created.index < statementIndex {
+            return created.volatility
+        }
+        return memory.volatility(of: function)
+    }
+
+    /// Why a catalog question has no answer when there is no catalog at all.
+    static let noCatalog = "linted without a database catalog"
 
     /// Whether the statement runs inside a transaction: always, unless the file says `-- ogf:no-transaction`;
     /// in such a file, only between an explicit BEGIN and COMMIT.

@@ -3,6 +3,7 @@
 public struct ConstraintNotValidRule: LintRule {
     public static let id = "constraint-without-not-valid"
     public static let severity = LintSeverity.error
+    public static let dependsOnTableSize = true
 
     public init() {}
 
@@ -43,7 +44,7 @@ public struct ConstraintNotValidRule: LintRule {
                                 + "\(constraint.name.map { "\($0) " } ?? "")added to existing table \(alter.table) "
                                 + "without NOT VALID",
                             whyDangerous: isForeignKey ? Self.foreignKeyDanger : Self.checkDanger,
-                            safeAlternative: Self.safeAlternative))
+                            safeAlternative: Self.safeAlternative, table: alter.table))
                     }
                 case .addColumn(let column) where !isNew:
                     for token in [column.referencesToken, column.checkToken].compactMap({ $0 }) {
@@ -53,7 +54,7 @@ public struct ConstraintNotValidRule: LintRule {
                             message: "Column \(column.name) added to existing table \(alter.table) with an inline "
                                 + "\(isForeignKey ? "REFERENCES" : "CHECK") constraint, which cannot be NOT VALID",
                             whyDangerous: isForeignKey ? Self.foreignKeyDanger : Self.checkDanger,
-                            safeAlternative: Self.safeAlternative))
+                            safeAlternative: Self.safeAlternative, table: alter.table))
                     }
                 case .validateConstraint(let name):
                     guard let added = addedNotValid[PendingValidation(table: alter.table, name: name)],
@@ -65,7 +66,8 @@ public struct ConstraintNotValidRule: LintRule {
                             + "COMMIT, so the validation scan runs under it and the app is blocked just as without "
                             + "NOT VALID.",
                         safeAlternative: "VALIDATE CONSTRAINT in a separate transaction: a later migration, or a file "
-                            + "marked `-- ogf:no-transaction` where each statement commits on its own."))
+                            + "marked `-- ogf:no-transaction` where each statement commits on its own.",
+                        table: alter.table))
                 default:
                     break
                 }

@@ -2,6 +2,7 @@
 public struct CreateIndexConcurrentlyRule: StatementLintRule {
     public static let id = "create-index-without-concurrently"
     public static let severity = LintSeverity.error
+    public static let dependsOnTableSize = true
 
     public init() {}
 
@@ -15,6 +16,7 @@ public struct CreateIndexConcurrentlyRule: StatementLintRule {
                 + "UPDATE and DELETE of the running app waits until the index is finished, which on a large table "
                 + "is minutes of failed writes.",
             safeAlternative: "Use CREATE INDEX CONCURRENTLY in a migration file marked `-- ogf:no-transaction`; "
-                + "if it fails it leaves an INVALID index: drop it (DROP INDEX CONCURRENTLY) and retry.")]
+                + "if it fails it leaves an INVALID index: drop it (DROP INDEX CONCURRENTLY) and retry.",
+            table: create.table)]
     }
 }

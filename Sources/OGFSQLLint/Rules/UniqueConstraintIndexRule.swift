@@ -1,8 +1,11 @@
 /// Rule 9: UNIQUE and PRIMARY KEY constraints on an existing table must adopt an index built concurrently
-/// beforehand (`USING INDEX`), not build one under the ALTER TABLE lock.
+/// beforehand (`USING INDEX`), not build one under the ALTER TABLE lock. With a catalog, the adopted index is
+/// looked up: an INVALID one (a failed concurrent build) or a PRIMARY KEY over nullable columns (PostgreSQL
+/// then sets NOT NULL, scanning the table under the lock) is still a finding.
 public struct UniqueConstraintIndexRule: StatementLintRule {
     public static let id = "unique-constraint-without-index"
     public static let severity = LintSeverity.error
+    public static let dependsOnTableSize = true
 
     public init() {}
 
@@ -20,19 +23,22 @@ public struct UniqueConstraintIndexRule: StatementLintRule {
             case .addConstraint(let constraint):
                 switch constraint.kind {
                 case .unique, .primaryKey:
-                    guard !constraint.adoptsExistingIndex else { return nil }
                     let kind = constraint.kind == .unique ? "UNIQUE" : "PRIMARY KEY"
+                    guard !constraint.adoptsExistingIndex else {
+                        return adoptedIndexProblem(constraint, kind: kind, statement: statement, action: action,
+                                                   table: alter.table, in: migration)
+                    }
                     return finding(
                         in: migration, statement: statement, at: action.firstToken,
                         message: "\(kind) constraint added to existing table \(alter.table) without USING INDEX",
-                        whyDangerous: Self.danger, safeAlternative: Self.alternative)
+                        whyDangerous: Self.danger, safeAlternative: Self.alternative, table: alter.table)
                 case .exclude:
                     return finding(
                         in: migration, statement: statement, at: action.firstToken,
                         message: "EXCLUDE constraint added to existing table \(alter.table)",
                         whyDangerous: Self.danger + " EXCLUDE constraints cannot adopt a prebuilt index.",
                         safeAlternative: "Create it while the table is new or small, or in a maintenance window with "
-                            + "`-- ogf:allow \(Self.id) <reason>`.")
+                            + "`-- ogf:allow \(Self.id) <reason>`.", table: alter.table)
                 default:
                     return nil
                 }
@@ -43,10 +49,41 @@ public struct UniqueConstraintIndexRule: StatementLintRule {
                     message: "Column \(column.name) added to existing table \(alter.table) with an inline "
                         + "\(token.isKeyword("UNIQUE") ? "UNIQUE" : "PRIMARY KEY") constraint",
                     whyDangerous: Self.danger,
-                    safeAlternative: "Add the column without the constraint, then: " + Self.alternative)
+                    safeAlternative: "Add the column without the constraint, then: " + Self.alternative, table: alter.table)
             default:
                 return nil
             }
         }
+    }
+
+    /// For `... USING INDEX idx`: a finding when the catalog shows the adoption is not instant.
+    private func adoptedIndexProblem(
+        _ constraint: TableConstraint, kind: String, statement: SQLStatement, action: AlterTableAction,
+        table: QualifiedName, in migration: MigrationContext
+    ) -> LintFinding? {
+        guard let name = constraint.adoptedIndexName, let catalog = migration.catalog,
+              migration.memory.indexes[name] == nil,
+              case .known(let index?) = catalog.index(QualifiedName(parts: [name]))
+        else { return nil }
+        if !index.isValid {
+            return finding(
+                in: migration, statement: statement, at: action.firstToken,
+                message: "\(kind) constraint on \(table) adopts index \(name), which is INVALID (a failed concurrent build)",
+                whyDangerous: "PostgreSQL refuses an invalid index here, so the migration fails.",
+                safeAlternative: "DROP INDEX CONCURRENTLY \(name), build it again with CREATE UNIQUE INDEX CONCURRENTLY, "
+                    + "then adopt it.", table: table)
+        }
+        if constraint.kind == .primaryKey, !index.nullableColumns.isEmpty {
+            let columns = index.nullableColumns.joined(separator: ", ")
+            return finding(
+                in: migration, statement: statement, at: action.firstToken,
+                message: "PRIMARY KEY USING INDEX \(name) on \(table) over nullable column\(index.nullableColumns.count == 1 ? "" : "s") "
+                    + "\(columns): PostgreSQL sets them NOT NULL, scanning the table",
+                whyDangerous: "The implied SET NOT NULL scans the whole table under the ACCESS EXCLUSIVE lock of the ALTER "
+                    + "TABLE: the running app can neither read nor write it meanwhile.",
+                safeAlternative: "Make the columns NOT NULL first with the CHECK (col IS NOT NULL) NOT VALID → VALIDATE → "
+                    + "SET NOT NULL recipe, then adopt the index.", table: table)
+        }
+        return nil
     }
 }

@@ -51,6 +51,13 @@ struct TableConstraint {
         return cursor.skip("USING", "INDEX") && cursor.current?.isKeyword("TABLESPACE") == false
     }
 
+    /// The index named by `USING INDEX idx`.
+    var adoptedIndexName: String? {
+        guard adoptsExistingIndex, let index = body.firstTopLevelIndex(of: ["USING", "INDEX"]) else { return nil }
+        let next = index + 2
+        return next < body.endIndex ? body[next].name : nil
+    }
+
     /// For `CHECK (col IS NOT NULL)`, the column: the check PostgreSQL 12+ accepts as proof for SET NOT NULL.
     var notNullCheckColumn: String? {
         guard kind == .check else { return nil }

@@ -11,7 +11,7 @@ struct AlterColumnTypeRuleTests {
         #expect(found.count == 1)
         #expect(found.first?.column == 36)
         #expect(found.first?.message
-            == "Column age of existing table users changes type to int8 (its current type is not visible in this file, so a rewrite is assumed)")
+            == "Column age of existing table users changes type to int8 (its current type is not visible in this file and it was linted without a database catalog, so a rewrite is assumed)")
     }
 
     @Test func usingClauseAlwaysRewrites() {
