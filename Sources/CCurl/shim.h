@@ -14,3 +14,5 @@ static inline CURLcode ogf_curl_setopt_xferinfo(CURL *h, int (*f)(void *, curl_o
 static inline CURLcode ogf_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_str(CURL *h, CURLINFO i, char **v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLcode ogf_curl_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return (curl_easy_getinfo)(h, CURLINFO_CERTINFO, v); }
+static inline CURLcode ogf_curl_getinfo_tlssession(CURL *h, struct curl_tlssessioninfo **v) { return (curl_easy_getinfo)(h, CURLINFO_TLS_SSL_PTR, v); }

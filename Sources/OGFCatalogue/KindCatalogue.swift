@@ -30,12 +30,15 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckTLSKind(),
             ExecKind(runner: deps.processes),
+            GateGitSecretsKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),
             PostgresBackupKind(processes: deps.processes),
             PostgresSchemaKind(processes: deps.processes),
             PostgresQueryKind(),
+            GateCredentialAgeKind(),
             RedisCheckKind(),
             RedisCacheHitRateKind(),
             // OCI images and registries (OGFImages).
