@@ -22,7 +22,8 @@ public struct BackupCipher: Sendable {
     public static let defaultChunkSize = 1 << 20
     static let info = Data("ogf backup v1".utf8)
 
-    let secret: SymmetricKey
+    /// The key's bytes (SymmetricKey is not Sendable); memory only.
+    let secret: Data
     let chunkSize: Int
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -30,7 +31,7 @@ public struct BackupCipher: Sendable {
     }
 
     public init(key: String, chunkSize: Int = BackupCipher.defaultChunkSize) {
-        secret = SymmetricKey(data: Data(key.utf8))
+        secret = Data(key.utf8)
         self.chunkSize = chunkSize
     }
 
@@ -42,7 +43,7 @@ public struct BackupCipher: Sendable {
     }
 
     func fileKey(salt: Data) -> (SymmetricKey, Data) {
-        let k = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, salt: salt, info: Self.info, outputByteCount: 32)
+        let k = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: secret), salt: salt, info: Self.info, outputByteCount: 32)
         let check = Data(HMAC<SHA256>.authenticationCode(for: Data("ogf backup key check".utf8), using: k)).prefix(16)
         return (k, check)
     }

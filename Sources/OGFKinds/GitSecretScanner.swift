@@ -230,7 +230,7 @@ struct HistoryScanner {
     }
 
     func starts(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ e: Int, _ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitsCount
+        let n = s.utf8CodeUnitCount
         guard e - i >= n else { return false }
         let p = s.utf8Start
         for k in 0..<n where b[i + k] != p[k] { return false }

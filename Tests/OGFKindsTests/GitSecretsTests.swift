@@ -75,14 +75,14 @@ struct TempRepo {
         } catch let e as ResourceFailure {
             let text = "\(e)"
             #expect(text.contains("config/app.yaml:2 (commit \(leaked.prefix(12))): secret JWT_SECRET jwt-…(44 chars)"))
-            #expect(text.hasPrefix("1 secret finding in git (2 tracked files, 5 commits)"))
+            #expect(text.hasPrefix("1 secret finding in git (3 tracked files, 5 commits)"))
             #expect(!text.contains(Self.jwt))
             #expect(!e.outputs.description.contains(Self.jwt))
             #expect(e.outputs["findings"] == .list([.string("config/app.yaml:2 (commit \(leaked.prefix(12))): secret JWT_SECRET")]))
         }
         // history: 0 looks at the working tree only, where the value is gone.
         let r = try await run(repo, ["history": 0])
-        #expect(r.summary == "no secrets in 2 tracked files")
+        #expect(r.summary == "no secrets in 3 tracked files")
     }
 
     @Test func trackedEnvFileAndKeyShapesAreFindings() async throws {
