@@ -16,3 +16,4 @@ static inline CURLcode ogf_curl_getinfo_double(CURL *h, CURLINFO i, double *v) {
 static inline CURLcode ogf_curl_getinfo_str(CURL *h, CURLINFO i, char **v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return (curl_easy_getinfo)(h, CURLINFO_CERTINFO, v); }
 static inline CURLcode ogf_curl_getinfo_tlssession(CURL *h, struct curl_tlssessioninfo **v) { return (curl_easy_getinfo)(h, CURLINFO_TLS_SSL_PTR, v); }
+static inline CURLcode ogf_curl_setopt_debug(CURL *h, int (*f)(CURL *, curl_infotype, char *, size_t, void *)) { return (curl_easy_setopt)(h, CURLOPT_DEBUGFUNCTION, f); }

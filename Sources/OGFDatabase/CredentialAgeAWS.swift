@@ -30,10 +30,10 @@ extension GateCredentialAgeKind {
         for k in keys where k.active {
             let age = now.timeIntervalSince(k.createdAt)
             if age > maxAge.seconds {
-                problems.append("access key \(k.id.prefix(4))…\(k.id.suffix(4)) is \(Int(age / 86400)) days old, older than max_age \(maxAge): create a new key, switch the deploy to it, then deactivate and delete the old one")
+                problems.append("access key \(k.id.prefix(4))…\(k.id.suffix(4)) is \(Int(age / 86400)) days old, older than max_age \(Self.age(maxAge)): create a new key, switch the deploy to it, then deactivate and delete the old one")
             }
         }
         guard problems.isEmpty else { throw ResourceFailure(problems.joined(separator: "; ")) }
-        return ApplyResponse(outputs: [:], summary: "\(keys.filter(\.active).count) active access key(s) younger than \(maxAge)")
+        return ApplyResponse(outputs: [:], summary: "\(keys.filter(\.active).count) active access key(s) younger than \(Self.age(maxAge))")
     }
 }

@@ -76,7 +76,7 @@ public struct GateCredentialAgeKind: ResourceKind {
         guard let c = try request.decodeIfKnown(Config.self) else { return r }
         if c.aws != nil, aws == nil { throw Self.awsNotSupported }
         if c.postgres != nil {
-            r.details.append("role \(c.role ?? "of the URL"): VALID UNTIL, and password unchanged for at most \(c.maxAge)")
+            r.details.append("role \(c.role ?? "of the URL"): VALID UNTIL, and password unchanged for at most \(Self.age(c.maxAge))")
         }
         return r
     }
@@ -138,7 +138,7 @@ public struct GateCredentialAgeKind: ResourceKind {
             outputs["password_seen_since"] = .string(ISO8601DateFormatter().string(from: since))
             outputs["password_age_days"] = .int(days)
             if age > c.maxAge.seconds {
-                problems.append("role \(name)'s password has been unchanged for at least \(days) days (since \(Self.day(since)), as recorded by ogf), older than max_age \(c.maxAge): rotate it (ALTER ROLE \(name) PASSWORD '…') and update the secret")
+                problems.append("role \(name)'s password has been unchanged for at least \(days) days (since \(Self.day(since)), as recorded by ogf), older than max_age \(Self.age(c.maxAge)): rotate it (ALTER ROLE \(name) PASSWORD '…') and update the secret")
             } else {
                 notes.append("password unchanged for at least \(days) day\(days == 1 ? "" : "s") (PostgreSQL does not record password changes; counted from ogf's first sight)")
             }
@@ -147,6 +147,11 @@ public struct GateCredentialAgeKind: ResourceKind {
         }
         guard problems.isEmpty else { throw ResourceFailure(problems.joined(separator: "; "), outputs: outputs) }
         return ApplyResponse(outputs: outputs, summary: "role \(name): " + notes.joined(separator: "; "))
+    }
+
+    /// `90d` rather than `2160h0m`: credential ages are counted in days.
+    static func age(_ d: ConfigDuration) -> String {
+        d.seconds.truncatingRemainder(dividingBy: 86400) == 0 ? "\(Int(d.seconds / 86400))d" : d.description
     }
 
     static func day(_ d: Date) -> String {

@@ -83,7 +83,7 @@ public struct PostgresTools: Sendable {
         return text.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
     }
 
-    /// `verify` of an encrypted backup runs on its decrypted stream (never written to disk).
+    /// `verify` of an encrypted backup runs on its decrypted content (a private file, removed after).
     public func verify(_ file: String, url: DatabaseURL, cipher: BackupCipher?) async throws -> Int {
         guard let cipher else { return try await verify(file, url: url) }
         return try await DecryptedStream.with(file, cipher: cipher) { try await verify($0, url: url) }

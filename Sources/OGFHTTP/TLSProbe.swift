@@ -66,12 +66,26 @@ public struct CurlTLSProbe: TLSProbing {
             _ = ogf_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, strict ? 2 : 0)
             _ = ogf_curl_setopt_long(h, CURLOPT_SSLVERSION, Int(strict ? (tls13 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2) : CURL_SSLVERSION_DEFAULT))
             if let caFile { _ = caFile.withCString { ogf_curl_setopt_str(h, CURLOPT_CAINFO, $0) } }
+            let trace = Trace()
+            let box = Unmanaged.passRetained(trace)
+            defer { box.release() }
+            _ = ogf_curl_setopt_long(h, CURLOPT_VERBOSE, 1)
+            _ = ogf_curl_setopt_debug(h) { _, type, data, size, ud in
+                guard type == CURLINFO_TEXT, let data, let ud else { return 0 }
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+                if let r = line.range(of: "SSL connection using ") {
+                    let rest = line[r.upperBound...]
+                    Unmanaged<Trace>.fromOpaque(ud).takeUnretainedValue().version = rest.split(separator: " ").first.map(String.init)
+                }
+                return 0
+            }
+            _ = ogf_curl_setopt_ptr(h, CURLOPT_DEBUGDATA, box.toOpaque())
             let rc = curl_easy_perform(h)
             if rc != CURLE_OK {
                 let detail = String(cString: eb.baseAddress!)
                 return ([], nil, detail.isEmpty ? String(cString: curl_easy_strerror(rc)) : detail)
             }
-            return (certificates(h), negotiatedVersion(h), nil)
+            return (certificates(h), trace.version, nil)
         }
     }
 
@@ -108,16 +122,10 @@ public struct CurlTLSProbe: TLSProbing {
         return nil
     }
 
-    /// The negotiated protocol through the OpenSSL session libcurl exposes (CURLINFO_TLS_SSL_PTR);
-    /// SSL_get_version is looked up at run time, libcurl having loaded libssl already. nil with
-    /// another TLS backend.
-    static func negotiatedVersion(_ h: UnsafeMutableRawPointer) -> String? {
-        var session: UnsafeMutablePointer<curl_tlssessioninfo>?
-        guard ogf_curl_getinfo_tlssession(h, &session) == CURLE_OK, let session, session.pointee.backend == CURLSSLBACKEND_OPENSSL,
-              let ssl = session.pointee.internals,
-              let sym = dlsym(nil, "SSL_get_version") else { return nil }
-        typealias GetVersion = @convention(c) (UnsafeMutableRawPointer) -> UnsafePointer<CChar>?
-        let fn = unsafeBitCast(sym, to: GetVersion.self)
-        return fn(ssl).map { String(cString: $0) }
+    /// Collects the protocol from libcurl's own trace ("SSL connection using TLSv1.3 / …"): the
+    /// one place every TLS backend names it (CURLINFO_TLS_SSL_PTR has no session on a
+    /// connect-only handle once perform returns).
+    final class Trace {
+        var version: String?
     }
 }

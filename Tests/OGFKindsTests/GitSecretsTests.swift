@@ -74,7 +74,7 @@ struct TempRepo {
             Issue.record("expected a finding")
         } catch let e as ResourceFailure {
             let text = "\(e)"
-            #expect(text.contains("config/app.yaml:2 (commit \(leaked.prefix(12))): secret JWT_SECRET jwt-…(44 chars)"))
+            #expect(text.contains("config/app.yaml:2 (commit \(leaked.prefix(12))): secret JWT_SECRET jwt-…(43 chars)"))
             #expect(text.hasPrefix("1 secret finding in git (3 tracked files, 5 commits)"))
             #expect(!text.contains(Self.jwt))
             #expect(!e.outputs.description.contains(Self.jwt))
