@@ -97,7 +97,7 @@ struct DBRestoreCommand: AsyncParsableCommand {
         Terminal.out("""
         Restore into \(url.masked)
           from     \(file)
-          archive  \(entries) entries (pg_restore --list\(encrypted ? " on the decrypted stream" : "")), checksum \(checksumNote)
+          archive  \(entries) entries (pg_restore --list\(encrypted ? " on the decrypted backup" : "")), checksum \(checksumNote)
         Objects in the dump are dropped and recreated in one transaction; rows written since the backup are lost.
 
         """)

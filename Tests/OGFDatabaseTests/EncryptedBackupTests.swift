@@ -142,3 +142,49 @@ import Testing
         #expect(short?.contains("short-key") == false)
     }
 }
+
+/// `ogf apply` then `ogf db restore` of an encrypted backup through the built binary: real rows back,
+/// a wrong key refused before anything changes, and the key nowhere in output or state.
+@Suite(.serialized) struct EncryptedRestoreCommandTests {
+    @Test func restoreDecryptsAndAWrongKeyIsRefused() async throws {
+        let key = "ogf-sec-backup-key-canary-0123456789abcdef"
+        let db = try Servers.freshDatabase("sec_encrestore")
+        defer { Servers.drop(db) }
+        let p = try Project()
+        defer { p.cleanup() }
+        try p.environment("staging", """
+            environment: staging
+            protected: false
+            resources:
+              postgres_backup.main:
+                url: "${secret.RESTORE_DB_URL}"
+                encrypt_with: "${secret.BACKUP_KEY}"
+            """)
+        var env = ProcessInfo.processInfo.environment
+        env["RESTORE_DB_URL"] = Servers.url(db)
+        env["BACKUP_KEY"] = key
+        let conn = try Servers.connect(db)
+        try conn.execute("CREATE TABLE meters (id int PRIMARY KEY, serial text); INSERT INTO meters SELECT g, 'M-' || g FROM generate_series(1, 300) g")
+
+        let (s1, o1) = try OGFBinary.run(["apply", "-C", p.root, "staging", "--auto-approve", "--no-color"], env)
+        try #require(s1 == 0, "\(o1)")
+        #expect(o1.contains(".dump.enc"))
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: p.root + "/backups/staging").first)
+        let state = try String(contentsOfFile: p.root + "/state/staging.json", encoding: .utf8)
+        #expect(!state.contains(key) && !o1.contains(key))
+        try conn.execute("DELETE FROM meters WHERE id > 10")
+
+        var wrong = env
+        wrong["BACKUP_KEY"] = "not-the-backup-key-0123456789abcdef0123"
+        let (s2, o2) = try OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], wrong)
+        #expect(s2 == 1)
+        #expect(o2.contains("wrong key"), "\(o2)")
+        #expect(try conn.query("SELECT count(*) FROM meters").firstValue == "10")
+
+        let (s3, o3) = try OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], env)
+        #expect(s3 == 0, "\(o3)")
+        #expect(o3.contains("on the decrypted backup") && o3.contains("matches the SHA-256 recorded"))
+        #expect(!o3.contains(key))
+        #expect(try Servers.connect(db).query("SELECT count(*), min(serial), max(id) FROM meters").rows[0] == ["300", "M-1", "300"])
+    }
+}

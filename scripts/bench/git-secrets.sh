@@ -60,7 +60,9 @@ out = []
 for c in range(1, commits):
     out.append(f"commit refs/heads/main\ncommitter b <b@example.invalid> {1767225600 + c} +0000\ndata 8\nchange {c % 10}\n")
     if c == 1: out.append("from refs/heads/main^0\n")
-    for p in rnd.sample(paths, 10):
+    changed = rnd.sample(paths, 10)
+    if c in (commits // 2, commits // 2 + 1) and paths[7] not in changed: changed[0] = paths[7]
+    for p in changed:
         text = state[p] + line()
         if c == commits // 2 and p == paths[7]: text += "token = " + values[0] + "\n"
         if c == commits // 2 + 1: text = text.replace("token = " + values[0] + "\n", "")
@@ -95,7 +97,7 @@ YAML
 done
 # Check that both engines find the planted values before timing them.
 "$OGF" apply -C "$W/ogf" "bench$COMMITS" --auto-approve --no-color > "$W/check.log" 2>&1 || { cat "$W/check.log"; exit 1; }
-grep -q "2 allowed" "$W/check.log" || { echo "ogf did not find the two planted values:" >&2; cat "$W/check.log" >&2; exit 1; }
+grep -q "3 allowed" "$W/check.log" || { echo "ogf did not find the planted values (tree, and two added lines in history):" >&2; cat "$W/check.log" >&2; exit 1; }
 [ "$(git -C "$R" grep -F -f "$W/values" | wc -l)" = 1 ] || { echo "git grep did not find the value in the tree" >&2; exit 1; }
 [ "$(git -C "$R" log -p -n "$COMMITS" | grep -F -f "$W/values" | wc -l)" -ge 2 ] || { echo "git log | grep did not find the history value" >&2; exit 1; }
 
