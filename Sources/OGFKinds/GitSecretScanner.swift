@@ -78,8 +78,12 @@ public struct GitSecretScanner: Sendable {
             throw ResourceFailure("\(repo) is not a git working tree (git: \(top.result.outputTail.trimmingCharacters(in: .whitespacesAndNewlines))). Set path: to the project's repository.")
         }
         let values = literals(secrets)
+        // One fixed-string pass finds every line holding a value or a shape's prefix; ogf then
+        // matches the values and the full shapes on those few lines (an ERE pass over the tree
+        // cost several times git grep -F).
+        let prefixes = Set(KeyShape.all.flatMap { $0.prefixes.map { String(decoding: $0, as: UTF8.self) } })
         let patternFile = scratch.path + "/patterns"
-        guard FileManager.default.createFile(atPath: patternFile, contents: Data(values.keys.sorted().joined(separator: "\n").utf8),
+        guard FileManager.default.createFile(atPath: patternFile, contents: Data((values.keys.sorted() + prefixes.sorted()).joined(separator: "\n").utf8),
                                              attributes: [.posixPermissions: 0o600]) else {
             throw ResourceFailure("cannot write a pattern file in \(scratch.path)")
         }
@@ -87,9 +91,7 @@ public struct GitSecretScanner: Sendable {
         progress("scanning tracked files" + (history > 0 && hasHead ? " and the last \(history) commits" : ""))
 
         async let files = git.run(["ls-files", "-z"], to: "files")
-        async let literalHits: GitRun? = values.isEmpty ? nil
-            : git.run(["grep", "-n", "-o", "-I", "-z", "--no-color", "-F", "-f", patternFile], to: "literals")
-        async let shapeHits = git.run(["grep", "-n", "-o", "-I", "-z", "--no-color", "-E"] + KeyShape.all.flatMap { ["-e", $0.ere] }, to: "shapes")
+        async let lineHits = git.run(["grep", "-n", "-I", "-z", "--no-color", "-F", "-f", patternFile], to: "lines")
         async let log: GitRun? = history > 0 && hasHead
             ? git.run(["log", "-p", "-n", String(history), "--format=commit %H", "--unified=0", "--no-color", "--no-ext-diff",
                        "--no-renames", "--no-textconv", "--output=" + scratch.path + "/log", "HEAD"], to: nil)
@@ -103,22 +105,11 @@ public struct GitSecretScanner: Sendable {
             findings.append(SecretFinding(rule: "tracked_env_file", what: "tracked .env file (keep it out of git: git rm --cached, add to .gitignore)",
                                           fragment: "", path: p, line: 0, commit: nil))
         }
-        if let hits = try await literalHits {
-            try hits.check("grep", allowNoMatch: true)
-            for (path, line, match) in Self.grepLines(hits.output) {
-                let names = values[match] ?? ["?"]
-                findings.append(SecretFinding(rule: names[0], what: "secret " + names.joined(separator: "/"), fragment: SecretFinding.mask(match),
-                                              path: path, line: line, commit: nil))
-            }
-        }
-        let shapes = try await shapeHits
-        try shapes.check("grep", allowNoMatch: true)
         let matchers = KeyShape.all.map(ShapeMatcher.init)
-        for (path, line, match) in Self.grepLines(shapes.output) {
-            let shape = Self.classify(match, matchers) ?? KeyShape.all[0]
-            findings.append(SecretFinding(rule: shape.name, what: shape.title, fragment: shape.showMatch ? "" : SecretFinding.mask(match),
-                                          path: path, line: line, commit: nil))
-        }
+        let lineScanner = HistoryScanner(values: values, matchers: matchers)
+        let hits = try await lineHits
+        try hits.check("grep", allowNoMatch: true)
+        findings += lineScanner.scanGrep(hits.output)
         var commits = 0
         if let run = try await log {
             try run.check("log")
@@ -139,24 +130,6 @@ public struct GitSecretScanner: Sendable {
         return base == ".env" || base.hasPrefix(".env.") || base.hasSuffix(".env")
     }
 
-    /// The first shape that matches the whole text.
-    static func classify(_ match: String, _ matchers: [ShapeMatcher]) -> KeyShape? {
-        let bytes = Array(match.utf8)
-        return bytes.withUnsafeBufferPointer { b in
-            matchers.first { $0.match(b, at: 0, end: b.count) != nil }?.shape
-        }
-    }
-
-    /// `git grep -n -o -z` lines: path NUL line NUL match.
-    static func grepLines(_ data: Data) -> [(String, Int, String)] {
-        var out: [(String, Int, String)] = []
-        for record in data.split(separator: UInt8(ascii: "\n")) {
-            let parts = record.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let line = Int(String(decoding: parts[1], as: UTF8.self)) else { continue }
-            out.append((String(decoding: parts[0], as: UTF8.self), line, String(decoding: parts[2], as: UTF8.self)))
-        }
-        return out
-    }
 }
 
 /// Scans `git log -p --unified=0` output: the added lines of each commit, for configured values
@@ -226,6 +199,33 @@ struct HistoryScanner {
                 i = e + 1
             }
             return (findings, commits)
+        }
+    }
+
+    /// `git grep -n -z` output (path NUL line NUL text, one line each): values and shapes on those lines.
+    func scanGrep(_ data: Data) -> [SecretFinding] {
+        data.withUnsafeBytes { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            var findings: [SecretFinding] = []
+            var i = 0
+            let n = b.count
+            while i < n {
+                var e = i
+                while e < n, b[e] != 0x0A { e += 1 }
+                var z1 = i
+                while z1 < e, b[z1] != 0 { z1 += 1 }
+                var z2 = z1 + 1
+                while z2 < e, b[z2] != 0 { z2 += 1 }
+                if z2 < e {
+                    let path = String(decoding: UnsafeBufferPointer(rebasing: b[i..<z1]), as: UTF8.self)
+                    let line = Int(String(decoding: UnsafeBufferPointer(rebasing: b[(z1 + 1)..<z2]), as: UTF8.self)) ?? 0
+                    scanLine(b, from: z2 + 1, to: e) { rule, what, fragment in
+                        findings.append(SecretFinding(rule: rule, what: what, fragment: fragment, path: path, line: line, commit: nil))
+                    }
+                }
+                i = e + 1
+            }
+            return findings
         }
     }
 

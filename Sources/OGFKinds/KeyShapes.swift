@@ -1,13 +1,13 @@
-/// Well-known credential shapes gate_git_secrets looks for besides configured values. Each shape
-/// is one definition read by both engines: `git grep -E` gets `ere`, the history scan matches
-/// bytes with `match(_:at:)`; a test checks the two agree.
+/// Well-known credential shapes gate_git_secrets looks for besides configured values: a set of
+/// prefixes (what `git grep -F` looks for in tracked files) and what must follow them, matched on
+/// bytes by `ShapeMatcher` for tracked files and history alike.
 public struct KeyShape: Sendable {
     /// Stable rule name, shown in findings and usable in `allow: [{secret: NAME}]`.
     public var name: String
     /// What a reader sees: "AWS access key id".
     public var title: String
     var prefixes: [[UInt8]]
-    /// Allowed bytes after the prefix, as an ERE bracket body (`A-Z0-9`).
+    /// Allowed bytes after the prefix, as ranges and bytes (`A-Z0-9`, `A-Za-z0-9-`).
     var charset: String
     var minBody: Int
     var maxBody: Int?
@@ -28,14 +28,6 @@ public struct KeyShape: Sendable {
     ]
 
     static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
-
-    /// The extended regular expression `git grep -E` runs for this shape.
-    public var ere: String {
-        let alternatives = prefixes.map { String(decoding: $0, as: UTF8.self) }
-        let head = alternatives.count == 1 ? alternatives[0] : "(" + alternatives.joined(separator: "|") + ")"
-        let count = maxBody == minBody ? "{\(minBody)}" : minBody == 0 ? "*" : "{\(minBody),}"
-        return head + "[\(charset)]\(count)" + String(decoding: bodySuffix + terminator, as: UTF8.self)
-    }
 
     /// Bytes the charset allows, as a 256-entry table.
     var allowed: [Bool] {

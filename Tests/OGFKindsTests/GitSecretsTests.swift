@@ -134,7 +134,7 @@ struct TempRepo {
         }
     }
 
-    /// git grep -E (tracked files) and the byte matcher (history) must agree on every shape.
+    /// The tracked-files pass (git grep -F of the prefixes, then the byte matcher) and the history pass agree on every shape.
     @Test func shapeEnginesAgree() async throws {
         let repo = try TempRepo()
         defer { repo.remove() }
