@@ -93,8 +93,8 @@ public struct GitSecretScanner: Sendable {
         async let files = git.run(["ls-files", "-z"], to: "files")
         async let lineHits = git.run(["grep", "-n", "-I", "-z", "--no-color", "-F", "-f", patternFile], to: "lines")
         async let log: GitRun? = history > 0 && hasHead
-            ? git.run(["log", "-p", "-n", String(history), "--format=commit %H", "--unified=0", "--no-color", "--no-ext-diff",
-                       "--no-renames", "--no-textconv", "--output=" + scratch.path + "/log", "HEAD"], to: nil)
+            ? git.stream(["log", "-p", "-n", String(history), "--format=commit %H", "--unified=0", "--no-color", "--no-ext-diff",
+                          "--no-renames", "--no-textconv", "HEAD"], fifo: scratch.path + "/log")
             : nil
 
         var findings: [SecretFinding] = []
@@ -113,7 +113,7 @@ public struct GitSecretScanner: Sendable {
         var commits = 0
         if let run = try await log {
             try run.check("log")
-            let data = (try? Data(contentsOf: URL(fileURLWithPath: scratch.path + "/log"))) ?? Data()
+            let data = run.output
             let history = HistoryScanner(values: values, matchers: matchers)
             let found = history.scan(data)
             commits = found.commits
@@ -312,6 +312,52 @@ struct Git: Sendable {
         let data = (try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data()
         try? FileManager.default.removeItem(atPath: file)
         return GitRun(result: r, output: data)
+    }
+}
+
+extension Git {
+    /// Runs a git command that writes to `--output=FILE` (git log) into a named pipe read by a
+    /// thread of ogf's: the diff of a long history goes straight into memory, never to the disk.
+    func stream(_ args: [String], fifo: String) async throws -> GitRun {
+        guard mkfifo(fifo, 0o600) == 0 else { throw ResourceFailure("mkfifo \(fifo): \(String(cString: strerror(errno)))") }
+        async let data = Self.drain(fifo)
+        let result: ProcessResult
+        do {
+            result = try await run(Array(args.dropLast()) + ["--output=" + fifo, args.last!], to: nil).result
+        } catch {
+            Self.release(fifo)
+            _ = await data
+            throw error
+        }
+        // A git that failed before opening the pipe leaves the reader waiting in open(): let it go.
+        Self.release(fifo)
+        return GitRun(result: result, output: await data)
+    }
+
+    static func release(_ fifo: String) {
+        let fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Reads a FIFO to its end on a thread of its own (open and read block).
+    static func drain(_ fifo: String) async -> Data {
+        await withCheckedContinuation { (cont: CheckedContinuation<Data, Never>) in
+            Thread {
+                var out = Data()
+                let fd = open(fifo, O_RDONLY | O_CLOEXEC)
+                if fd >= 0 {
+                    var buffer = [UInt8](repeating: 0, count: 1 << 17)
+                    while true {
+                        let n = read(fd, &buffer, buffer.count)
+                        if n < 0 && errno == EINTR { continue }
+                        if n <= 0 { break }
+                        out.append(buffer, count: n)
+                    }
+                    close(fd)
+                }
+                cont.resume(returning: out)
+            }.start()
+        }
     }
 }
 
