@@ -30,3 +30,6 @@ static inline CURL *ogf_curl_multi_done(CURLM *m, CURLcode *result) {
 static inline CURLMcode ogf_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return (curl_multi_setopt)(m, o, v); }
 static inline CURLMcode ogf_curl_multi_setopt_socketfn(CURLM *m, int (*f)(CURL *, curl_socket_t, int, void *, void *)) { return (curl_multi_setopt)(m, CURLMOPT_SOCKETFUNCTION, f); }
 static inline CURLMcode ogf_curl_multi_setopt_timerfn(CURLM *m, int (*f)(CURLM *, long, void *)) { return (curl_multi_setopt)(m, CURLMOPT_TIMERFUNCTION, f); }
+static inline CURLcode ogf_curl_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return (curl_easy_getinfo)(h, CURLINFO_CERTINFO, v); }
+static inline CURLcode ogf_curl_getinfo_tlssession(CURL *h, struct curl_tlssessioninfo **v) { return (curl_easy_getinfo)(h, CURLINFO_TLS_SSL_PTR, v); }
+static inline CURLcode ogf_curl_setopt_debug(CURL *h, int (*f)(CURL *, curl_infotype, char *, size_t, void *)) { return (curl_easy_setopt)(h, CURLOPT_DEBUGFUNCTION, f); }

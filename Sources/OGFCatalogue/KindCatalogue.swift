@@ -32,12 +32,15 @@ public enum KindCatalogue {
             CheckHTTPKind(http: deps.http),
             CheckTracesKind(http: deps.http),
             CheckLoadKind(),
+            CheckTLSKind(),
             ExecKind(runner: deps.processes),
+            GateGitSecretsKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),
             PostgresBackupKind(processes: deps.processes),
             PostgresSchemaKind(processes: deps.processes),
             PostgresQueryKind(),
+            GateCredentialAgeKind(),
             RedisCheckKind(),
             RedisCacheHitRateKind(),
             // OCI images and registries (OGFImages).

@@ -25,7 +25,9 @@ struct DBRestoreCommand: AsyncParsableCommand {
         BACKUP is a dump file (a path, or a file name in the backup resource's dir, default backups/ENV/). The database URL
         comes from the environment's postgres_backup resource (--resource when there are several). The file is verified
         with pg_restore --list and, when state recorded it, against its SHA-256; then pg_restore --clean --if-exists
-        --single-transaction replaces the objects in the dump: on any error nothing changes.
+        --single-transaction replaces the objects in the dump: on any error nothing changes. An encrypted dump (.dump.enc)
+        is decrypted with the resource's encrypt_with key as a stream straight into pg_restore; a wrong key is refused
+        before anything is restored.
         """
     )
 
@@ -62,9 +64,9 @@ struct DBRestoreCommand: AsyncParsableCommand {
         let values = ResourceResolver(registry: ws.registry, evaluator: evaluator).resolve(rc, diagnostics: &diags)
         ws.report(Diagnostics(diags))
         guard !diags.contains(where: { $0.severity == .error }) else { throw ws.failure(Diagnostics(diags)) }
-        let url: DatabaseURL, dir: String
+        let url: DatabaseURL, dir: String, cipher: BackupCipher?
         do {
-            (url, dir) = try PostgresBackupKind.restoreTarget(values, context: ws.context(config, variables, hasher: SecretHasher(salt: [])))
+            (url, dir, cipher) = try PostgresBackupKind.restoreTarget(values, context: ws.context(config, variables, hasher: SecretHasher(salt: [])))
         } catch let d as Diagnostic {
             ws.report(Diagnostics([d.placed(in: rc)]))
             throw ExitCode(1)
@@ -74,8 +76,14 @@ struct DBRestoreCommand: AsyncParsableCommand {
             throw ws.fail("backup \(backup) not found", detail: "Looked for \(candidates.joined(separator: " and ")).")
         }
         let tools = PostgresTools(runner: SpawnProcessRunner(), environment: variables)
+        let encrypted = BackupCipher.isEncrypted(file)
+        if encrypted && cipher == nil {
+            throw ws.fail("\(backup) is encrypted, and \(address) has no encrypt_with key to decrypt it",
+                          detail: "Set encrypt_with: \"${secret.BACKUP_KEY}\" on \(address) and provide the key the backup was taken with.")
+        }
+        let decrypt = encrypted ? cipher : nil
         let entries: Int
-        do { entries = try await tools.verify(file, url: url) } catch { throw ws.fail("\(backup) is not a readable backup: \(error)") }
+        do { entries = try await tools.verify(file, url: url, cipher: decrypt) } catch { throw ws.fail("\(backup) is not a readable backup: \(error)") }
         let sha = (try? PostgresTools.sha256(file)) ?? "?"
         var checksumNote = "not recorded in state (an older backup): SHA-256 \(sha)"
         if let state = try? ws.store(environment).load().state, let outs = state.resources[address]?.outputs,
@@ -89,7 +97,7 @@ struct DBRestoreCommand: AsyncParsableCommand {
         Terminal.out("""
         Restore into \(url.masked)
           from     \(file)
-          archive  \(entries) entries (pg_restore --list), checksum \(checksumNote)
+          archive  \(entries) entries (pg_restore --list\(encrypted ? " on the decrypted backup" : "")), checksum \(checksumNote)
         Objects in the dump are dropped and recreated in one transaction; rows written since the backup are lost.
 
         """)
@@ -102,7 +110,7 @@ struct DBRestoreCommand: AsyncParsableCommand {
             }
         }
         let start = Date()
-        do { try await tools.restore(file, into: url) } catch { throw ws.fail("restore failed, the database is unchanged: \(error)") }
+        do { try await tools.restore(file, into: url, cipher: decrypt) } catch { throw ws.fail("restore failed, the database is unchanged: \(error)") }
         Terminal.out("Restored \((file as NSString).lastPathComponent) in \(DurationText.format(Date().timeIntervalSince(start))).\n")
     }
 }

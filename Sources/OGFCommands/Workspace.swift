@@ -66,6 +66,11 @@ struct Workspace {
 
     /// Every secret's value, to mask it wherever free text is recorded or shown.
     func redactor(_ config: EnvironmentConfig, _ variables: [String: String]) -> Redactor {
+        Redactor(secrets: secretNames(config).compactMap { variables[$0] })
+    }
+
+    /// The names of the secrets the configuration uses: `${secret.X}` anywhere, and gate_secret's names.
+    func secretNames(_ config: EnvironmentConfig) -> Set<String> {
         var names = Set<String>()
         for rc in config.resources.values {
             for expr in rc.fields.values {
@@ -78,14 +83,24 @@ struct Workspace {
         for v in config.variables.values {
             for (r, _) in v.expr.references { if case .secret(let n) = r { names.insert(n) } }
         }
-        return Redactor(secrets: names.compactMap { variables[$0] })
+        return names
+    }
+
+    /// Configured secret values by name, for gate_git_secrets: the secrets the configuration uses
+    /// and every env_file entry (the values a deploy machine holds that must never reach git).
+    func configuredSecrets(_ config: EnvironmentConfig, _ variables: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for n in secretNames(config).union(config.envFileValues.keys) {
+            if let v = variables[n], !v.isEmpty { out[n] = v }
+        }
+        return out
     }
 
     func context(_ config: EnvironmentConfig, _ variables: [String: String], hasher: SecretHasher, options: RunOptions = RunOptions()) -> KindContext {
         let redactor = redactor(config, variables)
         return KindContext(environment: config.name, isProtected: config.isProtected, projectRoot: root, variables: variables,
                            redact: { redactor.redact($0) }, hashSecret: { hasher.hash(Value.string($0).canonicalText) },
-                           options: options)
+                           options: options, secrets: configuredSecrets(config, variables))
     }
 
     func report(_ diags: Diagnostics) {

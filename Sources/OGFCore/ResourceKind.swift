@@ -145,11 +145,16 @@ public struct KindContext: Sendable {
     public var hashSecret: @Sendable (String) -> String
     /// Command-line options for the kinds of one system (Kubernetes' `--context`), by typed key.
     public var options: RunOptions
+    /// The configured secrets by name (every `${secret.X}` the configuration uses, gate_secret's
+    /// names, and the env_file's entries), with their values, for kinds that must look for them
+    /// (gate_git_secrets). Memory only: never record, show or interpolate a value.
+    public var secrets: [String: String]
 
     public init(environment: String, isProtected: Bool, projectRoot: String, variables: [String: String],
                 redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" },
-                options: RunOptions = RunOptions()) {
+                options: RunOptions = RunOptions(), secrets: [String: String] = [:]) {
         self.options = options
+        self.secrets = secrets
         self.environment = environment
         self.isProtected = isProtected
         self.projectRoot = projectRoot

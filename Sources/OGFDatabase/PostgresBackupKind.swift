@@ -30,6 +30,7 @@ public struct PostgresBackupKind: ResourceKind {
         FieldSpec("pg_dump", .string, default: "pg_dump", doc: "The pg_dump program (its major version must be at least the server's)."),
         FieldSpec("pg_restore", .string, default: "pg_restore", doc: "The pg_restore program used to verify the dump."),
         FieldSpec("timeout", .duration, default: "1h", doc: "Stop pg_dump after this long and fail."),
+        FieldSpec("encrypt_with", .string, sensitive: true, doc: "Encrypt the dump with this key (`${secret.BACKUP_KEY}`, at least 32 characters): AES-256-GCM in authenticated chunks (docs/database.md#encrypted-backups), verified by pg_restore --list on the decrypted stream; the key is never stored."),
     ])
     public let outputs = [
         "path": "The dump file, relative to the project folder.",
@@ -39,6 +40,8 @@ public struct PostgresBackupKind: ResourceKind {
         "schema_version": "The highest applied migration the dump captured (0 without a history table).",
         "taken_at": "UTC time the dump finished.",
         "toc_entries": "Entries pg_restore --list read from the archive.",
+        "encrypted": "Whether the dump is encrypted (encrypt_with).",
+        "encryption_key": "The key's salted hash (state never holds the key), to tell which key a backup needs.",
     ]
 
     var unknownOutputs: [String: Value] { Dictionary(uniqueKeysWithValues: outputs.keys.map { ($0, Value.unknown) }) }
@@ -55,9 +58,12 @@ public struct PostgresBackupKind: ResourceKind {
         var pgDump: String
         var pgRestore: String
         var timeout: ConfigDuration
+        /// The backup key; nil without encryption.
+        var encryptWith: String?
 
         enum CodingKeys: String, CodingKey {
             case url, dir, keep, migrations, historyTable = "history_table", layout, always, pgDump = "pg_dump", pgRestore = "pg_restore", timeout
+            case encryptWith = "encrypt_with"
         }
 
         init(from decoder: any Decoder) throws {
@@ -76,6 +82,15 @@ public struct PostgresBackupKind: ResourceKind {
             pgDump = try c.decode(String.self, forKey: .pgDump)
             pgRestore = try c.decode(String.self, forKey: .pgRestore)
             timeout = try c.decode(ConfigDuration.self, forKey: .timeout)
+            if let key = try c.decodeIfPresent(Marked<String>.self, forKey: .encryptWith) {
+                guard key.isSensitive else {
+                    throw Diagnostic.field("encrypt_with", "the key must come from a secret (\"${secret.BACKUP_KEY}\"): a key written in the configuration is in git")
+                }
+                guard key.value.count >= 32 else {
+                    throw Diagnostic.field("encrypt_with", "the key is \(key.value.count) characters; use at least 32 (for example: openssl rand -base64 48)")
+                }
+                encryptWith = key.value
+            }
             guard keep >= 1 else {
                 throw Diagnostic.field("keep", "must be at least 1, got \(keep): the backup just taken is always kept")
             }
@@ -122,7 +137,8 @@ public struct PostgresBackupKind: ResourceKind {
     }
 
     func detail(_ c: Config, _ ctx: KindContext) -> [String] {
-        ["pg_dump --format=custom into \(c.dir(ctx))/, verified with pg_restore --list; keeps the newest \(c.keep)"]
+        ["pg_dump --format=custom into \(c.dir(ctx))/" + (c.encryptWith == nil ? "" : ", encrypted (AES-256-GCM)")
+         + ", verified with pg_restore --list; keeps the newest \(c.keep)"]
     }
 
     func pendingCount(_ c: Config, target: PostgresTarget, folder: String, context: KindContext) async throws -> Int {
@@ -157,7 +173,7 @@ public struct PostgresBackupKind: ResourceKind {
             throw ResourceFailure("cannot make \(dirRel) private (mode 0700): \(String(cString: strerror(errno)))")
         }
         let stamp = Self.stamp(Date())
-        let base = "\(Self.prefix(target.url))\(stamp)-v\(schemaVersion).dump"
+        let base = "\(Self.prefix(target.url))\(stamp)-v\(schemaVersion).dump" + (c.encryptWith == nil ? "" : ".enc")
         let finalPath = (dir as NSString).appendingPathComponent(base)
         let partial = finalPath + ".partial"
         defer { try? FileManager.default.removeItem(atPath: partial) }
@@ -168,16 +184,27 @@ public struct PostgresBackupKind: ResourceKind {
         close(pfd)
         request.progress("pg_dump of \(target.url.database) (schema version \(schemaVersion))")
         try await wrap { try await tools.dump(target.url, to: partial, timeout: c.timeout.seconds) }
-        request.progress("verifying with pg_restore --list")
-        let entries = try await wrap { try await tools.verify(partial, url: target.url) }
+        var cipher: BackupCipher?
+        if let key = c.encryptWith {
+            request.progress("encrypting (AES-256-GCM)")
+            let encrypted = finalPath + ".partial"
+            let plain = partial + ".plain"
+            try FileManager.default.moveItem(atPath: partial, toPath: plain)
+            defer { try? FileManager.default.removeItem(atPath: plain) }
+            cipher = BackupCipher(key: key)
+            try Self.encrypt(plain, to: encrypted, with: cipher!)
+        }
+        request.progress("verifying with pg_restore --list" + (cipher == nil ? "" : " on the decrypted stream"))
+        let entries = try await wrap { try await tools.verify(partial, url: target.url, cipher: cipher) }
         try FileManager.default.moveItem(atPath: partial, toPath: finalPath)
         let size = (try FileManager.default.attributesOfItem(atPath: finalPath)[.size] as? NSNumber)?.intValue ?? 0
         let sha = try wrapSync { try PostgresTools.sha256(finalPath) }
         let pruned = Self.prune(dir: dir, prefix: Self.prefix(target.url), keep: c.keep)
         let rel = (dirRel as NSString).appendingPathComponent(base)
-        let outputs: [String: Value] = ["path": .string(rel), "size_bytes": .int(size), "sha256": .string(sha), "server_version": .string(serverVersion),
+        var outputs: [String: Value] = ["path": .string(rel), "size_bytes": .int(size), "sha256": .string(sha), "server_version": .string(serverVersion),
                                         "schema_version": .int(schemaVersion), "taken_at": .string(ISO8601DateFormatter().string(from: Date())),
-                                        "toc_entries": .int(entries)]
+                                        "toc_entries": .int(entries), "encrypted": .bool(cipher != nil)]
+        if let key = c.encryptWith { outputs["encryption_key"] = .sensitive(.string(key)) }
         return ApplyResponse(outputs: outputs, summary: "\(rel) (\(Self.bytes(size)), \(entries) entries verified, schema version \(schemaVersion))"
             + (pruned.isEmpty ? "" : "; removed \(pruned.count) older"))
     }
@@ -196,10 +223,22 @@ public struct PostgresBackupKind: ResourceKind {
     /// Deletes all but the newest `keep` dumps with the prefix (names sort by time); returns the deleted names.
     static func prune(dir: String, prefix: String, keep: Int) -> [String] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".dump") }.sorted()
+            .filter { $0.hasPrefix(prefix) && ($0.hasSuffix(".dump") || $0.hasSuffix(".dump.enc")) }.sorted()
         let old = names.dropLast(keep)
         for n in old { try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(n)) }
         return Array(old)
+    }
+
+    /// Encrypts a finished dump into a new private file, streamed chunk by chunk.
+    static func encrypt(_ plain: String, to path: String, with cipher: BackupCipher) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ResourceFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
+        let out = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        defer { try? out.close() }
+        guard let input = FileHandle(forReadingAtPath: plain) else { throw ResourceFailure("cannot read the dump \(plain)") }
+        defer { try? input.close() }
+        try cipher.encrypt(from: input, to: out)
+        try out.synchronize()
     }
 
     static func bytes(_ n: Int) -> String {
@@ -218,9 +257,9 @@ func wrapSync<T>(_ body: () throws -> T) throws -> T {
 extension PostgresBackupKind {
     /// Where `ogf db restore` restores into and looks for dumps: the resource's own typed
     /// configuration (schema defaults included), so the command repeats none of it.
-    public static func restoreTarget(_ config: [String: Value], context: KindContext) throws -> (url: DatabaseURL, dir: String) {
+    public static func restoreTarget(_ config: [String: Value], context: KindContext) throws -> (url: DatabaseURL, dir: String, cipher: BackupCipher?) {
         let c = try ConfigDecoder.decode(Config.self, from: config)
         guard let target = c.url else { throw Diagnostic.field("url", "is not known without applying other resources first") }
-        return (target.url, c.dir(context))
+        return (target.url, c.dir(context), c.encryptWith.map { BackupCipher(key: $0) })
     }
 }

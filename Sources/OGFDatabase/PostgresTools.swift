@@ -83,6 +83,18 @@ public struct PostgresTools: Sendable {
         return text.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
     }
 
+    /// `verify` of an encrypted backup runs on its decrypted content (a private file, removed after).
+    public func verify(_ file: String, url: DatabaseURL, cipher: BackupCipher?) async throws -> Int {
+        guard let cipher else { return try await verify(file, url: url) }
+        return try await DecryptedStream.with(file, cipher: cipher) { try await verify($0, url: url) }
+    }
+
+    /// `restore` of an encrypted backup, reading its decrypted stream.
+    public func restore(_ file: String, into url: DatabaseURL, cipher: BackupCipher?) async throws {
+        guard let cipher else { return try await restore(file, into: url) }
+        try await DecryptedStream.with(file, cipher: cipher) { try await restore($0, into: url) }
+    }
+
     /// Restores a custom-format dump over the database, in one transaction: objects in the dump
     /// are dropped and recreated; on any error nothing changes.
     public func restore(_ file: String, into url: DatabaseURL) async throws {
