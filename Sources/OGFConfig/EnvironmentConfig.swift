@@ -56,6 +56,8 @@ public struct EnvironmentConfig: Sendable {
     public var inputDigest: String
     /// `policy:` of the environment file: deploy windows, changelog, exemptions.
     public var policy: PolicyConfig?
+    /// `state:` of the environment file: where its state lives (nil: `state/<ENV>.json`).
+    public var state: StateConfig?
 
     public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
 }
