@@ -52,7 +52,8 @@ struct PlanSession {
     let ws: Workspace
     let config: EnvironmentConfig
     let variables: [String: String]
-    let lock: StateLock
+    let lock: any StateLease
+    let backend: any StateBackend
     let state: StateFile
     let plan: Plan
 
@@ -63,7 +64,7 @@ struct PlanSession {
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
-        let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
+        let (lock, state, backend) = try await ws.lockAndRecover(config, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
         let context = ws.context(config, variables, hasher: state.hasher, options: options.runOptions)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
@@ -79,7 +80,7 @@ struct PlanSession {
         // is decided when applying).
         plan.options[KubeContextOption.self] = options.kubeContext
         plan.policyOverride = policyOverride
-        return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
+        return PlanSession(ws: ws, config: config, variables: variables, lock: lock, backend: backend, state: state, plan: plan)
     }
 }
 
@@ -88,7 +89,8 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show what an apply would do, and optionally save it.",
         discussion: """
-        Compares the configuration with state/ENV.json (and, with --refresh, live
+        Compares the configuration with the recorded state (state/ENV.json, or the
+        backend the environment's state: section names) (and, with --refresh, live
         systems) and prints each change:
           +    create              ~   update in place     -/+  replace
           -    destroy             <=  check (gates and checks run every apply)

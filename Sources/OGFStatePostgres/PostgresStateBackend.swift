@@ -308,3 +308,12 @@ public struct PostgresStateBackend: StateBackend {
         }
     }
 }
+
+extension PostgresStateBackend {
+    /// Drops a whole state schema (tests and benchmarks clean up with it; ogf itself never drops).
+    public static func dropSchema(url: String, schema: String) async throws {
+        let c = try await StateConnection.open(url: url, password: nil)
+        let s = PostgresStateSchema.quote(schema)
+        try await c.run { try $0.query("DROP SCHEMA IF EXISTS \(s) CASCADE") }
+    }
+}
