@@ -14,6 +14,16 @@ public struct LockInfo: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var ogfVersion: String
 
+    public init(id: String, operation: String, user: String, host: String, pid: Int32, createdAt: Date, ogfVersion: String) {
+        self.id = id
+        self.operation = operation
+        self.user = user
+        self.host = host
+        self.pid = pid
+        self.createdAt = createdAt
+        self.ogfVersion = ogfVersion
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, operation, user, host, pid, createdAt = "created_at", ogfVersion = "ogf_version"
     }
