@@ -247,7 +247,7 @@ public struct PostgresStateBackend: StateBackend {
     }
 
     public func recorder(for state: StateFile, under lease: any StateLease) async throws -> any StateRecorder {
-        PostgresStateRecorder(connection: try leaseConnection(lease), schema: s, environment: environment, state: state)
+        try await PostgresStateRecorder.start(connection: try leaseConnection(lease), schema: s, environment: environment, state: state)
     }
 
     /// One transaction: the environment's rows replaced by `state` (serial and lineage as given).

@@ -3,8 +3,9 @@ import OGFCore
 import OGFState
 import Synchronization
 
-/// The writes of one apply, each finished resource (or history entry) its own transaction that
-/// also moves the environment's serial, committed before the call returns. Writes that arrive
+/// The writes of one apply, each finished resource (or history entry) its own transaction,
+/// committed before the call returns. The serial moves once, when the recorder starts (as the file
+/// backend's moves once per apply): a plan saved before this apply is refused afterwards. Writes that arrive
 /// while others are in flight go to the server together in one pipeline (still a transaction
 /// each), so parallel workers do not wait a round trip apiece.
 ///
@@ -33,26 +34,51 @@ public final class PostgresStateRecorder: StateRecorder, @unchecked Sendable {
         inner = Mutex(state)
     }
 
+    /// Prepares the three writes on the lock's session and moves the serial (one transaction).
+    /// A state replaced meanwhile (another lineage) is refused.
+    static func start(connection: StateConnection, schema s: String, environment: String, state: StateFile) async throws -> PostgresStateRecorder {
+        let lineage = state.lineage
+        let serial: Int = try await connection.run { c in
+            try c.query("DEALLOCATE ALL")
+            try c.prepare("ogf_state_put", """
+                INSERT INTO \(s).resources (environment, address, body)
+                SELECT $1, $3, $4 WHERE EXISTS (SELECT 1 FROM \(s).environments WHERE name = $1 AND lineage = $2)
+                ON CONFLICT (environment, address) DO UPDATE SET body = EXCLUDED.body, updated_at = now()
+                RETURNING 1
+                """)
+            try c.prepare("ogf_state_remove", """
+                WITH e AS (SELECT 1 FROM \(s).environments WHERE name = $1 AND lineage = $2),
+                     d AS (DELETE FROM \(s).resources WHERE environment = $1 AND address = $3 AND EXISTS (SELECT 1 FROM e))
+                SELECT 1 FROM e
+                """)
+            try c.prepare("ogf_state_history", """
+                INSERT INTO \(s).history (environment, id, body)
+                SELECT $1, $3, $4 WHERE EXISTS (SELECT 1 FROM \(s).environments WHERE name = $1 AND lineage = $2)
+                ON CONFLICT (environment, id) DO UPDATE SET body = EXCLUDED.body
+                RETURNING 1
+                """)
+            guard let v = try c.query("UPDATE \(s).environments SET serial = serial + 1, updated_at = now() WHERE name = $1 AND lineage = $2 RETURNING serial",
+                                      [environment, lineage]).first?.first.flatMap({ $0 }).flatMap({ Int($0) }) else {
+                throw PostgresStateError.changed("the state of \(environment) was replaced (another lineage) since it was read; plan again")
+            }
+            return v
+        }
+        var started = state
+        started.serial = serial
+        return PostgresStateRecorder(connection: connection, schema: s, environment: environment, state: started)
+    }
+
     public var state: StateFile { inner.withLock { $0 } }
 
     public func put(_ address: ResourceAddress, _ resource: ResourceState) async throws {
         inner.withLock { $0.resources[address] = resource }
         let body = String(decoding: try StateFile.encodeRow(resource), as: UTF8.self)
-        try await write("""
-            WITH w AS (INSERT INTO \(schema).resources (environment, address, body)
-                       SELECT $1, $3, $4 WHERE EXISTS (SELECT 1 FROM \(schema).environments WHERE name = $1 AND lineage = $2)
-                       ON CONFLICT (environment, address) DO UPDATE SET body = EXCLUDED.body, updated_at = now())
-            UPDATE \(schema).environments SET serial = serial + 1, updated_at = now() WHERE name = $1 AND lineage = $2 RETURNING serial
-            """, [environment, lineage, address.description, body], what: "\(address)")
+        try await write("ogf_state_put", [environment, lineage, address.description, body], what: "\(address)")
     }
 
     public func remove(_ address: ResourceAddress) async throws {
         inner.withLock { $0.resources[address] = nil }
-        try await write("""
-            WITH w AS (DELETE FROM \(schema).resources WHERE environment = $1 AND address = $3
-                       AND EXISTS (SELECT 1 FROM \(schema).environments WHERE name = $1 AND lineage = $2))
-            UPDATE \(schema).environments SET serial = serial + 1, updated_at = now() WHERE name = $1 AND lineage = $2 RETURNING serial
-            """, [environment, lineage, address.description], what: "the removal of \(address)")
+        try await write("ogf_state_remove", [environment, lineage, address.description], what: "the removal of \(address)")
     }
 
     public func record(_ entry: HistoryEntry) async throws {
@@ -60,12 +86,7 @@ public final class PostgresStateRecorder: StateRecorder, @unchecked Sendable {
             if let i = s.history.firstIndex(where: { $0.id == entry.id }) { s.history[i] = entry } else { s.history.append(entry) }
         }
         let body = String(decoding: try StateFile.encodeRow(entry), as: UTF8.self)
-        try await write("""
-            WITH w AS (INSERT INTO \(schema).history (environment, id, body)
-                       SELECT $1, $3, $4 WHERE EXISTS (SELECT 1 FROM \(schema).environments WHERE name = $1 AND lineage = $2)
-                       ON CONFLICT (environment, id) DO UPDATE SET body = EXCLUDED.body)
-            UPDATE \(schema).environments SET serial = serial + 1, updated_at = now() WHERE name = $1 AND lineage = $2 RETURNING serial
-            """, [environment, lineage, String(entry.id), body], what: "history entry \(entry.id)")
+        try await write("ogf_state_history", [environment, lineage, String(entry.id), body], what: "history entry \(entry.id)")
     }
 
     public func finish() async throws -> StateFile { state }
@@ -73,7 +94,7 @@ public final class PostgresStateRecorder: StateRecorder, @unchecked Sendable {
     /// Queues one write and waits for its commit; not cancellable (finished work is recorded
     /// even while the apply is being stopped).
     private func write(_ sql: String, _ params: [String?], what: String) async throws {
-        let serial: Int = try await withCheckedThrowingContinuation { cont in
+        _ = try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, Error>) in
             let (start, lost) = pending.withLock { p -> (Bool, String?) in
                 if let lost = p.lost { return (false, lost) }
                 p.items.append((sql, params, cont))
@@ -87,7 +108,6 @@ public final class PostgresStateRecorder: StateRecorder, @unchecked Sendable {
             }
             if start { connection.queue.async { [self] in drain() } }
         }
-        inner.withLock { $0.serial = max($0.serial, serial) }
     }
 
     /// On the connection's queue: sends everything waiting as one pipeline until nothing waits.

@@ -132,27 +132,40 @@ final class StateConnection: @unchecked Sendable {
         return try check(r)
     }
 
-    /// Several statements, each its own transaction (a sync after each), in one round trip.
-    /// Returns each statement's rows or error, in order.
+    /// Prepares a named statement on this session (parsed and planned once).
+    func prepare(_ name: String, _ sql: String) throws {
+        busy.withLock { $0 = true }
+        defer { busy.withLock { $0 = false } }
+        guard let r = PQprepare(conn, name, sql, 0, nil) else { throw connectionError() }
+        defer { PQclear(r) }
+        _ = try check(r)
+    }
+
+    /// Several prepared statements (by name), each its own transaction (a sync after each), in
+    /// one round trip. Returns each statement's rows or error, in order.
     func pipeline(_ statements: [(sql: String, params: [String?])]) throws -> [Result<[[String?]], StateDatabaseError>] {
         busy.withLock { $0 = true }
         defer { busy.withLock { $0 = false } }
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError() }
         defer { _ = PQexitPipelineMode(conn) }
         for s in statements {
-            let ok = withCParams(s.params) { ptrs in PQsendQueryParams(conn, s.sql, Int32(s.params.count), nil, ptrs, nil, nil, 0) }
+            let ok = withCParams(s.params) { ptrs in PQsendQueryPrepared(conn, s.sql, Int32(s.params.count), ptrs, nil, nil, 0) }
             guard ok == 1, PQpipelineSync(conn) == 1 else { throw connectionError() }
         }
         var results: [Result<[[String?]], StateDatabaseError>] = []
         results.reserveCapacity(statements.count)
         for _ in statements {
             var result: Result<[[String?]], StateDatabaseError>?
-            // The statement's result(s), a NULL, then the sync.
+            // The statement's result(s), a NULL, then the sync. Two NULLs in a row, or a
+            // connection gone bad, mean the server went away mid-pipeline.
+            var nulls = 0
             while true {
                 guard let r = PQgetResult(conn) else {
-                    if PQstatus(conn) != CONNECTION_OK { throw connectionError() }
+                    nulls += 1
+                    if PQstatus(conn) != CONNECTION_OK || nulls > 1 { throw connectionError() }
                     continue
                 }
+                nulls = 0
                 let status = PQresultStatus(r)
                 if status == PGRES_PIPELINE_SYNC {
                     PQclear(r)
