@@ -43,7 +43,9 @@ struct ApplyRun {
                 Terminal.out(style.red("Second interrupt: stopping in-flight work now.") + "\n")
                 task.cancel()
             })
-        let report = await task.value
+        var report = await task.value
+        // Stopped because the state database went away, not by Ctrl-C: an error (exit 1).
+        if (writer as? PostgresStateRecorder)?.isLost == true { report.interrupted = false }
         interrupts.cancel()
         view.clear()
         do {

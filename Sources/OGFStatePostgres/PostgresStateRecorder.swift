@@ -70,6 +70,9 @@ public final class PostgresStateRecorder: StateRecorder, @unchecked Sendable {
 
     public var state: StateFile { inner.withLock { $0 } }
 
+    /// The connection to the state database was lost during this apply.
+    public var isLost: Bool { pending.withLock { $0.lost != nil } }
+
     public func put(_ address: ResourceAddress, _ resource: ResourceState) async throws {
         inner.withLock { $0.resources[address] = resource }
         let body = String(decoding: try StateFile.encodeRow(resource), as: UTF8.self)
