@@ -23,3 +23,5 @@ scripts/services/redis.sh
 scripts/services/registry.sh
 # The Kubernetes API server emulator (a test double, not a cluster) on 127.0.0.1:16443.
 scripts/services/kube-emulator.sh
+# OTLP trace receiver with Jaeger's query API (a test double) on 127.0.0.1:14318 and :16686.
+scripts/services/otlp-receiver.sh

@@ -30,6 +30,8 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckTracesKind(http: deps.http),
+            CheckLoadKind(),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),

@@ -15,8 +15,10 @@ struct StateCommand: AsyncParsableCommand {
 /// Loads state for reading, journal included, without taking the lock, from whichever backend
 /// the environment uses.
 func readState(_ ws: Workspace, _ env: String) async throws -> StateFile {
-    guard let state = try await ws.loadState(env) else {
-        let location = (try? ws.stateBackend(env).location) ?? "state/\(env).json"
+    let found: StateFile?
+    do { found = try await ws.loadState(env) } catch let e as ExitCode { throw e } catch { throw ws.fail("\(error)") }
+    guard let state = found else {
+        let location = (try? ws.stateBackend(reading: env).location) ?? "state/\(env).json"
         throw ws.fail("no state for \(env) yet (\(location) holds none)", detail: "It is created by the first `ogf apply`.")
     }
     return state

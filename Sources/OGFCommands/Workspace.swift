@@ -187,15 +187,26 @@ struct Workspace {
 
     /// THE way to read an environment's state, whatever its backend, without taking its lock:
     /// `ogf state list/show`, and promotion reading another environment's state. Nil when the
-    /// environment has no state yet. Loads (and checks) that environment's configuration.
+    /// environment has no state yet. Only the `state:` section of that environment's file
+    /// matters (an environment without a file, or without the section, is `state/ENV.json`);
+    /// the backend's errors are thrown as they are, for the caller to word.
     func loadState(_ env: String) async throws -> StateFile? {
-        let config = try loadConfig(env)
-        let backend = try stateBackend(config)
-        do {
-            return try await backend.read()
-        } catch {
-            throw fail("\(error)")
+        try await stateBackend(reading: env).read()
+    }
+
+    /// The backend of another environment, for reading: its other configuration errors are its
+    /// own business, but a broken `state:` section would send the read to the wrong place.
+    func stateBackend(reading env: String) throws -> any StateBackend {
+        let loader = ConfigLoader(root: root, registry: registry)
+        guard loader.availableEnvironments().contains(env) else { return FileStateBackend(directory: stateDirectory, environment: env) }
+        let (config, diags) = loader.load(environment: env)
+        let stateErrors = diags.items.filter { $0.severity == .error && $0.summary.hasPrefix("state") }
+        if !stateErrors.isEmpty {
+            report(Diagnostics(stateErrors))
+            throw failure(Diagnostics(stateErrors))
         }
+        guard let config else { return FileStateBackend(directory: stateDirectory, environment: env) }
+        return try stateBackend(config)
     }
 
     /// The backend of `env` from its configuration (force-unlock, migrate).

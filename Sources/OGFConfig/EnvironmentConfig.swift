@@ -56,6 +56,8 @@ public struct EnvironmentConfig: Sendable {
     public var inputDigest: String
     /// `policy:` of the environment file: deploy windows, changelog, exemptions.
     public var policy: PolicyConfig?
+    /// `promotion:` of the environment file: the environment whose release this one promotes.
+    public var promotion: PromotionConfig?
     /// `state:` of the environment file: where its state lives (nil: `state/<ENV>.json`).
     public var state: StateConfig?
 

@@ -73,6 +73,8 @@ public struct Plan: Sendable, Codable {
     public var operation: OperationMode = .apply
     /// Set when `--override-policy` let this plan through a closed deploy window.
     public var policyOverride: PolicyOverride?
+    /// The promotion gate's verdict (`promotion:` of the environment), line by line.
+    public var promotion: PromotionReport?
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -141,6 +143,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override"
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", promotion
     }
 }
