@@ -2,7 +2,7 @@
 // ogf — a declarative plan/apply engine for whole-release deploys.
 // Targets are grouped by layer; dependencies point one way:
 //   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint)
-//   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFApply)
+//   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFStatePostgres, OGFApply)
 //   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes: one per external system; none imports another
 //            kind target or the engine beyond OGFCore)
 //   ← OGFCatalogue (the one list of kinds) ← OGFCommands ← ogf.
@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "OGFPlan", dependencies: ["OGFCore", "OGFConfig", "OGFGraph"]),
         // State format, atomic file store with journal, locking, saved-plan files.
         .target(name: "OGFState", dependencies: ["OGFCore", "OGFPlan"]),
+        // The PostgreSQL state backend (libpq): row-per-resource writes, holder-aware locks.
+        .target(name: "OGFStatePostgres", dependencies: ["OGFCore", "OGFPlan", "OGFState", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
         // The parallel walker: applies a plan, emits events, honours cancellation.
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
         // HTTP over libcurl behind a small protocol.
@@ -70,13 +72,13 @@ let package = Package(
         .target(name: "OGFCatalogue", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFKinds", "OGFDatabase", "OGFImages", "OGFKubernetes"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
-            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue", "OGFSupport", "OGFDatabase", "OGFKubernetes",
+            "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFSupport", "OGFDatabase", "OGFKubernetes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue", "OGFDatabase"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
         .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFCatalogue", "OGFConfig"], exclude: ["Golden"]),
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
+        .testTarget(name: "OGFStatePostgresTests", dependencies: ["OGFStatePostgres", "OGFState", "OGFCore"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFSupport", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP"]),
         .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),

@@ -14,6 +14,7 @@ declare -A allowed=(
   [OGFGraph]="OGFCore"
   [OGFPlan]="OGFCore OGFConfig OGFGraph"
   [OGFState]="OGFCore OGFPlan"
+  [OGFStatePostgres]="OGFCore OGFPlan OGFState"
   [OGFApply]="OGFCore OGFConfig OGFGraph OGFPlan OGFState"
   [OGFKinds]="OGFCore OGFHTTP OGFSupport"
   [OGFDatabase]="OGFCore OGFSupport OGFSQLLint"

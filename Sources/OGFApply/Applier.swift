@@ -15,7 +15,7 @@ public struct Applier: Sendable {
     public var registry: KindRegistry
     public var environment: [String: String]
     public var context: KindContext
-    public var writer: StateWriter
+    public var writer: any StateRecorder
     public var parallelism: Int
     public var hooks: any ApplyHooks
     public var control: WalkControl
@@ -23,7 +23,7 @@ public struct Applier: Sendable {
     public var heartbeat: Duration
 
     public init(plan: Plan, config: EnvironmentConfig, registry: KindRegistry, environment: [String: String], context: KindContext,
-                writer: StateWriter, parallelism: Int = 10, hooks: any ApplyHooks = NoHooks(), control: WalkControl = WalkControl(),
+                writer: any StateRecorder, parallelism: Int = 10, hooks: any ApplyHooks = NoHooks(), control: WalkControl = WalkControl(),
                 heartbeat: Duration = .seconds(30)) {
         self.plan = plan
         self.config = config
@@ -68,7 +68,7 @@ public struct Applier: Sendable {
         var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: .running, planHash: plan.hash,
                                    user: ProcessIdentity.user, host: ProcessIdentity.host)
         history.policyOverride = plan.policyOverride
-        do { try writer.record(history) } catch {
+        do { try await writer.record(history) } catch {
             errors.append(.error("could not record the start of this \(operation) in state history: \(error)", detail: "Nothing was applied."))
         }
         if !errors.isEmpty {
@@ -118,7 +118,7 @@ public struct Applier: Sendable {
         history.succeeded = report.succeeded.count
         history.failed = report.failed.map(\.address.description)
         history.skipped = report.skipped.count + report.notStarted.count
-        do { try writer.record(history) } catch {
+        do { try await writer.record(history) } catch {
             report.errors.append(.error("could not record the end of this \(operation) in state history: \(error)",
                                         detail: "What each resource did is recorded; the history entry still says \"running\"."))
         }
@@ -136,7 +136,7 @@ public struct Applier: Sendable {
                 if let kind, let state = prior[address] {
                     try await kind.destroy(DestroyRequest(address: address, prior: state, context: context))
                 }
-                try writer.remove(address)
+                try await writer.remove(address)
                 return .success("removed")
             } catch {
                 return .failure("\(error)")
@@ -173,7 +173,7 @@ public struct Applier: Sendable {
 
         /// Records what the kind returned. A failure keeps the last known good outputs (a digest
         /// still in the registry, a release still running) and records the failure beside them.
-        func record(outputs: [String: Value], failure: String?) -> String? {
+        func record(outputs: [String: Value], failure: String?) async -> String? {
             let d = ContinuousClock.now - t0
             let ms = Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
             let attrs = values.mapValues { $0.redacted(with: hasher) }
@@ -194,7 +194,7 @@ public struct Applier: Sendable {
                                       dependencies: rc.dependencies, appliedAt: now, ogfVersion: OGFVersion.current, durationMs: ms)
             }
             do {
-                try writer.put(address, state)
+                try await writer.put(address, state)
                 return nil
             } catch {
                 return "could not record \(address) in state: \(error)"
@@ -206,7 +206,7 @@ public struct Applier: Sendable {
             // Whatever the kind returned is recorded, even when a second interrupt came meanwhile:
             // the work finished, and running it again next time would repeat it.
             live.withLock { $0[address] = response.outputs }
-            if let problem = record(outputs: response.outputs, failure: nil) { return .failure(problem) }
+            if let problem = await record(outputs: response.outputs, failure: nil) { return .failure(problem) }
             return .success(response.summary)
         } catch is CancellationError {
             return .stopped
@@ -215,13 +215,13 @@ public struct Applier: Sendable {
             // the next plan shows it again.
             return .stopped
         } catch let f as ResourceFailure {
-            return .failure(record(outputs: f.outputs, failure: f.message) ?? f.message)
+            return .failure(await record(outputs: f.outputs, failure: f.message) ?? f.message)
         } catch let d as Diagnostic {
             // A field the kind could not use: said at its FILE:LINE:COLUMN.
             let message = d.placed(in: rc).description
-            return .failure(record(outputs: [:], failure: message) ?? message)
+            return .failure(await record(outputs: [:], failure: message) ?? message)
         } catch {
-            return .failure(record(outputs: [:], failure: "\(error)") ?? "\(error)")
+            return .failure(await record(outputs: [:], failure: "\(error)") ?? "\(error)")
         }
     }
 }

@@ -67,7 +67,7 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         Terminal.out("\n")
-        try await execute(ws, plan: plan, config: session.config, variables: session.variables, state: session.state)
+        try await execute(ws, plan: plan, config: session.config, variables: session.variables, state: session.state, backend: session.backend, lock: session.lock)
     }
 
     func applySaved(_ ws: Workspace) async throws {
@@ -85,7 +85,7 @@ struct ApplyCommand: AsyncParsableCommand {
                           detail: "Files read: \(config.inputFiles.joined(separator: ", ")). Run `ogf plan \(plan.environment) -out \(planOrEnvironment)` again and review the new plan.")
         }
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
-        let (lock, state) = try ws.lockAndRecover(plan.environment, operation: "apply \((planOrEnvironment as NSString).lastPathComponent)", timeout: timeout)
+        let (lock, state, backend) = try await ws.lockAndRecover(config, operation: "apply \((planOrEnvironment as NSString).lastPathComponent)", timeout: timeout)
         defer { lock.release() }
         guard state.lineage == plan.stateLineage else {
             throw ws.fail("the saved plan was made for another state (lineage \(plan.stateLineage), this state is \(state.lineage))",
@@ -112,7 +112,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         // The promotion gate again, now: the other environment may have been rolled back, or its
         // state replaced, since the plan was made.
-        if var promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation) {
+        if var promotion = try await ws.promotion(config, changes: plan.changes, mode: plan.operation) {
             if let was = plan.promotion?.fromLineage, let now = promotion.fromLineage, was != now {
                 promotion.lines.insert(.init(subject: "lineage", text: "the state of \(promotion.from) was replaced since this plan was made (lineage \(was) → \(now))", ok: false), at: 0)
                 promotion.fix = "plan again: ogf plan \(plan.environment) -out \(planOrEnvironment)"
@@ -125,12 +125,13 @@ struct ApplyCommand: AsyncParsableCommand {
         let summary = plan.summary
         let what = plan.operation == .apply ? "plan" : "plan (\(plan.operation.operationName))"
         Terminal.out("Applying the saved \(what) for \(plan.environment): \(summary.text).\n\n")
-        try await execute(ws, plan: plan, config: config, variables: variables, state: state)
+        try await execute(ws, plan: plan, config: config, variables: variables, state: state, backend: backend, lock: lock)
     }
 
-    func execute(_ ws: Workspace, plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
+    func execute(_ ws: Workspace, plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile,
+                 backend: any StateBackend, lock: any StateLease) async throws {
         try await ApplyRun(ws: ws, parallelism: options.parallelism, options: applyOptions(plan))
-            .execute(plan: plan, config: config, variables: variables, state: state)
+            .execute(plan: plan, config: config, variables: variables, state: state, backend: backend, lock: lock)
     }
 
     /// The plan's saved options, with this command's --force-conflicts.

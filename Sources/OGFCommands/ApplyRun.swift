@@ -6,6 +6,7 @@ import OGFCore
 import OGFGraph
 import OGFPlan
 import OGFState
+import OGFStatePostgres
 
 /// Carries out a reviewed plan — an apply or a rollback — with the same view, progress lines,
 /// interrupt handling, state recording and history. Shared by `apply` and `rollback`.
@@ -14,10 +15,11 @@ struct ApplyRun {
     let parallelism: Int
     let options: RunOptions
 
-    func execute(plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
-        let writer: StateWriter
+    func execute(plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile,
+                 backend: any StateBackend, lock: any StateLease) async throws {
+        let writer: any StateRecorder
         do {
-            writer = try StateWriter(store: ws.store(plan.environment), state: state)
+            writer = try await backend.recorder(for: state, under: lock)
         } catch {
             throw ws.fail("\(error)")
         }
@@ -29,6 +31,8 @@ struct ApplyRun {
         let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
                               writer: writer, parallelism: parallelism, hooks: view, control: control)
         let operation = plan.operation.operationName
+        // A lost state database took the lock with it: nothing new starts.
+        (writer as? PostgresStateRecorder)?.onLost.withLock { $0 = { control.stopStarting() } }
         let task = Task { await applier.run(operation: operation) }
         let interrupts = InterruptHandler(
             first: {
@@ -39,11 +43,13 @@ struct ApplyRun {
                 Terminal.out(style.red("Second interrupt: stopping in-flight work now.") + "\n")
                 task.cancel()
             })
-        let report = await task.value
+        var report = await task.value
+        // Stopped because the state database went away, not by Ctrl-C: an error (exit 1).
+        if (writer as? PostgresStateRecorder)?.isLost == true { report.interrupted = false }
         interrupts.cancel()
         view.clear()
         do {
-            _ = try writer.finish()
+            _ = try await writer.finish()
         } catch {
             throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
         }

@@ -86,7 +86,7 @@ struct DBRestoreCommand: AsyncParsableCommand {
         do { entries = try await tools.verify(file, url: url, cipher: decrypt) } catch { throw ws.fail("\(backup) is not a readable backup: \(error)") }
         let sha = (try? PostgresTools.sha256(file)) ?? "?"
         var checksumNote = "not recorded in state (an older backup): SHA-256 \(sha)"
-        if let state = try? ws.store(environment).load().state, let outs = state.resources[address]?.outputs,
+        if let state = try? await ws.stateBackend(config).read(), let outs = state.resources[address]?.outputs,
            let recordedPath = outs["path"]?.stringValue, let recordedSHA = outs["sha256"]?.stringValue,
            (ws.root as NSString).appendingPathComponent(recordedPath) == file || recordedPath == backup {
             guard recordedSHA == sha else {

@@ -52,7 +52,8 @@ struct PlanSession {
     let ws: Workspace
     let config: EnvironmentConfig
     let variables: [String: String]
-    let lock: StateLock
+    let lock: any StateLease
+    let backend: any StateBackend
     let state: StateFile
     let plan: Plan
 
@@ -62,14 +63,14 @@ struct PlanSession {
         // The release being promoted first: when the other environment was never deployed (or
         // rolled back), say so before the deploy windows and before asking any live system.
         // The error lists every failed line (stdout stays clean for --json).
-        if let early = try ws.promotion(config, changes: [], mode: mode), !early.passed {
+        if let early = try await ws.promotion(config, changes: [], mode: mode), !early.passed {
             try ws.enforce(early, environment: config.name)
         }
         let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
         let timeout = try parseDuration(options.lockTimeout, flag: "--lock-timeout", ws)
-        let (lock, state) = try ws.lockAndRecover(environment, operation: operation, timeout: timeout)
+        let (lock, state, backend) = try await ws.lockAndRecover(config, operation: operation, timeout: timeout)
         let variables = ws.variables(config)
         let context = ws.context(config, variables, hasher: state.hasher, options: options.runOptions)
         let planner = Planner(config: config, registry: ws.registry, prior: state.priorState, environment: variables, context: context,
@@ -86,12 +87,12 @@ struct PlanSession {
         plan.options[KubeContextOption.self] = options.kubeContext
         plan.policyOverride = policyOverride
         do {
-            plan.promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation)
+            plan.promotion = try await ws.promotion(config, changes: plan.changes, mode: plan.operation)
         } catch {
             lock.release()
             throw error
         }
-        return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
+        return PlanSession(ws: ws, config: config, variables: variables, lock: lock, backend: backend, state: state, plan: plan)
     }
 }
 
@@ -100,7 +101,8 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show what an apply would do, and optionally save it.",
         discussion: """
-        Compares the configuration with state/ENV.json (and, with --refresh, live
+        Compares the configuration with the recorded state (state/ENV.json, or the
+        backend the environment's state: section names) (and, with --refresh, live
         systems) and prints each change:
           +    create              ~   update in place     -/+  replace
           -    destroy             <=  check (gates and checks run every apply)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import OGFConfig
 import OGFCore
@@ -5,25 +6,19 @@ import OGFPlan
 import OGFState
 
 extension Workspace {
-    /// Another environment's state as it is now, without taking its lock (a snapshot; an apply
-    /// in flight shows as its journal replayed). nil when the environment has never been deployed.
-    /// The one place commands read a state they do not own: a state backend plugs in here.
-    func loadState(environment: String) throws -> StateFile? {
-        let store = store(environment)
-        guard store.exists else { return nil }
-        return try store.load().state
-    }
-
     /// The promotion gate for a plan of `config`'s environment (nil without `promotion:`, and for
     /// rollbacks, which return to a release this environment already ran). Reads the `from`
     /// environment's state; the comparison itself is `PromotionGate.evaluate`.
     /// With no changes it checks the release alone (never deployed, rolled back, soak, age,
     /// verification): done before planning, so no live system is asked when that already fails.
-    func promotion(_ config: EnvironmentConfig, changes: [ResourceChange], mode: OperationMode, now: Date = Date()) throws -> PromotionReport? {
+    func promotion(_ config: EnvironmentConfig, changes: [ResourceChange], mode: OperationMode, now: Date = Date()) async throws -> PromotionReport? {
         guard let rule = config.promotion, mode == .apply else { return nil }
         let state: StateFile?
         do {
-            state = try loadState(environment: rule.from)
+            // Whatever backend the other environment uses (Workspace.loadState).
+            state = try await loadState(rule.from)
+        } catch let e as ExitCode {
+            throw e
         } catch {
             let d = Diagnostic.error("promotion.from: the state of \(rule.from) cannot be read: \(error)",
                                      detail: "Nothing was applied. Repair state/\(rule.from).json (its previous version is state/\(rule.from).json.backup) or fix promotion.from.",

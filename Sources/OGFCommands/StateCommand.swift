@@ -8,21 +8,20 @@ struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Inspect recorded state.",
-        subcommands: [StateListCommand.self, StateShowCommand.self]
+        subcommands: [StateListCommand.self, StateShowCommand.self, StateMigrateCommand.self]
     )
 }
 
-/// Loads state for reading, journal included, without taking the lock.
-func readState(_ ws: Workspace, _ env: String) throws -> StateFile {
-    let store = ws.store(env)
-    guard store.exists || FileManager.default.fileExists(atPath: store.journalPath) else {
-        throw ws.fail("no state for \(env) yet (state/\(env).json does not exist)", detail: "It is created by the first `ogf apply`.")
+/// Loads state for reading, journal included, without taking the lock, from whichever backend
+/// the environment uses.
+func readState(_ ws: Workspace, _ env: String) async throws -> StateFile {
+    let found: StateFile?
+    do { found = try await ws.loadState(env) } catch let e as ExitCode { throw e } catch { throw ws.fail("\(error)") }
+    guard let state = found else {
+        let location = (try? ws.stateBackend(reading: env).location) ?? "state/\(env).json"
+        throw ws.fail("no state for \(env) yet (\(location) holds none)", detail: "It is created by the first `ogf apply`.")
     }
-    do {
-        return try store.load().state
-    } catch {
-        throw ws.fail("\(error)")
-    }
+    return state
 }
 
 struct StateListCommand: AsyncParsableCommand {
@@ -33,7 +32,7 @@ struct StateListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = Workspace(global)
-        let state = try readState(ws, environment)
+        let state = try await readState(ws, environment)
         Terminal.out(state.resources.keys.sorted().map { "\($0)\n" }.joined())
     }
 }
@@ -53,7 +52,7 @@ struct StateShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = Workspace(global)
-        let state = try readState(ws, environment)
+        let state = try await readState(ws, environment)
         let style = TextStyle(color: ws.terminal.color)
         let iso = ISO8601DateFormatter()
         if let address {

@@ -7,6 +7,7 @@ import OGFCatalogue
 import OGFKubernetes
 import OGFPlan
 import OGFState
+import OGFStatePostgres
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
@@ -38,6 +39,7 @@ struct Workspace {
 
     var stateDirectory: String { (root as NSString).appendingPathComponent("state") }
 
+    /// `state/ENV.json` (the file backend). Commands go through `stateBackend` / `loadState`.
     func store(_ env: String) -> StateStore { StateStore(directory: stateDirectory, environment: env) }
 
     /// Loads and checks configuration, printing diagnostics; exits 1 on errors.
@@ -79,6 +81,9 @@ struct Workspace {
             if rc.address.kind == "gate_secret", case .list(let xs)? = rc.fields["names"]?.literalValue {
                 for x in xs { if let n = x.stringValue { names.insert(n) } }
             }
+        }
+        if let url = config.state?.url {
+            for (r, _) in url.references { if case .secret(let n) = r { names.insert(n) } }
         }
         for v in config.variables.values {
             for (r, _) in v.expr.references { if case .secret(let n) = r { names.insert(n) } }
@@ -127,27 +132,101 @@ struct Workspace {
         return ExitCode(1)
     }
 
-    /// Takes the environment's lock and folds in any journal an interrupted apply left.
-    func lockAndRecover(_ env: String, operation: String, timeout: Double) throws -> (StateLock, StateFile) {
-        let lock: StateLock
+    /// Takes the environment's lock (on whichever backend its `state:` section names) and folds
+    /// in any work an interrupted apply left.
+    func lockAndRecover(_ config: EnvironmentConfig, operation: String, timeout: Double) async throws -> (any StateLease, StateFile, any StateBackend) {
+        let env = config.name
+        let backend = try stateBackend(config)
+        try await checkNotUnmigrated(backend, env)
+        let lock: any StateLease
         do {
-            lock = try StateLock.acquire(directory: stateDirectory, environment: env, operation: operation, timeout: timeout)
+            lock = try await backend.lock(operation: operation, timeout: timeout)
         } catch let e as LockError {
             throw fail("\(e)".replacingOccurrences(of: "ENV", with: env))
+        } catch {
+            throw fail("\(error)")
         }
-        if let stale = lock.staleInfo, stale.holderIsGone {
-            Terminal.err("note: a previous ogf (pid \(stale.pid), \"\(stale.operation)\" since \(ISO8601DateFormatter().string(from: stale.createdAt))) ended without releasing its lock; the lock was stale and has been taken over.\n")
+        if let stale = lock.staleInfo, backend is PostgresStateBackend || stale.holderIsGone {
+            Terminal.err("note: a previous ogf (\(stale.user)@\(stale.host), pid \(stale.pid), \"\(stale.operation)\" since \(ISO8601DateFormatter().string(from: stale.createdAt))) ended without releasing its lock; the lock was stale and has been taken over.\n")
         }
         do {
-            let (state, recovered) = try store(env).compactIfNeeded()
+            let (state, recovered) = try await backend.recover(under: lock)
             if recovered > 0 {
                 Terminal.err("note: recovered \(recovered) journal entr\(recovered == 1 ? "y" : "ies") from an apply that did not finish; they are now in state/\(env).json.\n")
             }
-            return (lock, state)
+            return (lock, state, backend)
         } catch {
             lock.release()
             throw fail("\(error)")
         }
+    }
+
+    /// Where an environment's state lives, from its `state:` section (none: `state/ENV.json`).
+    /// The URL is resolved here (`${secret.X}` from the process environment or env_file); its
+    /// password never appears in a message.
+    func stateBackend(_ config: EnvironmentConfig) throws -> any StateBackend {
+        guard let sc = config.state, sc.backend == .postgres, let expr = sc.url else {
+            let file = FileStateBackend(directory: stateDirectory, environment: config.name)
+            let marker = file.store.path + ".moved-to-postgres"
+            if !file.store.exists, FileManager.default.fileExists(atPath: marker) {
+                throw fail("the state of \(config.name) was moved to PostgreSQL by `ogf state migrate` (\(marker))",
+                           detail: "Put the state: section back in \(config.file) (backend: postgres), or move it back with `ogf state migrate \(config.name) --to file`.")
+            }
+            return file
+        }
+        var diags: [Diagnostic] = []
+        let env = variables(config)
+        let vars = Evaluator.resolveVariables(config.variables, environment: env, envFile: config.envFile, diagnostics: &diags)
+        let value = Evaluator(variables: vars, environment: env, envFile: config.envFile).evaluate(expr, diagnostics: &diags)
+        if diags.contains(where: { $0.severity == .error }) {
+            report(Diagnostics(diags.filter { $0.severity == .error }))
+            throw failure(Diagnostics(diags))
+        }
+        guard let url = value.unmarked.stringValue, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw fail("state.url of \(config.name) is not a postgres:// URL", detail: "Set the secret it refers to to postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
+        }
+        return PostgresStateBackend(url: url, schema: sc.schema, environment: config.name)
+    }
+
+    /// A postgres backend that holds nothing yet while `state/ENV.json` does: the team would
+    /// start from an empty state. Refused with the command that copies it over.
+    func checkNotUnmigrated(_ backend: any StateBackend, _ env: String) async throws {
+        guard let pg = backend as? PostgresStateBackend, FileManager.default.fileExists(atPath: FileStateBackend(directory: stateDirectory, environment: env).store.path) else { return }
+        let status: (exists: Bool, movedTo: String?, lineage: String?, serial: Int?)
+        do { status = try await pg.status() } catch { throw fail("\(error)") }
+        if !status.exists {
+            throw fail("environments/\(env).yaml keeps state in \(pg.location), which has none yet, but state/\(env).json exists",
+                       detail: "Copy it over first: `ogf state migrate \(env) --to postgres`.")
+        }
+    }
+
+    /// THE way to read an environment's state, whatever its backend, without taking its lock:
+    /// `ogf state list/show`, and promotion reading another environment's state. Nil when the
+    /// environment has no state yet. Only the `state:` section of that environment's file
+    /// matters (an environment without a file, or without the section, is `state/ENV.json`);
+    /// the backend's errors are thrown as they are, for the caller to word.
+    func loadState(_ env: String) async throws -> StateFile? {
+        try await stateBackend(reading: env).read()
+    }
+
+    /// The backend of another environment, for reading: its other configuration errors are its
+    /// own business, but a broken `state:` section would send the read to the wrong place.
+    func stateBackend(reading env: String) throws -> any StateBackend {
+        let loader = ConfigLoader(root: root, registry: registry)
+        guard loader.availableEnvironments().contains(env) else { return FileStateBackend(directory: stateDirectory, environment: env) }
+        let (config, diags) = loader.load(environment: env)
+        let stateErrors = diags.items.filter { $0.severity == .error && $0.summary.hasPrefix("state") }
+        if !stateErrors.isEmpty {
+            report(Diagnostics(stateErrors))
+            throw failure(Diagnostics(stateErrors))
+        }
+        guard let config else { return FileStateBackend(directory: stateDirectory, environment: env) }
+        return try stateBackend(config)
+    }
+
+    /// The backend of `env` from its configuration (force-unlock, migrate).
+    func stateBackend(_ env: String) throws -> any StateBackend {
+        try stateBackend(try loadConfig(env))
     }
 }
 

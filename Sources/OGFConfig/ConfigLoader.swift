@@ -9,7 +9,7 @@ public struct ConfigLoader: Sendable {
     public var reader: any FileReader
     public var registry: KindRegistry
 
-    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy", "promotion"]
+    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy", "promotion", "state"]
     static let blueprintKeys = ["include", "variables", "resources", "description"]
 
     public init(root: String, reader: any FileReader = DiskFileReader(), registry: KindRegistry) {
@@ -90,6 +90,12 @@ public struct ConfigLoader: Sendable {
             } else {
                 state.diags.append(.error("env_file: expected a path", at: n.location))
             }
+        }
+
+        if let n = doc["state"] {
+            var diags: [Diagnostic] = []
+            config.state = StateConfigParser.parse(n, diagnostics: &diags)
+            state.diags.append(contentsOf: diags)
         }
 
         if let n = doc["policy"] {

@@ -58,6 +58,8 @@ public struct EnvironmentConfig: Sendable {
     public var policy: PolicyConfig?
     /// `promotion:` of the environment file: the environment whose release this one promotes.
     public var promotion: PromotionConfig?
+    /// `state:` of the environment file: where its state lives (nil: `state/<ENV>.json`).
+    public var state: StateConfig?
 
     public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
 }

@@ -14,6 +14,16 @@ public struct LockInfo: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var ogfVersion: String
 
+    public init(id: String, operation: String, user: String, host: String, pid: Int32, createdAt: Date, ogfVersion: String) {
+        self.id = id
+        self.operation = operation
+        self.user = user
+        self.host = host
+        self.pid = pid
+        self.createdAt = createdAt
+        self.ogfVersion = ogfVersion
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, operation, user, host, pid, createdAt = "created_at", ogfVersion = "ogf_version"
     }
@@ -30,6 +40,9 @@ public struct LockInfo: Sendable, Codable, Equatable {
 
 public enum LockError: Error, CustomStringConvertible {
     case held(LockInfo?, path: String)
+    /// A lock kept by a server (postgres): the holder's session is alive; `heartbeatSince` is set
+    /// when its heartbeat stopped (a hung or stopped process).
+    case heldOnServer(LockInfo?, location: String, heartbeatSince: Date?)
     case io(String)
     case notLocked(String)
     case idMismatch(expected: String, actual: LockInfo)
@@ -42,6 +55,12 @@ public enum LockError: Error, CustomStringConvertible {
                 s += ". Wait for it to finish, pass --lock-timeout 5m to wait, or if it is stuck run `ogf force-unlock ENV \(info.id)`"
             }
             return s
+        case .heldOnServer(let info?, _, let since?):
+            return "the state is locked by \(info.summary); its heartbeat stopped at \(ISO8601DateFormatter().string(from: since)) while its database session lives, so the holder looks hung (stale lock). If it is, run `ogf force-unlock ENV \(info.id)`"
+        case .heldOnServer(let info?, _, nil):
+            return "the state is locked by \(info.summary). Wait for it to finish, pass --lock-timeout 5m to wait, or if it is stuck run `ogf force-unlock ENV \(info.id)`"
+        case .heldOnServer(nil, let location, _):
+            return "the state (\(location)) is locked by a process that has not recorded who it is yet; try again"
         case .held(nil, let path): return "the state is locked (\(path)) by a process that has not recorded who it is yet; try again"
         case .io(let s): return s
         case .notLocked(let env): return "the state of \(env) is not locked"

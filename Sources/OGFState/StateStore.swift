@@ -53,6 +53,14 @@ public struct StateStore: Sendable {
         unlink(journalPath)
     }
 
+    /// Writes `state` exactly as given (serial and ogf version kept) and removes any journal:
+    /// `ogf state migrate` copying another backend's state here.
+    public func replace(with state: StateFile) throws {
+        let data = try Self.encoder.encode(state)
+        try AtomicFile.write(data, to: path, backup: backupPath)
+        unlink(journalPath)
+    }
+
     /// Folds a journal left by an interrupted apply into the state file. A new environment's
     /// state is saved at once, so its lineage stays the same for a saved plan and for the journal
     /// of a first apply that gets killed (otherwise each load would invent a new lineage).

@@ -8,6 +8,7 @@ import OGFGraph
 import OGFCatalogue
 import OGFPlan
 import OGFState
+import OGFStatePostgres
 
 /// A managed kind that does nothing: what is left is the engine's own cost.
 struct NoopKind: ResourceKind {
@@ -254,6 +255,96 @@ func benchCLI(runs: Int) async throws {
     }
 }
 
+/// The postgres state backend against the file backend, side by side in the same run: a whole
+/// apply of no-op resources (walker + persistence), persistence alone (10 workers recording
+/// finished resources), and a lock acquire + release round trip.
+func benchPostgresState(runs: Int) async throws {
+    let url = ProcessInfo.processInfo.environment["OGF_BENCH_PG_URL"] ?? "postgres://ogf:ogf-local-pg-pass@127.0.0.1:55432/offgridflow_local"
+    let schema = "ogf_state_bench_" + UUID().uuidString.prefix(8).lowercased()
+    let registry = KindRegistry([NoopKind()])
+    print("## state backends: postgres (schema \(schema)) against file, same run, alternating")
+    var perResource: [String: [Int: Double]] = [:]
+    for n in sizes([5_000, 10_000]) {
+        let root = tempRoot("pgstate")
+        try generate(root: root, n: n, kind: "noop", width: 100, fanIn: 2) { "    value: \($0)\n" }
+        let (config, _) = ConfigLoader(root: root, registry: registry).load(environment: "bench")
+        let plan = try await planOnce(root: root, registry: registry)
+        var applyTimes: [String: [Double]] = [:], persistTimes: [String: [Double]] = [:]
+        for run in 0..<runs {
+            for name in ["file", "postgres"] {
+                let env = "bench\(n)_\(run)"
+                let backend: any StateBackend = name == "file"
+                    ? FileStateBackend(directory: tempRoot("pgstate-file"), environment: env)
+                    : PostgresStateBackend(url: url, schema: schema, environment: env)
+                // A whole apply: the same plan, a fresh state each time.
+                var lease = try await backend.lock(operation: "bench", timeout: 0)
+                var state = try await backend.recover(under: lease).state
+                let p = plan
+                let ctx = KindContext(environment: "bench", isProtected: false, projectRoot: root, variables: [:])
+                let t = try await seconds {
+                    let writer = try await backend.recorder(for: state, under: lease)
+                    let report = await Applier(plan: p, config: config!, registry: registry, environment: [:], context: ctx, writer: writer, parallelism: 10).run()
+                    precondition(report.ok, report.summaryLine)
+                    _ = try await writer.finish()
+                }
+                applyTimes[name, default: []].append(t)
+                lease.release()
+                // Persistence alone: 10 workers, n finished resources.
+                let env2 = env + "_p"
+                let backend2: any StateBackend = name == "file"
+                    ? FileStateBackend(directory: tempRoot("pgstate-file"), environment: env2)
+                    : PostgresStateBackend(url: url, schema: schema, environment: env2)
+                lease = try await backend2.lock(operation: "bench", timeout: 0)
+                state = try await backend2.recover(under: lease).state
+                let r = ResourceState(kind: "exec", attributes: ["command": ["sh", "-c", "echo hello"], "triggers": ["release": "2026.11.27"]],
+                                      outputs: ["exit_code": 0, "output_tail": "hello"], sensitivePaths: [], dependencies: [],
+                                      appliedAt: Date(), ogfVersion: OGFVersion.current, durationMs: 3)
+                let writer = try await backend2.recorder(for: state, under: lease)
+                let t2 = try await seconds {
+                    try await withThrowingTaskGroup(of: Void.self) { g in
+                        for w in 0..<10 {
+                            g.addTask {
+                                for i in stride(from: w, to: n, by: 10) { try await writer.put(ResourceAddress(kind: "exec", name: "r\(i)"), r) }
+                            }
+                        }
+                        try await g.waitForAll()
+                    }
+                    _ = try await writer.finish()
+                }
+                persistTimes[name, default: []].append(t2)
+                lease.release()
+            }
+        }
+        for name in ["file", "postgres"] {
+            perResource[name, default: [:]][n] = median(persistTimes[name]!) / Double(n)
+            print(String(format: "  %6d resources, %@: apply median %.3f s; persistence alone median %.3f s (%.1f µs per resource)", n, name,
+                         median(applyTimes[name]!), median(persistTimes[name]!), median(persistTimes[name]!) / Double(n) * 1e6))
+        }
+        print(String(format: "  %6d resources: postgres / file: apply %.2fx, persistence %.2fx", n,
+                     median(applyTimes["postgres"]!) / median(applyTimes["file"]!), median(persistTimes["postgres"]!) / median(persistTimes["file"]!)))
+    }
+    for name in ["file", "postgres"] {
+        if let a = perResource[name]?[5_000], let b = perResource[name]?[10_000] {
+            print(String(format: "  %@: time at 10,000 / at 5,000: %.2f (2.00 = linear; goal at most 2.2)", name, 2 * b / a))
+        }
+    }
+    // Lock round trip: acquire + release, many times.
+    for name in ["file", "postgres"] {
+        let backend: any StateBackend = name == "file"
+            ? FileStateBackend(directory: tempRoot("pgstate-lock"), environment: "lock")
+            : PostgresStateBackend(url: url, schema: schema, environment: "lock")
+        var times: [Double] = []
+        for _ in 0..<(runs * 40) {
+            times.append(try await seconds {
+                let l = try await backend.lock(operation: "bench", timeout: 0)
+                l.release()
+            })
+        }
+        print(String(format: "  lock acquire + release, %@: median %.2f ms (%d round trips; postgres includes connecting)", name, median(times) * 1000, times.count))
+    }
+    try await PostgresStateBackend.dropSchema(url: url, schema: schema)
+}
+
 /// `--n=10000` keeps only that size (for profiling one).
 func sizes(_ all: [Int]) -> [Int] {
     guard let n = CommandLine.arguments.first(where: { $0.hasPrefix("--n=") }).flatMap({ Int($0.dropFirst(4)) }) else { return all }
@@ -272,3 +363,5 @@ if wants("apply") { try await benchApply(runs: runs) }
 if wants("cli") { try await benchCLI(runs: runs) }
 // Needs a database and a folder: only when named.
 if which.contains("lint") { try await benchLint(runs: runs) }
+// Needs a PostgreSQL server: only when asked for (scripts/bench/pgstate.sh).
+if which.contains("pgstate") { try await benchPostgresState(runs: runs) }

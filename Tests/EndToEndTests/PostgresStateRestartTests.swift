@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// A PostgreSQL of its own (initdb into a temporary folder, pg_ctl on a free loopback port), so
+/// restarting it mid-apply disturbs no other test. As root, initdb and pg_ctl run as `postgres`,
+/// as scripts/services/postgres.sh does.
+final class PrivatePostgres {
+    let dir: String
+    let port: Int
+    let bin: String
+
+    init() throws {
+        bin = try #require((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last.map { "/usr/lib/postgresql/\($0)/bin" })
+        dir = "/tmp/ogf_state_pgtest_" + UUID().uuidString.prefix(8).lowercased()
+        port = PrivatePostgres.freePort()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if getuid() == 0 { try sh(["chown", "postgres:postgres", dir], asPostgres: false) }
+        try sh([bin + "/initdb", "-D", dir + "/data", "-U", "postgres", "--auth-host=trust", "--auth-local=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        try start()
+    }
+
+    var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
+
+    func start() throws {
+        try sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-l", dir + "/server.log",
+                "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+    }
+
+    func restart() throws {
+        try sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-m", "fast", "-l", dir + "/server.log",
+                "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
+    }
+
+    func psql(_ sql: String) throws -> String {
+        try sh([bin + "/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-t", "-A", "-c", sql])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    deinit {
+        _ = try? sh([bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Runs a command (as `postgres` when root). `detached`: for pg_ctl start, whose server may
+    /// inherit descriptors: output goes to a file and only the exit is awaited, never a pipe's end.
+    @discardableResult
+    func sh(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) throws -> String {
+        let p = Process()
+        let wrap = asPostgres && getuid() == 0
+        p.executableURL = URL(fileURLWithPath: wrap ? "/usr/sbin/runuser" : "/usr/bin/env")
+        p.arguments = wrap ? ["-u", "postgres", "--"] + argv : argv
+        if detached {
+            // posix_spawn + waitpid: Foundation's Process did not notice this exit here.
+            let log = dir + "/pg_ctl.out"
+            let full = wrap ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            let cargs = full.map { strdup($0) } + [nil]
+            defer { cargs.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, full[0], &actions, nil, cargs, environ) == 0 else { throw NSError(domain: full[0], code: 1) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            guard status == 0 else {
+                throw NSError(domain: argv[0], code: Int(status), userInfo: [NSLocalizedDescriptionKey: (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""])
+            }
+            return ""
+        }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw NSError(domain: argv[0], code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: String(decoding: o + e, as: UTF8.self)])
+        }
+        return String(decoding: o, as: UTF8.self)
+    }
+
+    static func freePort() -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 42000..<48000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            close(fd)
+            if ok { return port }
+        }
+        return 47321
+    }
+}
+
+@Suite(.serialized, .enabled(if: StatePG.enabled)) struct PostgresStateRestartTests {
+    @Test func aServerRestartMidApplyFailsClearlyAndKeepsWhatWasCommitted() throws {
+        let server = try PrivatePostgres()
+        let p = try Project(["environments/r.yaml": StatePG.envFile("ogf_state_restart", resources: """
+              exec.one:
+                command: [sh, -c, "echo one"]
+              exec.two:
+                command: [sh, -c, "echo two"]
+              exec.slow:
+                command: [sleep, "3"]
+                depends_on: [exec.one, exec.two]
+              exec.after:
+                command: [sh, -c, "echo after"]
+                depends_on: [exec.slow]
+            """)])
+        let env = ["OGF_STATE_URL": server.url]
+        let (proc, out, err) = try p.start(["apply", "r", "--auto-approve"], env: env)
+        #expect(p.waitFor(15) { (try? server.psql("SELECT count(*) FROM ogf_state_restart.resources")) == "2" })
+        try server.restart()
+        // A hung ogf fails the test instead of hanging it.
+        let pid = proc.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+        let r = p.finish(proc, out, err)
+        watchdog.cancel()
+        #expect(r.code == 1, "\(r.all)")
+        #expect(r.all.contains("lost the connection to the state database"), "\(r.all)")
+        #expect(!r.all.contains("Fatal error"))
+        #expect(!r.out.contains("interrupted"), "not a Ctrl-C")
+        #expect(!r.out.contains("exec.after: creating"), "nothing starts after the state database is lost\n\(r.out)")
+        let plan = try p.run(["plan", "r", "-detailed-exitcode"], env: env)
+        #expect(plan.code == 2, "\(plan.all)")
+        #expect(plan.out.contains("Plan: 2 to add, 0 to change, 0 to destroy, 0 checks."), "exactly what was not recorded\n\(plan.out)")
+        #expect(plan.out.contains("exec.slow will be created") && plan.out.contains("exec.after will be created"), "\(plan.out)")
+        #expect(try p.run(["state", "list", "r"], env: env).out == "exec.one\nexec.two\n")
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+
+/// The postgres state backend end to end, against the PostgreSQL of scripts/services/postgres.sh.
+/// Every test uses its own schema `ogf_state_e2e_*` (dropped afterwards); without
+/// OGF_TEST_SERVERS=1 they do not run, with it a server that cannot be reached fails them.
+enum StatePG {
+    static let enabled = ProcessInfo.processInfo.environment["OGF_TEST_SERVERS"] == "1"
+    static let url = "postgres://ogf:ogf-local-pg-pass@127.0.0.1:55432/offgridflow_local"
+    static let password = "ogf-local-pg-pass"
+
+    static func newSchema() -> String { "ogf_state_e2e_" + UUID().uuidString.prefix(8).lowercased() }
+
+    /// psql as a role (default the app role ogf), failing the test on an error.
+    @discardableResult
+    static func psql(_ sql: String, user: String = "ogf", password: String = "ogf-local-pg-pass", database: String = "offgridflow_local") throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["psql", "-h", "127.0.0.1", "-p", "55432", "-U", user, "-d", database, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PGPASSWORD": password]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw NSError(domain: "psql", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: String(decoding: e, as: UTF8.self)])
+        }
+        return String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func drop(_ schema: String) { _ = try? psql("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+
+    /// An environment keeping its state in `schema`; the URL comes from a secret.
+    static func envFile(_ schema: String, resources: String, url: String = "${secret.OGF_STATE_URL}") -> String {
+        """
+        state:
+          backend: postgres
+          url: "\(url)"
+          schema: \(schema)
+        resources:
+        \(resources)
+        """
+    }
+
+    static let env = ["OGF_STATE_URL": url]
+}
+
+@Suite(.serialized, .enabled(if: StatePG.enabled)) struct PostgresStateEndToEndTests {
+    @Test func applyPlanAndStateCommandsWorkOnPostgresAndNoFileAppears() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let p = try Project(["environments/pg.yaml": StatePG.envFile(schema, resources: """
+              exec.a:
+                command: [sh, -c, "echo a"]
+              exec.b:
+                command: [sh, -c, "echo b $1", x, "${secret.APP_TOKEN}"]
+                depends_on: [exec.a]
+            """)])
+        let token = "app-token-canary-5d1e0c"
+        let env = StatePG.env.merging(["APP_TOKEN": token]) { $1 }
+        let apply = try p.run(["apply", "pg", "--auto-approve"], env: env)
+        #expect(apply.code == 0, "\(apply.all)")
+        #expect(apply.out.contains("Apply complete: 2 succeeded."), "\(apply.all)")
+        // The rows hold what the file would: the secret only as a salted hash, no URL password.
+        let stored = try StatePG.psql("""
+            SELECT coalesce(string_agg(body, ''), '') FROM \(schema).resources
+            UNION ALL SELECT coalesce(string_agg(body, ''), '') FROM \(schema).history
+            UNION ALL SELECT coalesce(string_agg(e::text, ''), '') FROM \(schema).environments e
+            """)
+        #expect(stored.contains("hmac-sha256:"), "\(stored)")
+        #expect(!stored.contains(token))
+        #expect(!stored.contains(StatePG.password))
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/state/pg.json"), "the file backend is not used")
+        #expect(try StatePG.psql("SELECT count(*) FROM \(schema).resources WHERE environment = 'pg'") == "2")
+        let list = try p.run(["state", "list", "pg"], env: env)
+        #expect(list.out == "exec.a\nexec.b\n", "\(list.all)")
+        let show = try p.run(["state", "show", "pg", "exec.b"], env: env)
+        #expect(show.out.contains("output_tail"), "\(show.all)")
+        let again = try p.run(["plan", "pg", "-detailed-exitcode"], env: env)
+        #expect(again.code == 0, "\(again.all)")
+        for r in [apply, list, show, again] {
+            #expect(!r.all.contains(StatePG.password))
+            #expect(!r.all.contains(token))
+        }
+        #expect(try StatePG.psql("SELECT count(*) FROM \(schema).locks") == "0", "a released lock leaves no row")
+    }
+
+    @Test func secondProcessNamesTheHolderWithinASecondAndForceUnlockWorks() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let config = StatePG.envFile(schema, resources: "  exec.slow:\n    command: [sleep, \"20\"]\n")
+        let first = try Project(["environments/team.yaml": config])
+        let second = try Project(["environments/team.yaml": config])  // another checkout, same environment
+        let (proc, out, err) = try first.start(["apply", "team", "--auto-approve"], env: StatePG.env.merging(["USER": "alice"]) { $1 })
+        defer { if proc.isRunning { kill(proc.processIdentifier, SIGKILL) }; _ = first.finish(proc, out, err) }
+        #expect(first.waitFor(15) { (try? StatePG.psql("SELECT count(*) FROM \(schema).history")) == "1" }, "the first apply started")
+        let t0 = Date()
+        let blocked = try second.run(["plan", "team"], env: StatePG.env)
+        let took = Date().timeIntervalSince(t0)
+        #expect(blocked.code == 1)
+        #expect(blocked.err.contains("the state is locked by alice@"), "\(blocked.all)")
+        #expect(blocked.err.contains("running \"apply\""), "\(blocked.all)")
+        #expect(took < 2.5, "named the holder in \(took) s (process start and config load included)")
+        // force-unlock with the printed id ends the holder's session; the second checkout proceeds.
+        let id = try #require(blocked.err.range(of: #"lock id ([0-9a-f-]{36})"#, options: .regularExpression).map { String(blocked.err[$0].dropFirst(8)) })
+        let unlock = try second.run(["force-unlock", "team", id], env: StatePG.env)
+        #expect(unlock.code == 0, "\(unlock.all)")
+        #expect(unlock.out.contains("held by alice@"))
+        let plan = try second.run(["plan", "team"], env: StatePG.env)
+        #expect(plan.code == 0, "\(plan.all)")
+    }
+
+    @Test func killNineMidApplyReleasesTheLockAtOnceAndKeepsFinishedRows() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let p = try Project(["environments/k.yaml": StatePG.envFile(schema, resources: """
+              exec.one:
+                command: [sh, -c, "echo one"]
+              exec.two:
+                command: [sh, -c, "echo two"]
+              exec.slow:
+                command: [sleep, "20"]
+                depends_on: [exec.one, exec.two]
+            """)])
+        let (proc, out, err) = try p.start(["apply", "k", "--auto-approve"], env: StatePG.env)
+        #expect(p.waitFor(15) { (try? StatePG.psql("SELECT count(*) FROM \(schema).resources WHERE environment = 'k'")) == "2" })
+        kill(proc.processIdentifier, SIGKILL)
+        _ = p.finish(proc, out, err)
+        let killedAt = Date()
+        // No --lock-timeout: the lock must already be free (the server ends the killed session).
+        let plan = try p.run(["plan", "k", "-detailed-exitcode"], env: StatePG.env)
+        #expect(Date().timeIntervalSince(killedAt) < 2)
+        #expect(plan.code == 2, "\(plan.all)")
+        #expect(plan.out.contains("Plan: 1 to add, 0 to change, 0 to destroy, 0 checks."), "exactly the unfinished work\n\(plan.out)")
+        #expect(plan.out.contains("exec.slow will be created"), "\(plan.out)")
+        #expect(plan.err.contains("ended without releasing its lock"), "\(plan.err)")
+        let list = try p.run(["state", "list", "k"], env: StatePG.env)
+        #expect(list.out == "exec.one\nexec.two\n")
+    }
+
+    @Test func aSavedPlanIsRefusedAfterAnotherApplyMovedTheSerial() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let a = try Project(["environments/s.yaml": StatePG.envFile(schema, resources: "  exec.a:\n    command: [sh, -c, \"echo a\"]\n")])
+        let b = try Project(["environments/s.yaml": StatePG.envFile(schema, resources: "  exec.a:\n    command: [sh, -c, \"echo a\"]\n  exec.b:\n    command: [sh, -c, \"echo b\"]\n")])
+        #expect(try a.run(["plan", "s", "-out", "p.out"], env: StatePG.env).code == 0)
+        let other = try b.run(["apply", "s", "--auto-approve"], env: StatePG.env)
+        #expect(other.code == 0, "\(other.all)")
+        let stale = try a.run(["apply", "p.out"], env: StatePG.env)
+        #expect(stale.code == 1)
+        #expect(stale.err.contains("the saved plan is stale: the state of s changed since it was made (serial"), "\(stale.all)")
+        #expect(!(a.read("p.out") ?? "").contains(StatePG.password))
+    }
+
+    @Test func migrateFileToPostgresAndBackIsByteEqual() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let resources = "  exec.a:\n    command: [sh, -c, \"echo a\"]\n  exec.b:\n    command: [sh, -c, \"echo b\"]\n    depends_on: [exec.a]\n"
+        let p = try Project(["environments/m.yaml": "resources:\n" + resources])
+        #expect(try p.run("apply", "m", "--auto-approve").code == 0)
+        let original = try #require(p.read("state/m.json"))
+        try p.write("environments/m.yaml", StatePG.envFile(schema, resources: resources))
+        // Configured for postgres but not migrated yet: refused, not an empty state.
+        let early = try p.run(["plan", "m"], env: StatePG.env)
+        #expect(early.code == 1)
+        #expect(early.err.contains("ogf state migrate m --to postgres"), "\(early.all)")
+        let up = try p.run(["state", "migrate", "m", "--to", "postgres"], env: StatePG.env)
+        #expect(up.code == 0, "\(up.all)")
+        #expect(up.out.contains("verified"))
+        #expect(p.read("state/m.json") == nil)
+        #expect(p.read("state/m.json.moved-to-postgres") == original, "the source is kept, untouched")
+        let rerun = try p.run(["state", "migrate", "m", "--to", "postgres"], env: StatePG.env)
+        #expect(rerun.code == 0 && rerun.out.contains("already"), "\(rerun.all)")
+        let plan = try p.run(["plan", "m", "-detailed-exitcode"], env: StatePG.env)
+        #expect(plan.code == 0, "the same state, so no changes\n\(plan.all)")
+        let down = try p.run(["state", "migrate", "m", "--to", "file"], env: StatePG.env)
+        #expect(down.code == 0, "\(down.all)")
+        #expect(p.read("state/m.json") == original, "byte-equal after the round trip")
+        // The postgres copy is retired: commands refuse it until the section goes.
+        let refused = try p.run(["plan", "m"], env: StatePG.env)
+        #expect(refused.code == 1)
+        #expect(refused.err.contains("was moved to state/m.json"), "\(refused.all)")
+        try p.write("environments/m.yaml", "resources:\n" + resources)
+        #expect(try p.run("plan", "m", "-detailed-exitcode").code == 0)
+        for r in [up, down, plan, refused] { #expect(!r.all.contains(StatePG.password)) }
+    }
+
+    @Test func wrongPasswordUnreachableServerAndNewerSchemaAreClearErrors() throws {
+        let schema = StatePG.newSchema()
+        defer { StatePG.drop(schema) }
+        let canary = "canary-Pw-7f3a9c"
+        let p = try Project(["environments/f.yaml": StatePG.envFile(schema, resources: "  exec.a:\n    command: [\"true\"]\n")])
+        let wrong = try p.run(["plan", "f"], env: ["OGF_STATE_URL": "postgres://ogf:\(canary)@127.0.0.1:55432/offgridflow_local"])
+        #expect(wrong.code == 1)
+        #expect(wrong.err.contains("password authentication failed"), "\(wrong.all)")
+        #expect(!wrong.all.contains(canary), "the password never shows")
+        let down = try p.run(["plan", "f"], env: ["OGF_STATE_URL": "postgres://ogf:\(canary)@127.0.0.1:1/offgridflow_local"])
+        #expect(down.code == 1)
+        #expect(down.err.contains("cannot reach the state database at 127.0.0.1:1/offgridflow_local"), "\(down.all)")
+        #expect(!down.all.contains(canary))
+        try StatePG.psql("CREATE SCHEMA \(schema); CREATE TABLE \(schema).ogf_meta (key text PRIMARY KEY, value text NOT NULL); INSERT INTO \(schema).ogf_meta VALUES ('schema_version', '99')")
+        let newer = try p.run(["plan", "f"], env: StatePG.env)
+        #expect(newer.code == 1)
+        #expect(newer.err.contains("state-backend version 99, written by a newer ogf"), "\(newer.all)")
+    }
+
+    @Test func badStateSectionsAreReportedAtTheirPosition() throws {
+        let p = try Project(["environments/b.yaml": "state:\n  backend: s3\n  schema: Bad-Name\nresources: {}\n",
+                             "environments/c.yaml": "state:\n  backend: postgres\n  url: \"postgres://ogf:literal-pw@127.0.0.1/db\"\nresources: {}\n"])
+        let r = try p.run("validate", "b")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/b.yaml:2:12: error: state.backend: expected file or postgres, found \"s3\""), "\(r.err)")
+        #expect(r.err.contains("environments/b.yaml:3:11: error: state.schema: expected a lower-case SQL identifier"), "\(r.err)")
+        let c = try p.run("validate", "c")
+        #expect(c.code == 1)
+        #expect(c.err.contains("environments/c.yaml:3:8: error: state.url: the URL carries a password in the environment file"), "\(c.err)")
+        #expect(!c.err.contains("literal-pw"))
+    }
+}
