@@ -6,6 +6,7 @@ PACKAGES=(
   libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev libzstd-dev python3   # build
   postgresql postgresql-client redis-server                                       # database tests
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
+  prometheus                                                                      # watch and check_prometheus tests (2.42)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -30,6 +30,7 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckPrometheusKind(http: deps.http),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),
@@ -45,6 +46,7 @@ public enum KindCatalogue {
             // Kubernetes (OGFKubernetes).
             K8sManifestKind(http: deps.http),
             GateKubernetesKind(http: deps.http),
+            WatchKind(http: deps.http),
         ]
     }
 

@@ -73,6 +73,8 @@ public struct Plan: Sendable, Codable {
     public var operation: OperationMode = .apply
     /// Set when `--override-policy` let this plan through a closed deploy window.
     public var policyOverride: PolicyOverride?
+    /// An automatic rollback's cause: the watch trigger that fired (recorded in history).
+    public var trigger: WatchTriggered?
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -141,6 +143,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override"
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", trigger
     }
 }

@@ -153,7 +153,11 @@ public struct Planner: Sendable {
                     d.append(contentsOf: response.diagnostics.map { $0.placed(in: rc) })
                 }
             } else {
-                let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh, context: context)
+                let changing = configuredDependencies[address]!.filter { dep in results.withLock { $0[dep]?.action.isChange ?? false } }
+                var kindContext = context
+                kindContext.recorded = { prior.resources[$0] }
+                let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh,
+                                          context: kindContext, changingDependencies: changing)
                 do {
                     response = try await kind.plan(request)
                 } catch let one as Diagnostic {
@@ -265,12 +269,43 @@ extension Diagnostic {
         var d = self
         if let field {
             let root = String(field.prefix { $0 != "." && $0 != "[" })
-            d.location = rc.fields[root]?.location ?? rc.fieldLocations[root] ?? rc.location
+            d.location = rc.fields[root].flatMap { Self.nestedLocation($0, path: field) } ?? rc.fields[root]?.location ?? rc.fieldLocations[root] ?? rc.location
             d.summary = "\(rc.address).\(field): \(summary)"
         } else {
             d.location = rc.location
             if !summary.hasPrefix(rc.address.description) { d.summary = "\(rc.address): \(summary)" }
         }
         return d
+    }
+
+    /// The location of `a.b[2].c` inside a field's expression, as deep as the path goes (a
+    /// nested key's value, e.g. a watch trigger's `query`); nil when the root is all there is.
+    static func nestedLocation(_ expr: Expr, path: String) -> SourceLocation? {
+        var parts: [String] = []
+        for piece in path.split(separator: ".") {
+            var p = Substring(piece)
+            while let open = p.firstIndex(of: "[") {
+                if open > p.startIndex { parts.append(String(p[..<open])) }
+                guard let close = p[open...].firstIndex(of: "]") else { break }
+                parts.append(String(p[open...close]))
+                p = p[p.index(after: close)...]
+            }
+            if !p.isEmpty { parts.append(String(p)) }
+        }
+        guard parts.count > 1 else { return nil }
+        var cur = expr
+        for part in parts.dropFirst() {
+            switch cur.content {
+            case .map(let entries):
+                guard let e = entries.first(where: { $0.key == part }) else { return cur.location }
+                cur = e.value
+            case .list(let items):
+                guard part.hasPrefix("["), let i = Int(part.dropFirst().dropLast()), items.indices.contains(i) else { return cur.location }
+                cur = items[i]
+            default:
+                return cur.location
+            }
+        }
+        return cur.location
     }
 }
