@@ -1,0 +1,202 @@
+import Foundation
+import OGFCore
+import Testing
+
+/// `ogf apply` with a watch after the rollout, `ogf watch` resuming a killed one, and the
+/// configuration errors, as a user runs them: the built binary against the emulator, the shared
+/// Prometheus and a metrics fixture whose /health a test switches.
+@Suite(.tags(.medium))
+struct WatchCommandTests {
+    let emu: Emulator
+    let fixture: MetricsFixture
+    let root: String
+    let ns = "watch-\(UUID().uuidString.prefix(6).lowercased())"
+
+    init() throws {
+        emu = try Emulator()
+        fixture = try MetricsFixture()
+        root = emu.dir + "/project"
+        for d in ["environments", "plans/k8s", "state"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
+        }
+        try (namespace(ns) + "---\n" + deployment("api")).write(toFile: root + "/plans/k8s/api.yaml", atomically: true, encoding: .utf8)
+    }
+
+    func environment(release: String, watch: String) throws {
+        try """
+        environment: dev
+        resources:
+          k8s_manifest.api:
+            kubeconfig: \(emu.kubeconfig)
+            files: [plans/k8s/api.yaml]
+            namespace: \(ns)
+            version: "\(release)"
+            values: {image: "registry.local/api:\(release)"}
+            timeout: 20s
+        \(watch)
+        """.write(toFile: root + "/environments/dev.yaml", atomically: true, encoding: .utf8)
+    }
+
+    var healthWatch: String {
+        """
+          watch.release:
+            after: [k8s_manifest.api]
+            duration: 20s
+            interval: 1s
+            rollback: [k8s_manifest.api]
+            triggers:
+              health:
+                http: {url: "\(fixture.base)/health", expect_status: 200}
+                failing_for: 3s
+        """
+    }
+
+    func start(_ args: [String]) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: RollbackCommandTests.ogf)
+        p.arguments = args + ["-C", root]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return (p, out)
+    }
+
+    @discardableResult
+    func ogf(_ args: String...) throws -> (Int32, String) {
+        let (p, out) = try start(args)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func image() throws -> String {
+        try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+    }
+
+    func state() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/state/dev.json"))) as! [String: Any]
+    }
+
+    @Test func aHealthTriggerRollsTheReleaseBackAndFailsTheApply() async throws {
+        try environment(release: "v1", watch: healthWatch)
+        let (good, goodOut) = try ogf("apply", "dev", "-auto-approve")
+        #expect(good == 0, "\(goodOut)")
+        #expect(goodOut.contains("watch.release"), "\(goodOut)")
+        var resources = try state()["resources"] as! [String: Any]
+        var watch = resources["watch.release"] as! [String: Any]
+        #expect((watch["outputs"] as? [String: Any])?["verified"] as? Bool == true)
+
+        // v2 is unhealthy: /health answers 503 from now on.
+        try await fixture.control("health=503")
+        try environment(release: "v2", watch: healthWatch)
+        let started = Date()
+        let (code, out) = try ogf("apply", "dev", "-auto-approve")
+        #expect(code == 1, "\(out)")
+        #expect(out.contains("watch.release: trigger health fired: status 503"), "\(out)")
+        #expect(out.contains("Rolling back k8s_manifest.api to release 1 (watch.release: health)"), "\(out)")
+        #expect(out.contains("Rollback to 1 complete"), "\(out)")
+        #expect(Date().timeIntervalSince(started) < 20, "the trigger waited for the whole window")
+        // Read back with kubectl: the previous image is running again.
+        #expect(try image() == "registry.local/api:v1")
+        let ready = try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.status.readyReplicas}")
+        #expect(ready == "2")
+        // History: the rollback names the trigger and its evidence; the watch is not verified.
+        let st = try state()
+        let history = st["history"] as! [[String: Any]]
+        let rollback = try #require(history.last)
+        #expect(rollback["operation"] as? String == "rollback --to 1")
+        let trigger = try #require(rollback["trigger"] as? [String: Any])
+        #expect(trigger["trigger"] as? String == "health")
+        #expect(trigger["watch"] as? String == "watch.release")
+        #expect(((trigger["evidence"] as? [String]) ?? []).contains { $0.contains("status 503") })
+        resources = st["resources"] as! [String: Any]
+        watch = resources["watch.release"] as! [String: Any]
+        #expect(watch["status"] as? String == "tainted")
+        #expect(((watch["last_failure"] as? [String: Any])?["outputs"] as? [String: Any])?["verified"] as? Bool == false)
+        let (_, shown) = try ogf("state", "history", "dev")
+        #expect(shown.contains("health"), "\(shown)")
+    }
+
+    @Test func aKilledWatchIsUnfinishedAndResumes() async throws {
+        try environment(release: "v1", watch: healthWatch)
+        let (p, out) = try start(["apply", "dev", "-auto-approve"])
+        // Kill ogf hard in the middle of the watch, once it has journaled some progress.
+        let journal = root + "/state/dev.journal"
+        var journaled = false
+        for _ in 0..<300 {
+            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"watched_s\":4") || text.contains("\"watched_s\":5") {
+                journaled = true
+                break
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        #expect(journaled)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+
+        let (planCode, plan) = try ogf("plan", "dev")
+        #expect(planCode == 0, "\(plan)")
+        #expect(plan.contains("unfinished:"), "\(plan)")
+        #expect(plan.contains("not passed"), "\(plan)")
+
+        let started = Date()
+        let (code, resumed) = try ogf("watch", "dev")
+        #expect(code == 0, "\(resumed)")
+        #expect(resumed.contains("resuming:"), "\(resumed)")
+        #expect(Date().timeIntervalSince(started) < 18, "the resumed watch did not skip the part already watched")
+        let watch = (try state()["resources"] as! [String: Any])["watch.release"] as! [String: Any]
+        let outputs = watch["outputs"] as! [String: Any]
+        #expect(outputs["verified"] as? Bool == true)
+        #expect((outputs["measurements"] as? Int ?? 0) >= 20, "\(outputs)")
+        // Nothing is due afterwards.
+        let (_, again) = try ogf("watch", "dev")
+        #expect(again.contains("No watch is due"), "\(again)")
+    }
+
+    @Test func badWatchConfigurationIsReportedAtItsLine() throws {
+        try environment(release: "v1", watch: """
+          watch.release:
+            after: [k8s_manifest.api]
+            duration: 20s
+            rollback: [k8s_manifest.apx]
+            triggers:
+              health:
+                failing_for: 3s
+        """)
+        let (code, out) = try ogf("plan", "dev")
+        #expect(code == 1)
+        #expect(out.contains("environments/dev.yaml:13:16: error: rollback: undeclared resource k8s_manifest.apx"), "\(out)")
+
+        try environment(release: "v1", watch: """
+          watch.release:
+            after: [k8s_manifest.api]
+            duration: 20s
+            rollback: [k8s_manifest.api]
+            triggers:
+              health:
+                failing_for: 3s
+        """)
+        let (code2, out2) = try ogf("plan", "dev")
+        #expect(code2 == 1)
+        #expect(out2.contains("environments/dev.yaml:16:9: error: watch.release.triggers.health: has no source"), "\(out2)")
+
+        try environment(release: "v1", watch: """
+          watch.release:
+            after: [k8s_manifest.api]
+            duration: 20s
+            rollback: [k8s_manifest.api]
+            triggers:
+              error_rate:
+                prometheus:
+                  url: \(PrometheusServer.url)
+                  query: sum(rate(http_requests_total[1m]
+                above: 0.05
+        """)
+        let (code3, out3) = try ogf("plan", "dev")
+        #expect(code3 == 1)
+        #expect(out3.contains("environments/dev.yaml:18:18: error: watch.release.triggers.error_rate.prometheus.query: Prometheus rejected the query (bad_data)"), "\(out3)")
+    }
+}
