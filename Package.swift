@@ -76,7 +76,7 @@ let package = Package(
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFApply", "OGFCatalogue", "OGFKubernetes", "OGFHTTP"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),

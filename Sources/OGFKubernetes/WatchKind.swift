@@ -153,6 +153,8 @@ public struct WatchKind: ResourceKind {
         let runStart = clock.now()
         let base = progress.watched
         var tick = 0
+        var reportedFailing: [String] = []
+        var reportedAt = -Double.infinity
         while true {
             let offset = base + clock.now().timeIntervalSince(runStart)
             if offset >= c.duration.seconds { break }
@@ -172,8 +174,13 @@ public struct WatchKind: ResourceKind {
             progress.watched = min(c.duration.seconds, base + clock.now().timeIntervalSince(runStart))
             request.checkpoint(progress.outputs(state: "unfinished", verified: false),
                                "unfinished: \(DurationText.format(progress.watched)) of \(c.duration) watched; `ogf watch \(request.context.environment)` resumes it")
+            // A line when a trigger starts or stops failing, else about every tenth of the window.
             let failing = trackers.filter { $0.failingSince != nil }.map(\.name)
-            request.progress("\(DurationText.format(progress.watched)) of \(c.duration) watched" + (failing.isEmpty ? ", all triggers hold" : ", failing: \(failing.joined(separator: ", "))"))
+            if failing != reportedFailing || progress.watched - reportedAt >= c.duration.seconds / 10 {
+                request.progress("\(DurationText.format(progress.watched)) of \(c.duration) watched" + (failing.isEmpty ? ", all triggers hold" : ", failing: \(failing.joined(separator: ", "))"))
+                reportedFailing = failing
+                reportedAt = progress.watched
+            }
             tick += 1
             let next = min(Double(tick) * c.interval.seconds, c.duration.seconds - base)
             try await clock.sleep(max(0, next - clock.now().timeIntervalSince(runStart)))
