@@ -222,10 +222,11 @@ public struct WatchKind: ResourceKind {
     }
 
     func measure(_ t: Trigger, _ c: Config, offset: Double, at: Date, versions: (current: String?, previous: String?), context: KindContext) async -> WatchSample {
-        func sample(_ v: WatchSample.Verdict, _ value: Double? = nil, _ detail: String) -> WatchSample {
+        func sample(_ v: WatchSample.Verdict, _ value: Double?, _ detail: String) -> WatchSample {
             WatchSample(offset: offset, at: at, trigger: t.name, verdict: v, value: value, detail: context.redact(detail))
         }
-        if let w = t.within, offset > w.seconds { return sample(.skipped, "outside within \(w)") }
+        func note(_ v: WatchSample.Verdict, _ detail: String) -> WatchSample { sample(v, nil, detail) }
+        if let w = t.within, offset > w.seconds { return note(.skipped, "outside within \(w)") }
         let timeout = max(1, min(10, c.interval.seconds))
         switch t.source {
         case .health(let url, let expect, let insecure):
@@ -234,26 +235,26 @@ public struct WatchKind: ResourceKind {
                 return expect.contains(r.status) ? sample(.ok, Double(r.status), "\(r.status)")
                     : sample(.bad, Double(r.status), "status \(r.status), expected \(expect.map(String.init).joined(separator: " or "))")
             } catch {
-                return sample(.bad, "no answer: \(error)")
+                return note(.bad, "no answer: \(error)")
             }
         case .prometheus(let url, let query):
             let client = PrometheusClient(baseURL: url, http: http, timeout: timeout)
-            func value(_ version: String?) async -> Measurement {
+            func value(_ version: String?) async -> MetricReading {
                 do {
                     return try await client.query(query.replacingOccurrences(of: "$version", with: version ?? "")).singleValue
                 } catch {
                     return .inconclusive("\(error)")
                 }
             }
-            if t.baselinePrevious && versions.current == nil { return sample(.inconclusive, "no version label recorded for this release (k8s_manifest version)") }
+            if t.baselinePrevious && versions.current == nil { return note(.inconclusive, "no version label recorded for this release (k8s_manifest version)") }
             let now = await value(versions.current)
             guard let v = now.value else {
-                if case .inconclusive(let why) = now { return sample(.inconclusive, why) }
-                return sample(.inconclusive, "no value")
+                if case .inconclusive(let why) = now { return note(.inconclusive, why) }
+                return note(.inconclusive, "no value")
             }
             let floor = t.above ?? 0
             if t.baselinePrevious {
-                let before: Measurement = versions.previous == nil ? .inconclusive("no previous release recorded") : await value(versions.previous)
+                let before: MetricReading = versions.previous == nil ? .inconclusive("no previous release recorded") : await value(versions.previous)
                 guard let b = before.value else {
                     // Without a baseline only the threshold is left to compare with.
                     guard let above = t.above else {
@@ -272,10 +273,10 @@ public struct WatchKind: ResourceKind {
         case .crashes(let resource, let limit):
             do {
                 let (n, pods) = try await restarts(resource, context: context)
-                if pods == 0 { return sample(.inconclusive, "no pods of \(resource) found") }
+                if pods == 0 { return note(.inconclusive, "no pods of \(resource) found") }
                 return n > limit ? sample(.bad, Double(n), "\(n) restarts in \(pods) pods > \(limit)") : sample(.ok, Double(n), "\(n) restarts in \(pods) pods")
             } catch {
-                return sample(.inconclusive, "\(error)")
+                return note(.inconclusive, "\(error)")
             }
         }
     }

@@ -39,7 +39,7 @@ public enum PrometheusResult: Sendable, Equatable {
 
     /// What a trigger compares with its threshold: exactly one finite number. Anything else —
     /// no series, several series, NaN or an infinity, a string — is inconclusive, never a pass.
-    public var singleValue: Measurement {
+    public var singleValue: MetricReading {
         switch self {
         case .string(let s): return .inconclusive("the query returned a string (\(s.prefix(40))), not a number")
         case .scalar(_, let v): return Self.finite(v)
@@ -54,7 +54,7 @@ public enum PrometheusResult: Sendable, Equatable {
         }
     }
 
-    static func finite(_ v: Double) -> Measurement {
+    static func finite(_ v: Double) -> MetricReading {
         if v.isNaN { return .inconclusive("the query returned NaN (e.g. 0/0: no requests in the window)") }
         if v.isInfinite { return .inconclusive("the query returned \(v > 0 ? "+Inf" : "-Inf")") }
         return .value(v)
@@ -62,7 +62,7 @@ public enum PrometheusResult: Sendable, Equatable {
 }
 
 /// A measurement: a number, or why there is none. Inconclusive is never a pass.
-public enum Measurement: Sendable, Equatable {
+public enum MetricReading: Sendable, Equatable {
     case value(Double)
     case inconclusive(String)
 

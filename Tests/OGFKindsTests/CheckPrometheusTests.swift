@@ -7,7 +7,7 @@ import Testing
 
 /// `check_prometheus` against the shared Prometheus (scripts/services/prometheus.sh), which is
 /// told to scrape itself under a label unique to this test through a target file.
-@Suite(.tags(.medium))
+@Suite
 struct CheckPrometheusTests {
     static let url = "http://127.0.0.1:\(ProcessInfo.processInfo.environment["OGF_PROMETHEUS_PORT"] ?? "19090")"
 

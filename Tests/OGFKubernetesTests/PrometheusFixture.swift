@@ -102,7 +102,7 @@ final class MetricsFixture: @unchecked Sendable {
 
     /// Waits until the fixture's error rate as Prometheus computes it satisfies `condition`.
     func waitForErrorRate(version: String? = nil, _ condition: (Double) -> Bool) async throws -> Double {
-        var last: Measurement = .inconclusive("not asked")
+        var last: MetricReading = .inconclusive("not asked")
         for _ in 0..<100 {
             last = try await PrometheusServer.client.query(errorRateQuery(version: version)).singleValue
             if let v = last.value, condition(v) { return v }
