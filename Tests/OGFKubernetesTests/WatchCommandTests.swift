@@ -115,8 +115,9 @@ struct WatchCommandTests {
         watch = resources["watch.release"] as! [String: Any]
         #expect(watch["status"] as? String == "tainted")
         #expect(((watch["last_failure"] as? [String: Any])?["outputs"] as? [String: Any])?["verified"] as? Bool == false)
-        let (_, shown) = try ogf("state", "history", "dev")
-        #expect(shown.contains("health"), "\(shown)")
+        let (_, shown) = try ogf("state", "show", "dev")
+        #expect(shown.contains("rollback --to 1"), "\(shown)")
+        #expect(shown.contains("automatic: watch.release trigger health fired: status 503"), "\(shown)")
     }
 
     @Test func aKilledWatchIsUnfinishedAndResumes() async throws {
