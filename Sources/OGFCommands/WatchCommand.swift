@@ -11,15 +11,19 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Resume an unfinished watch (or run the watches that are due) without applying anything else.",
         discussion: """
-        A watch's progress is journaled as it runs. If ogf is killed, or the CI job ends,
-        in the middle of a watch, `ogf plan ENV` shows it as unfinished (never passed),
-        and `ogf watch ENV` resumes the remaining window, keeping the measurements so far.
-        A watch whose followed releases changed since starts over.
+        A watch's progress is journaled as it runs. If ogf is killed, or the CI
+        job ends, in the middle of a watch, `ogf plan ENV` shows it as unfinished
+        (never passed), and `ogf watch ENV` resumes the remaining window, keeping
+        the measurements so far. A watch whose followed releases changed since
+        starts over.
 
-        Only watch resources run; nothing is created, changed or rolled out, except that a
-        trigger that fires rolls its `rollback` resources back to their last good release
-        (as during `ogf apply`), records that in history, and exits 1.
-        Exit codes: 0 the watches passed, 1 a trigger fired or a watch failed, 130 interrupted.
+        Only watch resources run: nothing is created, changed or rolled out,
+        except that a trigger that fires rolls its `rollback` resources back to
+        their last good release (as during `ogf apply`), records that in history,
+        and exits 1. See docs/watch.md.
+
+        Exit codes: 0 the watches passed, 1 a trigger fired or a watch failed,
+        130 interrupted.
         """
     )
 
