@@ -178,8 +178,10 @@ public struct Applier: Sendable {
                 + Value.map(outs).sensitivePaths(prefix: "").map { "last_failure.outputs.\($0)" }
             try? writerRef.put(address, state)
         }
-        let request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: kindContext,
+        var request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: kindContext,
                                    mode: change.action == .noop ? .apply : plan.operation, progress: progress, checkpoint: checkpoint)
+        let control = self.control
+        request.isStopping = { control.isStopping }
         let beat = heartbeat
         let ticker = Task { [hooks] in
             var n = 1

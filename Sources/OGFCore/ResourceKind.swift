@@ -88,6 +88,9 @@ public struct ApplyRequest: Sendable {
     /// killed run can be resumed: the resource is recorded tainted with `message` as its failure
     /// and these outputs beside it, until the kind returns.
     public var checkpoint: @Sendable (_ outputs: [String: Value], _ message: String) -> Void
+    /// True once the run was asked to stop (a first Ctrl-C): long work that can resume later (a
+    /// watch) checkpoints and stops instead of running to its end.
+    public var isStopping: @Sendable () -> Bool = { false }
 
     public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, action: Action, context: KindContext,
                 mode: OperationMode = .apply, progress: @escaping @Sendable (String) -> Void,

@@ -181,9 +181,20 @@ public struct WatchKind: ResourceKind {
                 reportedFailing = failing
                 reportedAt = progress.watched
             }
+            if request.isStopping() {
+                // Interrupted: the progress is journaled above; `ogf watch ENV` resumes it.
+                request.progress("stopping: \(DurationText.format(progress.watched)) of \(c.duration) watched; `ogf watch \(request.context.environment)` resumes it")
+                throw CancellationError()
+            }
             tick += 1
             let next = min(Double(tick) * c.interval.seconds, c.duration.seconds - base)
-            try await clock.sleep(max(0, next - clock.now().timeIntervalSince(runStart)))
+            // In steps of at most a second, so a first Ctrl-C stops a long interval soon.
+            var left = max(0, next - clock.now().timeIntervalSince(runStart))
+            repeat {
+                let step = left > 1 ? 1 : left
+                try await clock.sleep(step)
+                left -= step
+            } while left > 0 && !request.isStopping()
         }
         progress.watched = c.duration.seconds
         let silent = trackers.filter { $0.conclusive == 0 }.map(\.name)

@@ -3,7 +3,8 @@
 #   scrape_interval and evaluation_interval 1s;
 #   job "targets": file_sd_configs reading .ci-servers/prometheus-targets/*.json (refresh 1s), so
 #     a test or the emulator adds a scrape target by writing a file (one per test, unique name);
-#   job "pushgateway": 127.0.0.1:19091 with honor_labels (the Pushgateway is started elsewhere).
+#   job "pushgateway": 127.0.0.1:19091 with honor_labels (the Pushgateway is started elsewhere);
+#   rule_files .ci-servers/prometheus-rules/*.yml (benchmarks add alert rules, then POST /-/reload).
 # --web.enable-lifecycle (POST /-/reload). Data, config, log and pid under .ci-servers/prometheus/.
 # Idempotent: a Prometheus already ready on the port is left alone. Stop with scripts/dev-down.sh.
 set -euo pipefail
@@ -17,12 +18,13 @@ BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"
 ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/-/ready")" = 200 ]; }
 if ready; then echo "==> Prometheus on http://127.0.0.1:$PORT (already running)"; exit 0; fi
 
-mkdir -p "$DIR/data" "$RUN/prometheus-targets"
+mkdir -p "$DIR/data" "$RUN/prometheus-targets" "$RUN/prometheus-rules"
 cat > "$DIR/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
   scrape_timeout: 1s
+rule_files: ["$RUN/prometheus-rules/*.yml"]
 scrape_configs:
   - job_name: targets
     file_sd_configs:
