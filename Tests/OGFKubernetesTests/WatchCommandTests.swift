@@ -157,6 +157,25 @@ struct WatchCommandTests {
         #expect(again.contains("No watch is due"), "\(again)")
     }
 
+    @Test func aFirstInterruptStopsTheWatchResumably() async throws {
+        try environment(release: "v1", watch: healthWatch)
+        let (p, out) = try start(["apply", "dev", "-auto-approve"])
+        let journal = root + "/state/dev.journal"
+        for _ in 0..<300 {
+            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"watched_s\":3") { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        let interrupted = Date()
+        kill(p.processIdentifier, SIGINT)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130, "\(text)")
+        #expect(Date().timeIntervalSince(interrupted) < 5, "the first interrupt waited for the window")
+        #expect(text.contains("`ogf watch dev` resumes it"), "\(text)")
+        let (_, plan) = try ogf("plan", "dev")
+        #expect(plan.contains("unfinished:"), "\(plan)")
+    }
+
     @Test func badWatchConfigurationIsReportedAtItsLine() throws {
         try environment(release: "v1", watch: """
           watch.release:
