@@ -55,15 +55,21 @@ struct TriggerTracker: Sendable {
     let name: String
     let failingFor: Double
     let noDataFails: Bool
+    /// Measurements come every interval with some jitter: a streak within half an interval of
+    /// `failing_for` has lasted it (else jitter would add a whole interval to detection).
+    let tolerance: Double
     /// Offset of the first sample of the current failing streak.
     private(set) var failingSince: Double?
+    /// Measurements in the current failing streak.
+    private(set) var streak = 0
     /// Conclusive measurements seen (ok or bad): a trigger with none never verifies a release.
     private(set) var conclusive = 0
 
-    init(name: String, failingFor: Double, noDataFails: Bool) {
+    init(name: String, failingFor: Double, noDataFails: Bool, interval: Double = 0) {
         self.name = name
         self.failingFor = failingFor
         self.noDataFails = noDataFails
+        tolerance = interval / 2
     }
 
     /// nil while the trigger holds; the reason when this sample makes it fire.
@@ -74,6 +80,7 @@ struct TriggerTracker: Sendable {
         case .ok:
             conclusive += 1
             failingSince = nil
+            streak = 0
             return nil
         case .inconclusive where !noDataFails:
             return nil
@@ -81,16 +88,17 @@ struct TriggerTracker: Sendable {
             if s.verdict == .bad { conclusive += 1 }
             let since = failingSince ?? s.offset
             failingSince = since
+            streak += 1
             let lasted = s.offset - since
-            guard lasted >= failingFor else { return nil }
+            guard lasted + tolerance >= failingFor else { return nil }
             let what = s.verdict == .bad ? s.detail : "no data (\(s.detail)); no_data: fail"
-            return failingFor > 0 ? "\(what), failing for \(DurationText.format(lasted)) (failing_for \(DurationText.format(failingFor)))" : what
+            return failingFor > 0 ? "\(what); failing in \(streak) measurements in a row since +\(DurationText.format(since)) (failing_for \(DurationText.format(failingFor)))" : what
         }
     }
 
     /// Rebuilds the streak from evidence kept in state (a resumed watch).
-    static func replay(name: String, failingFor: Double, noDataFails: Bool, _ samples: [WatchSample]) -> TriggerTracker {
-        var t = TriggerTracker(name: name, failingFor: failingFor, noDataFails: noDataFails)
+    static func replay(name: String, failingFor: Double, noDataFails: Bool, interval: Double, _ samples: [WatchSample]) -> TriggerTracker {
+        var t = TriggerTracker(name: name, failingFor: failingFor, noDataFails: noDataFails, interval: interval)
         for s in samples where s.trigger == name { _ = t.observe(s) }
         return t
     }

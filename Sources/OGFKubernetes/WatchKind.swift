@@ -147,7 +147,8 @@ public struct WatchKind: ResourceKind {
             progress = WatchProgress(duration: c.duration.seconds, releases: releases, startedAt: clock.now())
         }
         var trackers = c.triggers.map {
-            TriggerTracker.replay(name: $0.name, failingFor: $0.failingFor.seconds, noDataFails: $0.noDataFails, progress.samples)
+            TriggerTracker.replay(name: $0.name, failingFor: $0.failingFor.seconds, noDataFails: $0.noDataFails,
+                                 interval: c.interval.seconds, progress.samples)
         }
         let versions = Self.versions(c, request.context)
         let runStart = clock.now()

@@ -68,7 +68,11 @@ struct WatchUnitTests {
         #expect(t.observe(s(2, .ok)) == nil)   // a pass ends the streak
         #expect(t.observe(s(3, .bad)) == nil)
         #expect(t.observe(s(5, .bad)) == nil)
-        #expect(t.observe(s(6, .bad))?.contains("failing for 3s") == true)
+        #expect(t.observe(s(6, .bad))?.contains("failing in 3 measurements in a row since +3s (failing_for 3s)") == true)
+        // Jitter: samples 0.98 s apart still make a 3 s streak at the fourth one (interval 1 s).
+        var j = TriggerTracker(name: "health", failingFor: 3, noDataFails: true, interval: 1)
+        for at in [0.02, 1.0, 1.99] { #expect(j.observe(s(at, .bad)) == nil) }
+        #expect(j.observe(s(2.96, .bad)) != nil)
         var ignore = TriggerTracker(name: "e", failingFor: 0, noDataFails: false)
         #expect(ignore.observe(WatchSample(offset: 0, at: Date(), trigger: "e", verdict: .inconclusive, detail: "no series")) == nil)
         #expect(ignore.conclusive == 0)
