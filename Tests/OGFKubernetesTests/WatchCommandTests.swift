@@ -164,7 +164,8 @@ struct WatchCommandTests {
     }
 
     @Test func aFirstInterruptStopsTheWatchResumably() async throws {
-        try environment(release: "v1", watch: healthWatch)
+        // A long window, so the interrupt lands inside it however slow the machine is.
+        try environment(release: "v1", watch: healthWatch.replacingOccurrences(of: "duration: 20s", with: "duration: 120s"))
         let (p, out) = try start(["apply", "dev", "-auto-approve"])
         let journal = root + "/state/dev.journal"
         #expect(try await journaledProgress(journal))
@@ -173,7 +174,7 @@ struct WatchCommandTests {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 130, "\(text)")
-        #expect(Date().timeIntervalSince(interrupted) < 5, "the first interrupt waited for the window")
+        #expect(Date().timeIntervalSince(interrupted) < 30, "the first interrupt waited for the window")
         #expect(text.contains("`ogf watch dev` resumes it"), "\(text)")
         let (_, plan) = try ogf("plan", "dev")
         #expect(plan.contains("unfinished:"), "\(plan)")
