@@ -23,4 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
   fi
 fi
+# Python packages for the loopback test doubles (PyPI).
+PY_PACKAGES=(opentelemetry-proto)
+for p in "${PY_PACKAGES[@]}"; do
+  python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$p"
+done
 echo "==> system packages ready"

@@ -261,6 +261,28 @@ public struct Planner: Sendable {
 }
 
 extension Diagnostic {
+    /// The location of the value at `path` below `expr` (`[1].headers.Authorization`), as deep as
+    /// the configuration goes (a field the user left out is placed at its parent).
+    static func deepest(_ expr: Expr, path: Substring) -> SourceLocation {
+        var cur = expr
+        var rest = path
+        while !rest.isEmpty {
+            if rest.first == "." { rest = rest.dropFirst() }
+            if rest.first == "[" {
+                guard let close = rest.firstIndex(of: "]"), let i = Int(rest[rest.index(after: rest.startIndex)..<close]),
+                      case .list(let items) = cur.content, items.indices.contains(i) else { break }
+                cur = items[i]
+                rest = rest[rest.index(after: close)...]
+            } else {
+                let key = rest.prefix { $0 != "." && $0 != "[" }
+                guard case .map(let entries) = cur.content, let e = entries.first(where: { $0.key == key }) else { break }
+                cur = e.value
+                rest = rest.dropFirst(key.count)
+            }
+        }
+        return cur.location
+    }
+
     /// A kind's diagnostic placed in the configuration: a field's problem at that field's
     /// `FILE:LINE:COLUMN` (the value, else the key), anything else at the resource; the summary
     /// names the resource and field.
@@ -269,43 +291,13 @@ extension Diagnostic {
         var d = self
         if let field {
             let root = String(field.prefix { $0 != "." && $0 != "[" })
-            d.location = rc.fields[root].flatMap { Self.nestedLocation($0, path: field) } ?? rc.fields[root]?.location ?? rc.fieldLocations[root] ?? rc.location
+            d.location = rc.fields[root].map { Self.deepest($0, path: field.dropFirst(root.count)) }
+                ?? rc.fieldLocations[root] ?? rc.location
             d.summary = "\(rc.address).\(field): \(summary)"
         } else {
             d.location = rc.location
             if !summary.hasPrefix(rc.address.description) { d.summary = "\(rc.address): \(summary)" }
         }
         return d
-    }
-
-    /// The location of `a.b[2].c` inside a field's expression, as deep as the path goes (a
-    /// nested key's value, e.g. a watch trigger's `query`); nil when the root is all there is.
-    static func nestedLocation(_ expr: Expr, path: String) -> SourceLocation? {
-        var parts: [String] = []
-        for piece in path.split(separator: ".") {
-            var p = Substring(piece)
-            while let open = p.firstIndex(of: "[") {
-                if open > p.startIndex { parts.append(String(p[..<open])) }
-                guard let close = p[open...].firstIndex(of: "]") else { break }
-                parts.append(String(p[open...close]))
-                p = p[p.index(after: close)...]
-            }
-            if !p.isEmpty { parts.append(String(p)) }
-        }
-        guard parts.count > 1 else { return nil }
-        var cur = expr
-        for part in parts.dropFirst() {
-            switch cur.content {
-            case .map(let entries):
-                guard let e = entries.first(where: { $0.key == part }) else { return cur.location }
-                cur = e.value
-            case .list(let items):
-                guard part.hasPrefix("["), let i = Int(part.dropFirst().dropLast()), items.indices.contains(i) else { return cur.location }
-                cur = items[i]
-            default:
-                return cur.location
-            }
-        }
-        return cur.location
     }
 }
