@@ -19,7 +19,8 @@ struct WatchCommandTests {
         for d in ["environments", "plans/k8s", "state"] {
             try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
         }
-        try (namespace(ns) + "---\n" + deployment("api")).write(toFile: root + "/plans/k8s/api.yaml", atomically: true, encoding: .utf8)
+        let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-release\ndata:\n  RELEASE: \"${values.image}\"\n"
+        try (namespace(ns) + "---\n" + config + "---\n" + deployment("api")).write(toFile: root + "/plans/k8s/api.yaml", atomically: true, encoding: .utf8)
     }
 
     func environment(release: String, watch: String) throws {
@@ -112,6 +113,8 @@ struct WatchCommandTests {
         #expect(Date().timeIntervalSince(started) < 20, "the trigger waited for the whole window")
         // Read back with kubectl: the previous image is running again.
         #expect(try image() == "registry.local/api:v1")
+        // The release's ConfigMap went back with it.
+        #expect(try emu.kubectl("-n", ns, "get", "configmap", "api-release", "-o", "jsonpath={.data.RELEASE}") == "registry.local/api:v1")
         let ready = try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.status.readyReplicas}")
         #expect(ready == "2")
         // History: the rollback names the trigger and its evidence; the watch is not verified.
@@ -133,7 +136,8 @@ struct WatchCommandTests {
     }
 
     @Test func aKilledWatchIsUnfinishedAndResumes() async throws {
-        try environment(release: "v1", watch: healthWatch)
+        // 30 s: room for the kill to land inside the window on a loaded machine.
+        try environment(release: "v1", watch: healthWatch.replacingOccurrences(of: "duration: 20s", with: "duration: 30s"))
         let (p, out) = try start(["apply", "dev", "-auto-approve"])
         // Kill ogf hard in the middle of the watch, once it has journaled some progress.
         let journal = root + "/state/dev.journal"
@@ -154,10 +158,10 @@ struct WatchCommandTests {
         let watch = (try state()["resources"] as! [String: Any])["watch.release"] as! [String: Any]
         let outputs = watch["outputs"] as! [String: Any]
         #expect(outputs["verified"] as? Bool == true)
-        // A restart would measure exactly 20 times; the resumed watch keeps the measurements before
+        // A restart would measure exactly 30 times; the resumed watch keeps the measurements before
         // the kill and measures again from where the journal says it was.
-        #expect((outputs["measurements"] as? Int ?? 0) > 20, "\(outputs)")
-        #expect(outputs["watched_s"] as? Double == 20 || outputs["watched_s"] as? Int == 20, "\(outputs)")
+        #expect((outputs["measurements"] as? Int ?? 0) > 30, "\(outputs)")
+        #expect(outputs["watched_s"] as? Double == 30 || outputs["watched_s"] as? Int == 30, "\(outputs)")
         // Nothing is due afterwards.
         let (_, again) = try ogf("watch", "dev")
         #expect(again.contains("No watch is due"), "\(again)")
