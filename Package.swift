@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
+        // check_load's latency histogram (pulls swift-numerics; see docs/benchmarks.md for the build cost).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian, through pkg-config.
@@ -61,8 +63,8 @@ let package = Package(
         .target(name: "OGFImages", dependencies: [
             "OGFCore", "OGFHTTP", "CArchive", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
-        // Kinds without an external system of their own: environment and secret gates, TCP and HTTP checks, exec.
-        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFObservability"]),
+        // Kinds without an external system of their own: environment and secret gates, TCP and HTTP checks, load tests, exec.
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFObservability", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Kubernetes: kubeconfig, API client over OGFHTTP, discovery, server-side apply, diff,
         // rollout status; the k8s_manifest, gate_kubernetes and watch kinds.
         .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFYAML", "OGFObservability"], exclude: ["README.md"]),

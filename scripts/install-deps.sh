@@ -7,6 +7,7 @@ PACKAGES=(
   postgresql postgresql-client redis-server                                       # database tests
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
   prometheus                                                                      # watch and check_prometheus tests (2.42)
+  wrk                                                                             # check_load benchmark peer (µs latency)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,4 +1,5 @@
 #include <curl/curl.h>
+#include <sys/epoll.h>   /* the load runner waits on curl's sockets with epoll */
 
 // curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call.
 // These typed, non-variadic wrappers can be; the parentheses around the name
@@ -14,3 +15,18 @@ static inline CURLcode ogf_curl_setopt_xferinfo(CURL *h, int (*f)(void *, curl_o
 static inline CURLcode ogf_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return (curl_easy_getinfo)(h, i, v); }
 static inline CURLcode ogf_curl_getinfo_str(CURL *h, CURLINFO i, char **v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLcode ogf_curl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLcode ogf_curl_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return (curl_easy_getinfo)(h, i, v); }
+static inline CURLMcode ogf_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return (curl_multi_setopt)(m, o, v); }
+// The handle and result of a finished transfer (CURLMsg's union is awkward from Swift).
+static inline CURL *ogf_curl_multi_done(CURLM *m, CURLcode *result) {
+    int left = 0;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(m, &left))) {
+        if (msg->msg == CURLMSG_DONE) { *result = msg->data.result; return msg->easy_handle; }
+    }
+    return NULL;
+}
+static inline CURLMcode ogf_curl_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return (curl_multi_setopt)(m, o, v); }
+static inline CURLMcode ogf_curl_multi_setopt_socketfn(CURLM *m, int (*f)(CURL *, curl_socket_t, int, void *, void *)) { return (curl_multi_setopt)(m, CURLMOPT_SOCKETFUNCTION, f); }
+static inline CURLMcode ogf_curl_multi_setopt_timerfn(CURLM *m, int (*f)(CURLM *, long, void *)) { return (curl_multi_setopt)(m, CURLMOPT_TIMERFUNCTION, f); }

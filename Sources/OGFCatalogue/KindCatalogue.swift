@@ -32,6 +32,7 @@ public enum KindCatalogue {
             CheckHTTPKind(http: deps.http),
             CheckPrometheusKind(http: deps.http),
             CheckTracesKind(http: deps.http),
+            CheckLoadKind(),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),

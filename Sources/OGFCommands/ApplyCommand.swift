@@ -26,6 +26,9 @@ struct ApplyCommand: AsyncParsableCommand {
         Ctrl-C twice: in-flight work is stopped. Exit code 130 when interrupted.
         Outside the environment's deploy windows (policy: in its file) it is
         refused unless the plan was made with --override-policy "REASON".
+        With promotion: in its file, the other environment's last release must
+        have run the same image digests and migrations (checked again here, also
+        for a saved plan).
         """
     )
 
@@ -51,6 +54,7 @@ struct ApplyCommand: AsyncParsableCommand {
         defer { session.lock.release() }
         let plan = session.plan
         Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
+        try ws.enforce(plan.promotion, environment: plan.environment)
         guard plan.changes.contains(where: { $0.action != .noop }) else { return }
         if !autoApprove {
             guard ws.terminal.stdinIsTTY else {
@@ -105,6 +109,18 @@ struct ApplyCommand: AsyncParsableCommand {
         if diags.hasErrors {
             ws.report(Diagnostics(diags.errors))
             throw ws.failure(diags)
+        }
+        // The promotion gate again, now: the other environment may have been rolled back, or its
+        // state replaced, since the plan was made.
+        if var promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation) {
+            if let was = plan.promotion?.fromLineage, let now = promotion.fromLineage, was != now {
+                promotion.lines.insert(.init(subject: "lineage", text: "the state of \(promotion.from) was replaced since this plan was made (lineage \(was) → \(now))", ok: false), at: 0)
+                promotion.fix = "plan again: ogf plan \(plan.environment) -out \(planOrEnvironment)"
+            }
+            if !promotion.passed {
+                Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).renderPromotion(promotion))
+                try ws.enforce(promotion, environment: plan.environment)
+            }
         }
         let summary = plan.summary
         let what = plan.operation == .apply ? "plan" : "plan (\(plan.operation.operationName))"

@@ -59,6 +59,12 @@ struct PlanSession {
     static func make(_ ws: Workspace, environment: String, options: PlanOptions, operation: String,
                      mode: OperationMode = .apply) async throws -> PlanSession {
         let config = try ws.loadConfig(environment)
+        // The release being promoted first: when the other environment was never deployed (or
+        // rolled back), say so before the deploy windows and before asking any live system.
+        // The error lists every failed line (stdout stays clean for --json).
+        if let early = try ws.promotion(config, changes: [], mode: mode), !early.passed {
+            try ws.enforce(early, environment: config.name)
+        }
         let policyOverride = try ws.checkPolicy(config, mode: mode, override: options.overridePolicy)
         let targets = try parseTargets(options.targets, ws)
         let replace = try parseTargets(options.replace, ws)
@@ -79,6 +85,12 @@ struct PlanSession {
         // is decided when applying).
         plan.options[KubeContextOption.self] = options.kubeContext
         plan.policyOverride = policyOverride
+        do {
+            plan.promotion = try ws.promotion(config, changes: plan.changes, mode: plan.operation)
+        } catch {
+            lock.release()
+            throw error
+        }
         return PlanSession(ws: ws, config: config, variables: variables, lock: lock, state: state, plan: plan)
     }
 }
@@ -98,6 +110,9 @@ struct PlanCommand: AsyncParsableCommand {
         Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
         2 changes present (-detailed-exitcode only): a managed resource would be
         added, changed or destroyed; runs and checks alone are not changes.
+        With promotion: in the environment file, the plan first shows the promotion
+        gate line by line (same image digests and migrations as the other
+        environment's last verified release); a blocked gate exits 1, saves nothing.
         """
     )
 
@@ -121,6 +136,8 @@ struct PlanCommand: AsyncParsableCommand {
         } else {
             Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
         }
+        // A blocked promotion is shown in full above, then refused: no plan file to apply.
+        try ws.enforce(plan.promotion, environment: plan.environment)
         if let out { try ws.save(plan, to: out, announce: !json) }
         if detailedExitcode && plan.summary.hasChanges { throw ExitCode(2) }
     }

@@ -9,7 +9,7 @@ public struct ConfigLoader: Sendable {
     public var reader: any FileReader
     public var registry: KindRegistry
 
-    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy"]
+    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy", "promotion"]
     static let blueprintKeys = ["include", "variables", "resources", "description"]
 
     public init(root: String, reader: any FileReader = DiskFileReader(), registry: KindRegistry) {
@@ -95,6 +95,12 @@ public struct ConfigLoader: Sendable {
         if let n = doc["policy"] {
             var diags: [Diagnostic] = []
             config.policy = PolicyParser.parse(n, diagnostics: &diags)
+            state.diags.append(contentsOf: diags)
+        }
+        if let n = doc["promotion"] {
+            var diags: [Diagnostic] = []
+            let known = Set(availableEnvironments())
+            config.promotion = PromotionParser.parse(n, environment: environment, exists: { known.contains($0) }, diagnostics: &diags)
             state.diags.append(contentsOf: diags)
         }
 

@@ -60,6 +60,8 @@ public struct EnvironmentConfig: Sendable {
     public var inputDigest: String
     /// `policy:` of the environment file: deploy windows, changelog, exemptions.
     public var policy: PolicyConfig?
+    /// `promotion:` of the environment file: the environment whose release this one promotes.
+    public var promotion: PromotionConfig?
 
     public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
 }

@@ -31,6 +31,7 @@ public struct PostgresSchemaKind: ResourceKind {
         "pending": "How many migrations were pending at plan time.",
         "applied": "File names of the migrations this apply ran.",
         "rollback": "Down files that would revert this apply's migrations, newest first.",
+        "migrations": "Every migration up to the version: file name → SHA-256 of its contents (what a promotion gate compares).",
     ]
 
     struct Config: Decodable {
@@ -102,7 +103,7 @@ public struct PostgresSchemaKind: ResourceKind {
     }
 
     public func plan(_ request: PlanRequest) async throws -> PlanResponse {
-        let unknownOutputs: [String: Value] = ["version": .unknown, "previous_version": .unknown, "pending": .unknown, "applied": .unknown, "rollback": .unknown]
+        let unknownOutputs: [String: Value] = ["version": .unknown, "previous_version": .unknown, "pending": .unknown, "applied": .unknown, "rollback": .unknown, "migrations": .unknown]
         // A wrong field (a bad backup, a URL that is not postgres://) throws a diagnostic at it.
         guard let config = try request.decodeIfKnown(Config.self) else {
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: ["the URL is known only after apply"],
@@ -139,13 +140,18 @@ public struct PostgresSchemaKind: ResourceKind {
         }
         let from = status.currentVersion, to = status.targetVersion
         var planned: [String: Value] = ["version": .int(to), "previous_version": .int(from), "pending": .int(status.pending.count),
-                                        "applied": .unknown, "rollback": .list(Self.rollback(status.pending).map { .string($0) })]
+                                        "applied": .unknown, "rollback": .list(Self.rollback(status.pending).map { .string($0) }),
+                                        "migrations": Self.checksums(files, upTo: to)]
         if status.pending.isEmpty {
             planned["applied"] = .list([])
-            if request.prior?.status == .ready, request.prior?.outputs["version"] == .int(from) {
+            let recorded = request.prior?.outputs["migrations"] != nil
+            if request.prior?.status == .ready, request.prior?.outputs["version"] == .int(from), recorded {
                 return PlanResponse(action: .noop, plannedOutputs: request.prior?.outputs ?? planned, details: ["version \(from), up to date"], diagnostics: diags)
             }
-            let why = request.prior?.status == .ready ? "the database is at version \(from), state says \(request.prior?.outputs["version"]?.description ?? "nothing")" : "recording version \(from); nothing pending"
+            // A state written before checksums were recorded gets them once (a promotion gate reads them).
+            let why = request.prior?.status != .ready ? "recording version \(from); nothing pending"
+                : request.prior?.outputs["version"] != .int(from) ? "the database is at version \(from), state says \(request.prior?.outputs["version"]?.description ?? "nothing")"
+                : "recording the migrations' checksums; nothing pending"
             return PlanResponse(action: request.prior == nil ? .create : .update, reasons: [why],
                                 plannedOutputs: planned, details: ["version \(from), up to date"], diagnostics: diags)
         }
@@ -191,6 +197,12 @@ public struct PostgresSchemaKind: ResourceKind {
         let action: Action = request.prior == nil ? .create : .update
         let n = status.pending.count
         return PlanResponse(action: action, reasons: ["\(n) pending migration\(n == 1 ? "" : "s")"], plannedOutputs: planned, details: details, diagnostics: diags)
+    }
+
+    /// `migrations` output: every file up to `version`, name → checksum. The folder and the
+    /// history agree by then (a changed applied file is a plan and apply error).
+    static func checksums(_ files: [MigrationFile], upTo version: Int) -> Value {
+        .map(Dictionary(files.filter { $0.version <= version }.map { ($0.fileName, Value.string($0.checksum)) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// Down files, newest first; irreversible ones marked.
@@ -269,7 +281,8 @@ public struct PostgresSchemaKind: ResourceKind {
             let ok = status.pending.prefix { $0.version < (status.pending.first { $0.path == f.file }?.version ?? Int.max) }
             let last = ok.last?.version ?? from
             let outputs: [String: Value] = ["version": .int(last), "previous_version": .int(from), "pending": .int(status.pending.count - ok.count),
-                                            "applied": .list(ok.map { .string($0.fileName) }), "rollback": .list(Self.rollback(Array(ok)).map { .string($0) })]
+                                            "applied": .list(ok.map { .string($0.fileName) }), "rollback": .list(Self.rollback(Array(ok)).map { .string($0) }),
+                                            "migrations": Self.checksums(folder.migrations, upTo: last)]
             throw ResourceFailure("migration failed at \(request.context.redact(f.description))\nThe database is at version \(last), the last good one"
                 + (ok.isEmpty ? " (nothing was applied)." : " (\(ok.map(\.fileName).joined(separator: ", ")) applied).")
                 + " \(f.file) was rolled back\(f.partiallyApplied ? " as far as a no-transaction file can be" : "") and later migrations did not run.",
@@ -281,7 +294,8 @@ public struct PostgresSchemaKind: ResourceKind {
         let total = applied.map(\.1).reduce(0, +)
         let outputs: [String: Value] = ["version": .int(to), "previous_version": .int(from), "pending": .int(status.pending.count),
                                         "applied": .list(applied.map { .string($0.0.fileName) }),
-                                        "rollback": .list(Self.rollback(status.pending).map { .string($0) })]
+                                        "rollback": .list(Self.rollback(status.pending).map { .string($0) }),
+                                        "migrations": Self.checksums(folder.migrations, upTo: to)]
         let summary = applied.isEmpty ? "version \(from), nothing pending"
             : "version \(from) → \(to) (\(applied.count) migration\(applied.count == 1 ? "" : "s") in \(DurationText.format(Double(total) / 1000))); rollback: "
                 + status.pending.reversed().map { $0.downPath.map { ($0 as NSString).lastPathComponent } ?? "\($0.fileName) IRREVERSIBLE" }.joined(separator: ", ")

@@ -42,6 +42,12 @@ public struct JSONRenderer: Sendable {
                 .map(["reason": .string(o.reason), "user": .string(o.user), "host": .string(o.host),
                       "at": .string(ISO8601DateFormatter().string(from: o.at)), "blocked": .string(o.blocked)])
             } ?? .null,
+            "promotion": plan.promotion.map { p in
+                .map(["from": .string(p.from), "from_lineage": p.fromLineage.map(Value.string) ?? .null, "release_id": p.releaseID.map(Value.int) ?? .null,
+                      "passed": .bool(p.passed), "fix": p.fix.map(Value.string) ?? .null,
+                      "evaluated_at": .string(ISO8601DateFormatter().string(from: p.evaluatedAt)),
+                      "lines": .list(p.lines.map { .map(["subject": .string($0.subject), "text": .string($0.text), "ok": .bool($0.ok)]) })])
+            } ?? .null,
             "created_at": .string(ISO8601DateFormatter().string(from: plan.createdAt)),
             "state": .map(["lineage": .string(plan.stateLineage), "serial": .int(plan.stateSerial)]),
             "input_digest": .string(plan.inputDigest),

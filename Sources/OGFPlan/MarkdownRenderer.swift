@@ -15,6 +15,12 @@ public struct MarkdownRenderer: Sendable {
             override = "> **Deploy policy overridden** by \(escape(o.user))@\(escape(o.host)) at \(ISO8601DateFormatter().string(from: o.at)): \(escape(o.reason))\n> blocked: \(escape(o.blocked))\n\n"
         }
         var head = override + "### ogf \(plan.operation == .apply ? "plan" : "\(plan.operation.operationName)"): `\(plan.environment)`\(plan.isProtected ? " (protected)" : "")\n\n"
+        if let p = plan.promotion {
+            head += "**Promotion from `\(escape(p.from))`\(p.releaseID.map { " (release #\($0))" } ?? ""): \(p.passed ? "passed" : "blocked").**\n\n"
+            for l in p.lines { head += "- \(l.ok ? "✓" : "✗") \(escape(l.text))\n" }
+            if !p.passed, let fix = p.fix { head += "\n> **Blocked:** \(escape(fix)).\n" }
+            head += "\n"
+        }
         if s.hasChanges || s.checks > 0 || s.runs > 0 {
             head += "**Plan: \(s.text).**\n\n"
         } else {

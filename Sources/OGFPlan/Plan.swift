@@ -75,6 +75,8 @@ public struct Plan: Sendable, Codable {
     public var policyOverride: PolicyOverride?
     /// An automatic rollback's cause: the watch trigger that fired (recorded in history).
     public var trigger: WatchTriggered?
+    /// The promotion gate's verdict (`promotion:` of the environment), line by line.
+    public var promotion: PromotionReport?
 
     public init(ogfVersion: String = OGFVersion.current, environment: String, isProtected: Bool, createdAt: Date, stateLineage: String,
                 stateSerial: Int, inputDigest: String, targets: [String], refresh: Bool, changes: [ResourceChange], warnings: [Diagnostic]) {
@@ -143,6 +145,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", trigger
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", trigger, promotion
     }
 }

@@ -11,14 +11,16 @@ public struct TextRenderer: Sendable {
     public func render(_ plan: Plan) -> String {
         var out = ""
         let visible = plan.changes.filter { $0.action != .noop }
+        let promotion = plan.promotion.map { renderPromotion($0) + "\n" } ?? ""
         if visible.isEmpty {
-            out += style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
+            out += promotion + style.green(style.bold("No changes.")) + " The deployment of \(plan.environment) matches its configuration.\n"
             return out
         }
         if let o = plan.policyOverride {
             out += style.yellow(style.bold("Deploy policy overridden")) + " by \(o.user)@\(o.host) at \(ISO8601DateFormatter().string(from: o.at)): \(o.reason)\n"
             out += style.yellow("  blocked: \(o.blocked)") + "\n\n"
         }
+        out += promotion
         switch plan.operation {
         case .apply:
             out += "ogf will perform the following actions on \(style.bold(plan.environment))\(plan.isProtected ? " (protected)" : ""):\n"
@@ -33,6 +35,18 @@ public struct TextRenderer: Sendable {
             for w in plan.warnings { out += style.yellow(w.description) + "\n" }
         }
         out += "\n" + summaryLine(plan.summary) + "\n"
+        return out
+    }
+
+    /// The promotion gate, one line per check: `✓ image.api sha256:ab12… verified in staging 3h ago`.
+    public func renderPromotion(_ p: PromotionReport) -> String {
+        var out = style.bold("Promotion from \(p.from)") + (p.releaseID.map { " (release #\($0))" } ?? "") + ":\n"
+        for l in p.lines {
+            out += "  " + (l.ok ? style.green("✓") : style.red("✗")) + " \(l.text)\n"
+        }
+        if !p.passed, let fix = p.fix {
+            out += "  " + style.red(style.bold("Blocked:")) + " \(fix).\n"
+        }
         return out
     }
 

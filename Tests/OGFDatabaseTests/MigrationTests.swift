@@ -59,6 +59,32 @@ import Testing
         #expect(again.details == ["version 2, up to date"])
     }
 
+    /// What a promotion gate compares: every migration up to the version, with its checksum, in
+    /// the plan (before anything ran) and in the outputs; a state without them records them once.
+    @Test func migrationChecksumsArePlannedAndRecorded() async throws {
+        let db = try Servers.freshDatabase("checksums")
+        defer { Servers.drop(db) }
+        let p = try Project()
+        defer { p.cleanup() }
+        try p.write("0001_sites.up.sql", "CREATE TABLE sites (id bigint PRIMARY KEY);\n")
+        try p.write("0002_devices.up.sql", "CREATE TABLE devices (id bigint PRIMARY KEY);\n")
+        let ctx = p.context()
+        let sums: [String: Value] = [
+            "0001_sites.up.sql": Value.string(ContentHash.sha256("CREATE TABLE sites (id bigint PRIMARY KEY);\n")),
+            "0002_devices.up.sql": Value.string(ContentHash.sha256("CREATE TABLE devices (id bigint PRIMARY KEY);\n")),
+        ]
+        let plan = try await kind.plan(config(db, p, ["shadow": false]), ctx)
+        #expect(plan.plannedOutputs["migrations"] == .map(sums))
+        let applied = try await kind.apply(config(db, p), ctx)
+        #expect(applied.outputs["migrations"] == .map(sums))
+        var old = applied.outputs
+        old["migrations"] = nil
+        let again = try await kind.plan(config(db, p), ctx, prior: okState("postgres_schema", outputs: old))
+        #expect(again.action == .update)
+        #expect(again.reasons == ["recording the migrations' checksums; nothing pending"])
+        #expect(again.plannedOutputs["migrations"] == .map(sums))
+    }
+
     @Test func modifiedMissingAndOutOfOrderAreErrorsNamingTheFile() async throws {
         let db = try Servers.freshDatabase("drift")
         defer { Servers.drop(db) }

@@ -1,16 +1,21 @@
 #!/bin/sh
 # Stand-in for OffGridFlow's integration suite: a few requests against the running API.
 set -eu
-base="${1:?usage: integration-tests.sh BASE_URL}"
-python3 - "$base" <<'PY'
+base="${1:?usage: integration-tests.sh BASE_URL [--full]}"
+python3 - "$base" "${2:-}" <<'PY'
 import json, sys, urllib.request
-base = sys.argv[1]
+base, full = sys.argv[1], sys.argv[2] == "--full"
 passed = 0
-for path, check in [("/health", lambda b: json.loads(b)["status"] == "ok"),
-                    ("/api/v1/version", lambda b: "version" in json.loads(b))]:
-    with urllib.request.urlopen(base + path, timeout=5) as r:
+checks = [("/health", None, 200, lambda b: json.loads(b)["status"] == "ok"),
+          ("/api/v1/version", None, 200, lambda b: "version" in json.loads(b))]
+if full:  # staging's full suite: ingestion and the compliance report too
+    checks += [("/api/v1/readings", b'{"device_id": 1, "watts": 420}', 202, lambda b: json.loads(b)["accepted"] == 1),
+               ("/api/v1/compliance/report", None, 200, lambda b: json.loads(b)["status"] == "valid")]
+for path, data, status, check in checks:
+    req = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"} if data else {})
+    with urllib.request.urlopen(req, timeout=5) as r:
         body = r.read()
-        assert r.status == 200 and check(body), f"{path} failed: {r.status} {body!r}"
+        assert r.status == status and check(body), f"{path} failed: {r.status} {body!r}"
         passed += 1
         print(f"ok {path}")
 print(f"{passed} passed, 0 failed")
