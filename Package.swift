@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ogf — a declarative plan/apply engine for whole-release deploys.
 // Targets are grouped by layer; dependencies point one way:
-//   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint)
+//   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint, OGFObservability)
 //   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFStatePostgres, OGFApply)
 //   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes: one per external system; none imports another
 //            kind target or the engine beyond OGFCore)
@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
         // HTTP over libcurl behind a small protocol.
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
+        // Observability clients: Prometheus's HTTP API (queries, readiness); no kinds.
+        .target(name: "OGFObservability", dependencies: ["OGFCore", "OGFHTTP"], exclude: ["README.md"]),
         // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
         .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFSupport", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
@@ -64,10 +66,10 @@ let package = Package(
             "OGFCore", "OGFHTTP", "CArchive", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
         // Kinds without an external system of their own: environment and secret gates, TCP and HTTP checks, load tests, exec.
-        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .target(name: "OGFKinds", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFObservability", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // Kubernetes: kubeconfig, API client over OGFHTTP, discovery, server-side apply, diff,
-        // rollout status; the k8s_manifest and gate_kubernetes kinds.
-        .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFYAML"], exclude: ["README.md"]),
+        // rollout status; the k8s_manifest, gate_kubernetes and watch kinds.
+        .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFYAML", "OGFObservability"], exclude: ["README.md"]),
         // The one list of resource kinds, and the reference generated from their schemas.
         .target(name: "OGFCatalogue", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFKinds", "OGFDatabase", "OGFImages", "OGFKubernetes"]),
         // argument-parser commands and views.
@@ -78,7 +80,7 @@ let package = Package(
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase", "OGFKubernetes", "OGFHTTP"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
@@ -89,11 +91,11 @@ let package = Package(
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFStatePostgresTests", dependencies: ["OGFStatePostgres", "OGFState", "OGFCore"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFSupport", "OGFConfig"]),
-        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP"]),
+        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP", "OGFObservability"]),
         .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),
         .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFSupport", "OGFCore"]),
         .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP", "OGFObservability"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

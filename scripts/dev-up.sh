@@ -23,5 +23,8 @@ scripts/services/redis.sh
 scripts/services/registry.sh
 # The Kubernetes API server emulator (a test double, not a cluster) on 127.0.0.1:16443.
 scripts/services/kube-emulator.sh
+# Prometheus 2.42 on 127.0.0.1:19090 (1 s scrape and evaluation; tests add scrape targets by
+# writing .ci-servers/prometheus-targets/*.json).
+scripts/services/prometheus.sh
 # OTLP trace receiver with Jaeger's query API (a test double) on 127.0.0.1:14318 and :16686.
 scripts/services/otlp-receiver.sh

@@ -7,6 +7,7 @@ PACKAGES=(
   postgresql postgresql-client redis-server                                       # database tests
   sqitch libdbd-pg-perl                                                           # db adopt test (a real sqitch deploy)
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
+  prometheus                                                                      # watch and check_prometheus tests (2.42)
   wrk                                                                             # check_load benchmark peer (µs latency)
 )
 missing=()
@@ -18,6 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Debian's prometheus package starts a service on *:9090 where systemd runs; ours listens on
+  # loopback only (scripts/services/prometheus.sh), so the packaged one is stopped.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+  fi
 fi
 # Python packages for the loopback test doubles (PyPI).
 PY_PACKAGES=(opentelemetry-proto)

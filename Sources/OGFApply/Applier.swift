@@ -56,6 +56,7 @@ public struct Applier: Sendable {
         let weights = graph.criticalPathWeights { Double(prior[$0]?.durationMs ?? 1000) } ?? [:]
         let changes = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.address, $0) })
         let live = Locked<[ResourceAddress: [String: Value]]>([:])
+        let triggers = Locked<[WatchTriggered]>([])
         let timings = Locked<[ResourceAddress: (Double, String?, String?)]>([:])
         let hasher = writer.state.hasher
         var errors: [Diagnostic] = []
@@ -68,6 +69,7 @@ public struct Applier: Sendable {
         var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: .running, planHash: plan.hash,
                                    user: ProcessIdentity.user, host: ProcessIdentity.host)
         history.policyOverride = plan.policyOverride
+        history.trigger = plan.trigger
         do { try await writer.record(history) } catch {
             errors.append(.error("could not record the start of this \(operation) in state history: \(error)", detail: "Nothing was applied."))
         }
@@ -87,7 +89,7 @@ public struct Applier: Sendable {
                 let d = clock.now - t0
                 return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             }
-            let outcome = await self.applyOne(change, graph: graph, variables: variables, live: live, hasher: hasher, prior: prior)
+            let outcome = await self.applyOne(change, graph: graph, variables: variables, live: live, hasher: hasher, prior: prior, triggers: triggers)
             let secs = elapsed()
             switch outcome {
             case .success(let summary):
@@ -113,6 +115,7 @@ public struct Applier: Sendable {
             entries.append(.init(address: a, action: changes[a]!.action, outcome: outcome, duration: times[a]?.0, message: times[a]?.1, summary: times[a]?.2))
         }
         var report = ApplyReport(entries: entries, interrupted: control.isStopping || Task.isCancelled)
+        report.triggers = triggers.withLock { $0 }.sorted { $0.watch < $1.watch }
         history.finishedAt = Date()
         history.outcome = report.outcome
         history.succeeded = report.succeeded.count
@@ -128,7 +131,8 @@ public struct Applier: Sendable {
     enum Outcome { case success(String?), failure(String), stopped }
 
     func applyOne(_ change: ResourceChange, graph: DependencyGraph, variables: [String: Value],
-                  live: Locked<[ResourceAddress: [String: Value]]>, hasher: SecretHasher, prior: [ResourceAddress: ResourceState]) async -> Outcome {
+                  live: Locked<[ResourceAddress: [String: Value]]>, hasher: SecretHasher, prior: [ResourceAddress: ResourceState],
+                  triggers: Locked<[WatchTriggered]>) async -> Outcome {
         let address = change.address
         let kind = registry[address.kind]
         if change.action == .delete {
@@ -156,9 +160,28 @@ public struct Applier: Sendable {
         }
 
         let progress: @Sendable (String) -> Void = { [hooks] msg in hooks.handle(.progress(address, msg)) }
-        let request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: context,
-                                   mode: change.action == .noop ? .apply : plan.operation, progress: progress)
         let t0 = ContinuousClock.now
+        var kindContext = context
+        kindContext.recorded = { writerRef.state.resources[$0] }
+        let attrs = values.mapValues { $0.redacted(with: hasher) }
+        let priorState = prior[address]
+        let checkpoint: @Sendable ([String: Value], String) -> Void = { [context] outputs, message in
+            // Unfinished work, journaled at once: a killed run leaves the resource tainted (never
+            // passed) with its progress beside the last good outputs, for a resume to pick up.
+            let outs = outputs.mapValues { $0.redacted(with: hasher) }
+            let lastGood = priorState?.outputs ?? [:]
+            var state = ResourceState(kind: address.kind, attributes: attrs, outputs: lastGood, sensitivePaths: [],
+                                      dependencies: rc.dependencies, appliedAt: priorState?.appliedAt ?? Date(), ogfVersion: OGFVersion.current,
+                                      durationMs: nil, status: .tainted,
+                                      lastFailure: FailureRecord(message: context.redact(message), at: Date(), outputs: outs))
+            state.sensitivePaths = Value.map(attrs).sensitivePaths() + Value.map(lastGood).sensitivePaths(prefix: "").map { "outputs.\($0)" }
+                + Value.map(outs).sensitivePaths(prefix: "").map { "last_failure.outputs.\($0)" }
+            try? writerRef.put(address, state)
+        }
+        var request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: kindContext,
+                                   mode: change.action == .noop ? .apply : plan.operation, progress: progress, checkpoint: checkpoint)
+        let control = self.control
+        request.isStopping = { control.isStopping }
         let beat = heartbeat
         let ticker = Task { [hooks] in
             var n = 1
@@ -216,6 +239,10 @@ public struct Applier: Sendable {
             return .stopped
         } catch let f as ResourceFailure {
             return .failure(await record(outputs: f.outputs, failure: f.message) ?? f.message)
+        } catch let t as WatchTriggered {
+            // A watch trigger fired: recorded as a failure; the caller rolls back (ApplyReport.triggers).
+            triggers.withLock { $0.append(t) }
+            return .failure(await record(outputs: t.outputs, failure: t.description) ?? t.description)
         } catch let d as Diagnostic {
             // A field the kind could not use: said at its FILE:LINE:COLUMN.
             let message = d.placed(in: rc).description

@@ -27,6 +27,8 @@ public struct ApplyReport: Sendable {
     /// Problems outside any one resource: state or history that could not be recorded, variables
     /// that did not resolve. Any of them makes the apply fail.
     public var errors: [Diagnostic]
+    /// Watch triggers that fired during the run: what the caller rolls back.
+    public var triggers: [WatchTriggered] = []
 
     public init(entries: [Entry], interrupted: Bool, errors: [Diagnostic] = []) {
         self.entries = entries

@@ -30,6 +30,7 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckPrometheusKind(http: deps.http),
             CheckTracesKind(http: deps.http),
             CheckLoadKind(),
             CheckTLSKind(),
@@ -50,6 +51,7 @@ public enum KindCatalogue {
             // Kubernetes (OGFKubernetes).
             K8sManifestKind(http: deps.http),
             GateKubernetesKind(http: deps.http),
+            WatchKind(http: deps.http),
         ]
     }
 

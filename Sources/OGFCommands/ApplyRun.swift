@@ -48,8 +48,9 @@ struct ApplyRun {
         if (writer as? PostgresStateRecorder)?.isLost == true { report.interrupted = false }
         interrupts.cancel()
         view.clear()
+        let finalState: StateFile
         do {
-            _ = try await writer.finish()
+            finalState = try await writer.finish()
         } catch {
             throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
         }
@@ -60,6 +61,10 @@ struct ApplyRun {
         if report.interrupted {
             Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")
             throw ExitCode(130)
+        }
+        if !report.triggers.isEmpty {
+            try await WatchRollback(ws: ws, parallelism: parallelism, options: options)
+                .react(report.triggers, config: config, variables: variables, state: finalState)
         }
         if !report.ok { throw ExitCode(1) }
     }

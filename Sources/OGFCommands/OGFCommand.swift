@@ -23,7 +23,7 @@ public struct OGFCommand: AsyncParsableCommand {
         """,
         version: OGFVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StateCommand.self,
-                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self]
+                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self, WatchCommand.self]
     )
 
     public init() {}

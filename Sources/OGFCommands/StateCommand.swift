@@ -89,6 +89,10 @@ struct StateShowCommand: AsyncParsableCommand {
                       "policy_override": h.policyOverride.map { o in
                           .map(["reason": .string(o.reason), "user": .string(o.user), "host": .string(o.host),
                                 "at": .string(iso.string(from: o.at)), "blocked": .string(o.blocked)])
+                      } ?? .null,
+                      "trigger": h.trigger.map { t in
+                          .map(["watch": .string(t.watch), "trigger": .string(t.trigger), "reason": .string(t.reason),
+                                "evidence": .list(t.evidence.map(Value.string)), "rollback": .list(t.rollback.map(Value.string))])
                       } ?? .null])
             }
             Terminal.out(Value.map(["environment": .string(state.environment), "lineage": .string(state.lineage), "serial": .int(state.serial),
@@ -112,6 +116,7 @@ struct StateShowCommand: AsyncParsableCommand {
             if !h.failed.isEmpty { line += ", failed: \(h.failed.joined(separator: ", "))" }
             if h.skipped > 0 { line += ", \(h.skipped) skipped" }
             if let o = h.policyOverride { line += "\n      " + style.yellow("deploy policy overridden by \(o.user)@\(o.host): \(o.reason)") }
+            if let t = h.trigger { line += "\n      " + style.yellow("automatic: \(t.watch) trigger \(t.trigger) fired: \(t.reason)") }
             out += line + "\n"
         }
         Terminal.out(out)

@@ -256,6 +256,17 @@ public struct ConfigLoader: Sendable {
                     default:
                         rc.fields[fname] = Expr.from(f.value, diagnostics: &exprDiags)
                         rc.fieldLocations[fname] = f.key.location
+                        // Address lists (a watch's `after`, `rollback`) are dependencies too, so
+                        // they are checked as `depends_on` is, at each entry's line.
+                        if registry[address.kind]?.schema.field(fname)?.isAddressList == true, let items = f.value.sequence {
+                            for item in items {
+                                if let s = item.scalar, let a = ResourceAddress(parsing: s) {
+                                    rc.addressFields.append((fname, a, item.location))
+                                } else {
+                                    state.diags.append(.error("\(fname): \"\(item.scalar ?? "")\" is not a resource address", detail: "Write <kind>.<name>, for example k8s_manifest.api.", at: item.location))
+                                }
+                            }
+                        }
                     }
                 }
             } else if p.value.scalar.map({ !$0.isEmpty }) ?? true {

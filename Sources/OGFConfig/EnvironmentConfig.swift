@@ -11,6 +11,9 @@ public struct ResourceConfig: Sendable {
     public var fieldLocations: [String: SourceLocation]
     public var dependsOn: [(address: ResourceAddress, location: SourceLocation)]
     public var description: String?
+    /// Addresses written in a kind's address-list fields (`FieldSpec.addresses`: a watch's
+    /// `after`, `rollback`): dependencies as `depends_on` is, checked at their own lines.
+    public var addressFields: [(field: String, address: ResourceAddress, location: SourceLocation)] = []
 
     /// Resources this one references through `${kind.name.output}`.
     public var referencedResources: [(address: ResourceAddress, location: SourceLocation)] {
@@ -27,6 +30,7 @@ public struct ResourceConfig: Sendable {
         // Order does not matter before the sort, so the fields are not sorted and no locations are
         // kept: graph building and planning ask this of every resource.
         var all = Set(dependsOn.map(\.address))
+        for f in addressFields { all.insert(f.address) }
         for expr in fields.values { expr.collectResourceAddresses(into: &all) }
         return all.sorted()
     }

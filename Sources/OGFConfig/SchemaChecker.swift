@@ -51,6 +51,12 @@ struct SchemaChecker {
             for dep in rc.dependsOn where config.resources[dep.address] == nil {
                 diags.append(.error("depends_on: undeclared resource \(dep.address).\(Suggestion.didYouMean(dep.address.description, addresses()))", code: .unknownReference, at: dep.location))
             }
+            for f in rc.addressFields where config.resources[f.address] == nil {
+                diags.append(.error("\(f.field): undeclared resource \(f.address).\(Suggestion.didYouMean(f.address.description, addresses()))", code: .unknownReference, at: f.location))
+            }
+            for f in rc.addressFields where f.address == address {
+                diags.append(.error("\(f.field): \(address) names itself", code: .dependencyCycle, at: f.location))
+            }
             for dep in rc.dependsOn where dep.address == address {
                 diags.append(.error("\(address) depends on itself", code: .dependencyCycle, at: dep.location))
             }

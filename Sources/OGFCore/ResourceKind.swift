@@ -38,8 +38,12 @@ public struct PlanRequest: Sendable {
     /// False with `--refresh=false`: do not read live systems.
     public var refresh: Bool
     public var context: KindContext
+    /// Dependencies this plan creates, updates or replaces (a `watch` runs again after a rollout).
+    public var changingDependencies: [ResourceAddress]
 
-    public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, changedFields: [String], refresh: Bool, context: KindContext) {
+    public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, changedFields: [String], refresh: Bool, context: KindContext,
+                changingDependencies: [ResourceAddress] = []) {
+        self.changingDependencies = changingDependencies
         self.address = address
         self.config = config
         self.prior = prior
@@ -80,10 +84,19 @@ public struct ApplyRequest: Sendable {
     public var progress: @Sendable (String) -> Void
     /// `.rollback` when this change returns the resource to a recorded release.
     public var mode: OperationMode
+    /// Records unfinished work in the state journal at once (a long `watch`'s progress), so a
+    /// killed run can be resumed: the resource is recorded tainted with `message` as its failure
+    /// and these outputs beside it, until the kind returns.
+    public var checkpoint: @Sendable (_ outputs: [String: Value], _ message: String) -> Void
+    /// True once the run was asked to stop (a first Ctrl-C): long work that can resume later (a
+    /// watch) checkpoints and stops instead of running to its end.
+    public var isStopping: @Sendable () -> Bool = { false }
 
     public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, action: Action, context: KindContext,
-                mode: OperationMode = .apply, progress: @escaping @Sendable (String) -> Void) {
+                mode: OperationMode = .apply, progress: @escaping @Sendable (String) -> Void,
+                checkpoint: @escaping @Sendable ([String: Value], String) -> Void = { _, _ in }) {
         self.mode = mode
+        self.checkpoint = checkpoint
         self.address = address
         self.config = config
         self.prior = prior
@@ -149,6 +162,9 @@ public struct KindContext: Sendable {
     /// names, and the env_file's entries), with their values, for kinds that must look for them
     /// (gate_git_secrets). Memory only: never record, show or interpolate a value.
     public var secrets: [String: String]
+    /// What state records for another resource now (during an apply: including what this run
+    /// applied). For kinds that act on resources they name by address (`watch`); nil if none.
+    public var recorded: @Sendable (ResourceAddress) -> ResourceState? = { _ in nil }
 
     public init(environment: String, isProtected: Bool, projectRoot: String, variables: [String: String],
                 redact: @escaping @Sendable (String) -> String = { $0 }, hashSecret: @escaping @Sendable (String) -> String = { _ in "" },

@@ -88,6 +88,9 @@ public struct FieldSpec: Sendable, Equatable {
     public var sensitive: Bool
     /// Changing it replaces the resource rather than updating it in place.
     public var forcesReplacement: Bool
+    /// A list of resource addresses that must be declared and finish first (as `depends_on`),
+    /// e.g. a watch's `after` and `rollback`.
+    public var isAddressList = false
 
     public init(_ name: String, _ type: FieldType, required: Bool = false, default defaultValue: Value? = nil,
                 sensitive: Bool = false, forcesReplacement: Bool = false, doc: String) {
@@ -98,6 +101,13 @@ public struct FieldSpec: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.sensitive = sensitive
         self.forcesReplacement = forcesReplacement
+    }
+
+    /// A field of resource addresses that are also dependencies.
+    public static func addresses(_ name: String, required: Bool = false, doc: String) -> FieldSpec {
+        var f = FieldSpec(name, .list(.string), required: required, doc: doc)
+        f.isAddressList = true
+        return f
     }
 }
 

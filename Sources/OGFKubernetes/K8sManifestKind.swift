@@ -343,7 +343,7 @@ public struct K8sManifestKind: ResourceKind {
                 do {
                     let restore = try Releases.objects(last, release: String(release))
                     _ = try await applier.apply(restore, force: true)
-                    if let again = try await waiter.wait(restore) {
+                    if let again = try await waiter.wait(restore.filter { RolloutStatus.workloadKinds.contains($0.kind) }) {
                         message += "\nautomatic rollback to release \(release) did not become ready either: \(again)"
                     } else {
                         message += "\nrolled back automatically to release \(release) (its manifests and images are live and ready again)"
@@ -366,6 +366,12 @@ public struct K8sManifestKind: ResourceKind {
             let containers = w.object["spec"]?["template"]?["spec"]?["containers"]?.listValue ?? []
             images[ObjectID(apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name).display] =
                 .list(containers.compactMap { $0["image"] })
+        }
+        // The release's ConfigMaps go back with its workloads (a release's config, such as a fault
+        // switch, belongs to it). Not Secrets, and not a ConfigMap holding a secret value: ogf never
+        // stores those, so they stay as they are on a rollback.
+        for o in objects where o.kind == "ConfigMap" && !o.object.isSensitive {
+            lastGood[o.id] = Releases.record(o.object)
         }
         var outputs: [String: Value] = [
             "objects": .list(objects.map { .string($0.id) }),

@@ -73,6 +73,8 @@ public struct Plan: Sendable, Codable {
     public var operation: OperationMode = .apply
     /// Set when `--override-policy` let this plan through a closed deploy window.
     public var policyOverride: PolicyOverride?
+    /// An automatic rollback's cause: the watch trigger that fired (recorded in history).
+    public var trigger: WatchTriggered?
     /// The promotion gate's verdict (`promotion:` of the environment), line by line.
     public var promotion: PromotionReport?
 
@@ -143,6 +145,6 @@ public struct Plan: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", ogfVersion = "ogf_version", environment, isProtected = "protected"
         case createdAt = "created_at", stateLineage = "state_lineage", stateSerial = "state_serial"
-        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", promotion
+        case inputDigest = "input_digest", targets, refresh, changes, warnings, options, operation, policyOverride = "policy_override", trigger, promotion
     }
 }

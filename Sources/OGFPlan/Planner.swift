@@ -153,7 +153,11 @@ public struct Planner: Sendable {
                     d.append(contentsOf: response.diagnostics.map { $0.placed(in: rc) })
                 }
             } else {
-                let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh, context: context)
+                let changing = configuredDependencies[address]!.filter { dep in results.withLock { $0[dep]?.action.isChange ?? false } }
+                var kindContext = context
+                kindContext.recorded = { prior.resources[$0] }
+                let request = PlanRequest(address: address, config: values, prior: priorState, changedFields: changed, refresh: refresh,
+                                          context: kindContext, changingDependencies: changing)
                 do {
                     response = try await kind.plan(request)
                 } catch let one as Diagnostic {

@@ -28,6 +28,8 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     public var skipped: Int
     /// The reason and who, when `--override-policy` let this operation through a closed window.
     public var policyOverride: PolicyOverride?
+    /// For an automatic rollback: the watch trigger that caused it, with its evidence.
+    public var trigger: WatchTriggered?
 
     public init(id: Int, operation: String, startedAt: Date, finishedAt: Date? = nil, outcome: HistoryOutcome, planHash: String, user: String,
                 host: String, ogfVersion: String = OGFVersion.current, succeeded: Int = 0, failed: [String] = [], skipped: Int = 0) {
@@ -47,7 +49,7 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, operation, startedAt = "started_at", finishedAt = "finished_at", outcome, planHash = "plan_hash"
-        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped, policyOverride = "policy_override"
+        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped, policyOverride = "policy_override", trigger
     }
 }
 

@@ -356,6 +356,12 @@ let runs = args.first(where: { $0.hasPrefix("--runs=") }).flatMap { Int($0.dropF
 let which = Set(args.filter { !$0.hasPrefix("--") })
 func wants(_ s: String) -> Bool { which.isEmpty || which.contains(s) }
 print("ogf-bench \(OGFVersion.current): \(runs) runs each, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+if which.contains("watch-overhead") {
+    let rest = Array(args.filter { !$0.hasPrefix("--") }.drop { $0 != "watch-overhead" }.dropFirst())
+    guard rest.count == 2 else { fatalError("usage: ogf-bench watch-overhead PROMETHEUS_URL QUERY") }
+    try await benchWatchOverhead(url: rest[0], query: rest[1])
+    exit(0)
+}
 if wants("plan") { try await benchPlan(runs: runs) }
 if wants("state") { try await benchState(runs: runs) }
 if wants("overhead") { try await benchOverhead(runs: runs) }

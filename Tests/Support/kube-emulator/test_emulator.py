@@ -497,6 +497,19 @@ class Rollouts(unittest.TestCase):
         self.assertRegex(history, r"(?m)^1 ")
         self.assertRegex(history, r"(?m)^2 ")
 
+    def test_restart_counts_written_through_pod_status_stay(self):
+        # Tests simulate crashes of a ready release this way (ogf's watch crashes trigger).
+        ns = E.new_namespace()
+        E.kubectl_ok("apply", "--server-side", "-n", ns, "-f", "-", stdin=json.dumps(deployment("rc", 1)))
+        wait_rolled_out(ns, "rc", 1)
+        pod = E.ok("GET", "/api/v1/namespaces/%s/pods" % ns)["items"][0]["metadata"]["name"]
+        E.kubectl_ok("patch", "pod", pod, "-n", ns, "--subresource=status", "--type=strategic",
+                     "-p", json.dumps({"status": {"containerStatuses": [{"name": "app", "restartCount": 4}]}}))
+        time.sleep(0.5)     # the kubelet reconciles meanwhile
+        st = E.ok("GET", "/api/v1/namespaces/%s/pods/%s" % (ns, pod))["status"]
+        self.assertEqual([c["restartCount"] for c in st["containerStatuses"]], [4])
+        self.assertTrue(st["containerStatuses"][0]["ready"])
+
     def test_rollout_status_fails_on_progress_deadline(self):
         ns = E.new_namespace()
         dep = deployment("stuck", 2, annotations={"emulator.ogf/fail": "progress-deadline"})

@@ -372,6 +372,11 @@ class Controllers(threading.Thread):
                                    cond("Ready", ready, "ContainersNotReady"),
                                    cond("ContainersReady", ready, "ContainersNotReady"), cond("PodScheduled", True)],
                        containerStatuses=[cstat(c, ready, running) for c in containers])
+        # A kubelet never lowers restartCount: a count written through pods/status (tests
+        # simulating crashes: PATCH .../pods/NAME/status) stays, as a real one would keep it.
+        reported = {c.get("name"): c.get("restartCount", 0) for c in status.get("containerStatuses") or []}
+        for c in new.get("containerStatuses") or []:
+            c["restartCount"] = max(c.get("restartCount", 0), reported.get(c.get("name"), 0))
         if new != status:
             self._set_status("", "Pod", pod, new, manager="kubelet")
 
