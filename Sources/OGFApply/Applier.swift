@@ -165,7 +165,7 @@ public struct Applier: Sendable {
         kindContext.recorded = { writerRef.state.resources[$0] }
         let attrs = values.mapValues { $0.redacted(with: hasher) }
         let priorState = prior[address]
-        let checkpoint: @Sendable ([String: Value], String) -> Void = { [context] outputs, message in
+        let checkpoint: @Sendable ([String: Value], String) async -> Void = { [context] outputs, message in
             // Unfinished work, journaled at once: a killed run leaves the resource tainted (never
             // passed) with its progress beside the last good outputs, for a resume to pick up.
             let outs = outputs.mapValues { $0.redacted(with: hasher) }
@@ -176,7 +176,7 @@ public struct Applier: Sendable {
                                       lastFailure: FailureRecord(message: context.redact(message), at: Date(), outputs: outs))
             state.sensitivePaths = Value.map(attrs).sensitivePaths() + Value.map(lastGood).sensitivePaths(prefix: "").map { "outputs.\($0)" }
                 + Value.map(outs).sensitivePaths(prefix: "").map { "last_failure.outputs.\($0)" }
-            try? writerRef.put(address, state)
+            try? await writerRef.put(address, state)
         }
         var request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: kindContext,
                                    mode: change.action == .noop ? .apply : plan.operation, progress: progress, checkpoint: checkpoint)

@@ -63,7 +63,7 @@ struct ApplyRun {
             throw ExitCode(130)
         }
         if !report.triggers.isEmpty {
-            try await WatchRollback(ws: ws, parallelism: parallelism, options: options)
+            try await WatchRollback(ws: ws, parallelism: parallelism, options: options, backend: backend, lock: lock)
                 .react(report.triggers, config: config, variables: variables, state: finalState)
         }
         if !report.ok { throw ExitCode(1) }

@@ -51,6 +51,7 @@ struct WatchCommand: AsyncParsableCommand {
         var runOptions = plan.options
         runOptions.merge(options.runOptions)
         try await ApplyRun(ws: ws, parallelism: options.parallelism, options: runOptions)
-            .execute(plan: plan, config: session.config, variables: session.variables, state: session.state)
+            .execute(plan: plan, config: session.config, variables: session.variables, state: session.state,
+                     backend: session.backend, lock: session.lock)
     }
 }

@@ -13,6 +13,9 @@ struct WatchRollback {
     let ws: Workspace
     let parallelism: Int
     let options: RunOptions
+    /// The backend and lock of the apply that watched: the rollback records through the same ones.
+    let backend: any StateBackend
+    let lock: any StateLease
 
     func react(_ triggers: [WatchTriggered], config: EnvironmentConfig, variables: [String: String], state: StateFile) async throws {
         let style = TextStyle(color: ws.terminal.color)
@@ -68,10 +71,10 @@ struct WatchRollback {
         Terminal.out(TextRenderer(style: TextStyle(color: ws.terminal.color)).render(plan))
         do {
             try await ApplyRun(ws: ws, parallelism: parallelism, options: options)
-                .execute(plan: plan, config: config, variables: variables, state: state)
+                .execute(plan: plan, config: config, variables: variables, state: state, backend: backend, lock: lock)
         } catch let e as ExitCode where e == ExitCode(1) {
             // Reported by the run's own view; the apply fails anyway.
         }
-        return (try? ws.store(config.name).load().state) ?? state
+        return ((try? await backend.read()) ?? nil) ?? state
     }
 }

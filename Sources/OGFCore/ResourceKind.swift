@@ -87,14 +87,14 @@ public struct ApplyRequest: Sendable {
     /// Records unfinished work in the state journal at once (a long `watch`'s progress), so a
     /// killed run can be resumed: the resource is recorded tainted with `message` as its failure
     /// and these outputs beside it, until the kind returns.
-    public var checkpoint: @Sendable (_ outputs: [String: Value], _ message: String) -> Void
+    public var checkpoint: @Sendable (_ outputs: [String: Value], _ message: String) async -> Void
     /// True once the run was asked to stop (a first Ctrl-C): long work that can resume later (a
     /// watch) checkpoints and stops instead of running to its end.
     public var isStopping: @Sendable () -> Bool = { false }
 
     public init(address: ResourceAddress, config: [String: Value], prior: ResourceState?, action: Action, context: KindContext,
                 mode: OperationMode = .apply, progress: @escaping @Sendable (String) -> Void,
-                checkpoint: @escaping @Sendable ([String: Value], String) -> Void = { _, _ in }) {
+                checkpoint: @escaping @Sendable ([String: Value], String) async -> Void = { _, _ in }) {
         self.mode = mode
         self.checkpoint = checkpoint
         self.address = address

@@ -173,7 +173,7 @@ public struct WatchKind: ResourceKind {
                 }
             }
             progress.watched = min(c.duration.seconds, base + clock.now().timeIntervalSince(runStart))
-            request.checkpoint(progress.outputs(state: "unfinished", verified: false),
+            await request.checkpoint(progress.outputs(state: "unfinished", verified: false),
                                "unfinished: \(DurationText.format(progress.watched)) of \(c.duration) watched; `ogf watch \(request.context.environment)` resumes it")
             // A line when a trigger starts or stops failing, else about every tenth of the window.
             let failing = trackers.filter { $0.failingSince != nil }.map(\.name)
