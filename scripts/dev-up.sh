@@ -23,3 +23,7 @@ scripts/services/redis.sh
 scripts/services/registry.sh
 # The Kubernetes API server emulator (a test double, not a cluster) on 127.0.0.1:16443.
 scripts/services/kube-emulator.sh
+# moto (AWS STS and IAM with SigV4 authentication on) on 127.0.0.1:17100, and the Google token,
+# Azure token and Stripe API stand-ins on 17101-17103 (scripts/services/cloud-standins.py).
+scripts/services/moto.sh
+scripts/services/cloud-standins.sh

@@ -18,3 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "==> system packages ready"
+# moto[server] (PyPI): the AWS API mock the credential gates are tested against (scripts/services/moto.sh);
+# it brings boto3 and cryptography, which the cloud stand-ins use.
+if ! python3 -c 'import moto.server, boto3, cryptography' 2>/dev/null; then
+  echo "==> installing moto[server] (PyPI)"
+  python3 -m pip install -q 'moto[server]>=5,<6' 2>/dev/null || python3 -m pip install -q --break-system-packages 'moto[server]>=5,<6'
+fi
+echo "==> Python packages ready"

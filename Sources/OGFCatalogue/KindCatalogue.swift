@@ -1,3 +1,4 @@
+import OGFCloud
 import OGFCore
 import OGFDatabase
 import OGFHTTP
@@ -45,6 +46,11 @@ public enum KindCatalogue {
             // Kubernetes (OGFKubernetes).
             K8sManifestKind(http: deps.http),
             GateKubernetesKind(http: deps.http),
+            // Cloud and payment-provider credentials (OGFCloud).
+            GateAWSKind(http: deps.http),
+            GateGCPKind(http: deps.http),
+            GateAzureKind(http: deps.http),
+            GateStripeKind(http: deps.http),
         ]
     }
 

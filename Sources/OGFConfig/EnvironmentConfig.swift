@@ -11,6 +11,8 @@ public struct ResourceConfig: Sendable {
     public var fieldLocations: [String: SourceLocation]
     public var dependsOn: [(address: ResourceAddress, location: SourceLocation)]
     public var description: String?
+    /// `checklist_name:`: the line this resource answers in `ogf checklist`, over its kind's.
+    public var checklistName: String?
 
     /// Resources this one references through `${kind.name.output}`.
     public var referencedResources: [(address: ResourceAddress, location: SourceLocation)] {

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// `ogf checklist`: only pre-flight gates and checks with a checklist name run, in the mission's
+/// YAML shape, with exit 1 on a failure, nothing else run and no state written.
+@Suite struct ChecklistTests {
+    static let env = """
+    environment: pre
+    env_file: environments/pre.env
+    resources:
+      gate_env.runtime:                  # no checklist name: not on the checklist
+        names: [APP_ENV]
+      gate_secret.app:
+        names: [JWT_SECRET]
+        checklist_name: jwt_secret_present
+      check_tcp.db:
+        host: 127.0.0.1
+        port: 9
+        timeout: 1s
+        checklist_name: database_connection
+      exec.migrate:                      # a step: never runs in the checklist
+        command: [sh, -c, "touch ran-migrate"]
+      check_tcp.after_migrate:           # depends on a step: not pre-flight
+        host: 127.0.0.1
+        port: 9
+        checklist_name: after_migrate
+        depends_on: [exec.migrate]
+    """
+
+    @Test func writesTheMissionsShapeAndFailsWhenACheckFails() throws {
+        let p = try Project(["environments/pre.yaml": Self.env, "environments/pre.env": "APP_ENV=pre\nJWT_SECRET=ogf-e2e-jwt-secret-0123456789abcdef0123\n"])
+        let r = try p.run("checklist", "pre")
+        #expect(r.code == 1, "\(r.all)")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 9, "\(r.out)")
+        #expect(lines[0] == "environment: \"pre\"")
+        #expect(lines[1].range(of: #"^timestamp: "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"$"#, options: .regularExpression) != nil, "\(lines[1])")
+        #expect(Array(lines[2...4]) == ["checks:", "  - name: \"database_connection\"", "    status: failed"])
+        #expect(lines[5].hasPrefix("    detail: \"") && lines[5].contains("127.0.0.1:9"), "\(lines[5])")
+        #expect(Array(lines[6...8]) == ["  - name: \"jwt_secret_present\"", "    status: passed", "    detail: \"1 secret present\""])
+        #expect(!r.out.contains("ogf-e2e-jwt-secret"))
+        #expect(p.read("ran-migrate") == nil)
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/state/pre.json"))
+    }
+
+    @Test func writesAFileAndExitsZeroWhenAllPass() throws {
+        let env = Self.env.replacingOccurrences(of: "port: 9\n    timeout: 1s", with: "port: 9\n    timeout: 1s\n    description: x")
+            .replacingOccurrences(of: "        checklist_name: database_connection\n", with: "")
+        let p = try Project(["environments/pre.yaml": env, "environments/pre.env": "APP_ENV=pre\nJWT_SECRET=ogf-e2e-jwt-secret-0123456789abcdef0123\n"])
+        let r = try p.run("checklist", "pre", "-o", "out/checklist.yaml")
+        #expect(r.code == 0, "\(r.all)")
+        #expect(r.out.contains("jwt_secret_present  passed  1 secret present"), "\(r.out)")
+        #expect(r.out.contains("1 check, 0 failed"), "\(r.out)")
+        let file = try #require(p.read("out/checklist.yaml"))
+        #expect(file.hasPrefix("environment: \"pre\"\ntimestamp: \""))
+        #expect(file.hasSuffix("checks:\n  - name: \"jwt_secret_present\"\n    status: passed\n    detail: \"1 secret present\"\n"))
+    }
+
+    @Test func aBadChecklistNameIsAnErrorAtItsPosition() throws {
+        let p = try Project(["environments/pre.yaml": "resources:\n  gate_env.e:\n    names: [HOME]\n    checklist_name: \"two words\"\n"])
+        let r = try p.run("validate", "pre")
+        #expect(r.code == 1)
+        #expect(r.err.contains("environments/pre.yaml:4:21: error: checklist_name: expected a name such as jwt_secret_present"), "\(r.err)")
+    }
+}
