@@ -39,7 +39,7 @@ struct RetryingHTTPClient: HTTPClient {
         var wait = backoff
         while true {
             try Task.checkCancellation()
-            var why: String
+            let why: String
             var delay = wait
             do {
                 let r = try await base.send(request)

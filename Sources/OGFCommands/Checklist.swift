@@ -66,7 +66,7 @@ struct Checklist {
         f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
         var out = "environment: \(quote(environment))\ntimestamp: \(quote(f.string(from: timestamp)))\nchecks:\n"
-        if results.isEmpty { out = out.dropLast(1) + " []\n" }
+        if results.isEmpty { out = String(out.dropLast()) + " []\n" }
         for r in results {
             out += "  - name: \(quote(r.name))\n    status: \(r.passed ? "passed" : "failed")\n    detail: \(quote(r.detail))\n"
         }

@@ -36,11 +36,21 @@ struct ChecklistCommand: AsyncParsableCommand {
     @Argument(help: "The environment: environments/ENV.yaml.") var environment: String
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the YAML to FILE instead of standard output (and print one line per check).", valueName: "FILE"))
     var output: String?
+    @Option(name: .customLong("check"), help: ArgumentHelp("Run only this checklist line (repeatable), e.g. --check aws_credentials_valid to retry one.", valueName: "NAME"))
+    var checks: [String] = []
 
     func run() async throws {
         let ws = Workspace(global)
         let config = try ws.loadConfig(environment)
-        let entries = Checklist.entries(config, ws.registry)
+        var entries = Checklist.entries(config, ws.registry)
+        if !checks.isEmpty {
+            let known = Set(entries.map(\.name))
+            if let unknown = checks.first(where: { !known.contains($0) }) {
+                throw ws.fail("--check \(unknown): \(environment) has no pre-flight check of that name.\(Suggestion.didYouMean(unknown, known.sorted()))",
+                              detail: "Its checklist: \(known.sorted().joined(separator: ", ")).")
+            }
+            entries = entries.filter { checks.contains($0.name) }
+        }
         let variables = ws.variables(config)
         // A hasher of its own: outputs are not recorded, so the state's salt is not needed.
         let context = ws.context(config, variables, hasher: SecretHasher(salt: SecretHasher.randomSalt()))

@@ -63,3 +63,34 @@ import Testing
         #expect(r.err.contains("environments/pre.yaml:4:21: error: checklist_name: expected a name such as jwt_secret_present"), "\(r.err)")
     }
 }
+
+/// A refused credential stops what depends on it, and its message holds no secret.
+@Suite struct CredentialGateApplyTests {
+    @Test func aTestKeyWhereLiveKeysAreRequiredFailsAndNothingAfterItRuns() throws {
+        let p = try Project([
+            "environments/pay.yaml": """
+            environment: pay
+            env_file: environments/pay.env
+            resources:
+              gate_stripe.payments:
+                secret_key: "${secret.STRIPE_SECRET_KEY}"
+                live: true
+                api_base: http://127.0.0.1:9
+              exec.rollout:
+                command: [sh, -c, "touch rolled-out"]
+                depends_on: [gate_stripe.payments]
+            """,
+            "environments/pay.env": "STRIPE_SECRET_KEY=sk_test_ogfe2esecret0123456789\n",
+        ])
+        let plan = try p.run("plan", "pay")
+        #expect(plan.out.contains("(sensitive)"), "\(plan.all)")
+        #expect(!plan.all.contains("sk_test_ogfe2esecret"))
+        let r = try p.run("apply", "pay", "--auto-approve")
+        #expect(r.code == 1, "\(r.all)")
+        #expect(r.all.contains("secret_key is a test key, and pay needs a live key (live: true)"), "\(r.all)")
+        #expect(!r.all.contains("sk_test_ogfe2esecret"))
+        #expect(p.read("rolled-out") == nil)
+        let state = try #require(p.read("state/pay.json"))
+        #expect(!state.contains("sk_test_ogfe2esecret"))
+    }
+}

@@ -82,7 +82,7 @@ import Testing
         let sa = try TestServiceAccount()
         let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]], "fail_first": 2])
         defer { s.stop() }
-        let progress = Progress()
+        let progress = ProgressLines()
         let json = try sa.json(tokenURI: s.url + "/token")
         _ = try await GateGCPKind(http: CurlHTTPClient()).run(["credentials": .sensitive(.string(json)), "retries": 2, "backoff": "50ms"], context(), progress: progress)
         #expect(progress.lines.count == 2)

@@ -24,7 +24,7 @@ final class StandIn: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Paths.standins, "--role", role, "--port", "0", "--config", dir + "/config.json"]
         process.standardOutput = out
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle.nullDevice
         try process.run()
         // "listening PORT\n"
         var line = Data()
@@ -75,7 +75,7 @@ func context(protected: Bool = false, environment: String = "test", variables: [
                        redact: { redactor.redact($0) }, hashSecret: { hasher.hash($0) })
 }
 
-final class Progress: @unchecked Sendable {
+final class ProgressLines: @unchecked Sendable {
     private let lock = NSLock()
     private var _lines: [String] = []
     var lines: [String] { lock.withLock { _lines } }
@@ -83,7 +83,7 @@ final class Progress: @unchecked Sendable {
 }
 
 extension ResourceKind {
-    func run(_ config: [String: Value], _ ctx: KindContext, progress: Progress = Progress()) async throws -> ApplyResponse {
+    func run(_ config: [String: Value], _ ctx: KindContext, progress: ProgressLines = ProgressLines()) async throws -> ApplyResponse {
         try await apply(ApplyRequest(address: ResourceAddress(kind: name, name: "t"), config: schema.withDefaults(config), prior: nil,
                                      action: .check, context: ctx, progress: { progress.add($0) }))
     }

@@ -19,7 +19,7 @@ FILE (JSON): {"gcp": {"keys": [{"client_email", "public_key_pem", "private_key_i
               "fail_first": 0}   (answer 503 to that many requests first: retry tests)
 Prints "listening PORT" once bound (--port 0 picks a free port). Loopback only.
 """
-import argparse, base64, json, os, sys, threading, time, urllib.parse, uuid
+import argparse, base64, json, os, socket, sys, threading, time, urllib.parse, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.exceptions import InvalidSignature
@@ -42,6 +42,12 @@ def b64url(data):
 class Handler(BaseHTTPRequestHandler):
     server_version = "ogf-cloud-standin"
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle's algorithm holds the body
+        # until the client's delayed ACK (~40 ms). Real services (Go, Java) set TCP_NODELAY too.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.server.role, fmt % args))
