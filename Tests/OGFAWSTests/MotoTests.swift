@@ -115,8 +115,9 @@ final class OwnMoto: @unchecked Sendable {
         throw AWSError("moto did not start on port \(port) (is moto[server] installed? scripts/install-deps.sh)")
     }
 
+    /// SIGKILL: a child of the test runner inherits its blocked signals, so SIGTERM would wait forever.
     func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 }
 

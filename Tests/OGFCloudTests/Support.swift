@@ -35,14 +35,15 @@ final class StandIn: @unchecked Sendable {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening "), let port = Int(text.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw StandInError(message: "the \(role) stand-in did not start (python3 with cryptography is needed: scripts/install-deps.sh)")
         }
         url = "http://127.0.0.1:\(port)"
     }
 
+    /// SIGKILL: a child of the test runner inherits its blocked signals, so SIGTERM would wait forever.
     func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: dir)
     }
 

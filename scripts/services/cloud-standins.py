@@ -70,8 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def form(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n).decode()
+        raw = self.body.decode()
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         if ctype != "application/x-www-form-urlencoded":
             return None
@@ -85,6 +84,9 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"error": {"message": "Unrecognized request URL (GET: %s)." % self.path, "type": "invalid_request_error"}})
 
     def do_POST(self):
+        # Read the whole body first: on a kept-alive connection, unread bytes would be taken
+        # for the next request.
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.injected_failure():
             return self.reply(503, {"error": "temporarily_unavailable", "error_description": "injected outage"})
         path = self.path.split("?")[0]
@@ -92,8 +94,6 @@ class Handler(BaseHTTPRequestHandler):
             return self.gcp_token()
         if self.server.role == "azure" and path.endswith("/oauth2/v2.0/token"):
             return self.azure_token(path.split("/")[1])
-        n = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(n)
         self.reply(404, {"error": "not_found", "error_description": "no such endpoint: " + path})
 
     # Google: https://developers.google.com/identity/protocols/oauth2/service-account#httprest
