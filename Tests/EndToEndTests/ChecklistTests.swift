@@ -44,8 +44,7 @@ import Testing
     }
 
     @Test func writesAFileAndExitsZeroWhenAllPass() throws {
-        let env = Self.env.replacingOccurrences(of: "port: 9\n    timeout: 1s", with: "port: 9\n    timeout: 1s\n    description: x")
-            .replacingOccurrences(of: "        checklist_name: database_connection\n", with: "")
+        let env = Self.env.replacingOccurrences(of: "    checklist_name: database_connection\n", with: "")
         let p = try Project(["environments/pre.yaml": env, "environments/pre.env": "APP_ENV=pre\nJWT_SECRET=ogf-e2e-jwt-secret-0123456789abcdef0123\n"])
         let r = try p.run("checklist", "pre", "-o", "out/checklist.yaml")
         #expect(r.code == 0, "\(r.all)")

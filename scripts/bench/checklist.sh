@@ -14,10 +14,9 @@ if [ -z "${OGF:-}" ]; then
   swift build -c release --product ogf 2>&1 | grep -E "error|Build" | tail -1 >&2 || true
   OGF="$(swift build -c release --show-bin-path)/ogf"
 fi
-scripts/dev-up.sh >/dev/null
 W="$(mktemp -d /tmp/ogf-bench-checklist-XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-"$OGF" checklist local -o "$W/checklist.yaml" >/dev/null || { echo "the checklist does not pass; fix that first:" >&2; "$OGF" checklist local >&2; exit 1; }
+"$OGF" checklist local -o "$W/checklist.yaml" >/dev/null || { echo "the checklist does not pass (are the servers up? scripts/dev-up.sh); fix that first:" >&2; "$OGF" checklist local >&2; exit 1; }
 NAMES=(database_connection redis_connection jwt_secret_present stripe_keys_configured aws_credentials_valid
        azure_credentials_valid gcp_credentials_valid docker_registry_auth kubernetes_cluster_access)
 # Interleaved: one run of each command per round, so drift on the shared machine hits all alike.
