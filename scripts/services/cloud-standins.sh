@@ -18,6 +18,9 @@ mkdir -p "$DIR"
 python3 -c 'import cryptography' 2>/dev/null || { echo "python3 cryptography is missing (scripts/install-deps.sh installs moto[server], which brings it)" >&2; exit 1; }
 
 if [ ! -f "$DIR/gcp-service-account.json" ] || [ ! -f "$DIR/standins.json" ]; then
+  # New keys: stand-ins of ours still running know the old ones.
+  for f in "$RUN"/cloud-*.pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; }; done
+  sleep 0.3
   python3 - "$DIR" <<'PY'
 import json, os, sys, uuid
 from cryptography.hazmat.primitives import serialization
@@ -51,6 +54,9 @@ for spec in gcp:17101 azure:17102 stripe:17103; do
       --pid-file "$RUN/cloud-$role.pid" >"$DIR/$role.log" 2>&1 &
     for _ in $(seq 50); do answers "$port" && break; sleep 0.1; done
     answers "$port" || { echo "the $role stand-in did not start; see $DIR/$role.log" >&2; exit 1; }
+  elif [ ! -f "$RUN/cloud-$role.pid" ] || ! kill -0 "$(cat "$RUN/cloud-$role.pid")" 2>/dev/null; then
+    echo "127.0.0.1:$port is taken by a server this checkout did not start (another checkout's stand-in?); stop it with that checkout's scripts/dev-down.sh" >&2
+    exit 1
   fi
 done
 echo "==> cloud stand-ins: Google token 127.0.0.1:17101, Azure token 127.0.0.1:17102, Stripe API 127.0.0.1:17103"

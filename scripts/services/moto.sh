@@ -26,6 +26,10 @@ PY
 
 if ! works; then
   if [ -f "$RUN/moto.pid" ]; then kill "$(cat "$RUN/moto.pid")" 2>/dev/null || true; rm -f "$RUN/moto.pid"; sleep 0.5; fi
+  if python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$PORT" 2>/dev/null; then
+    echo "127.0.0.1:$PORT is taken by a server this checkout did not start (another checkout's moto?); stop it with that checkout's scripts/dev-down.sh" >&2
+    exit 1
+  fi
   INITIAL_NO_AUTH_ACTION_COUNT=3 nohup python3 -m moto.server -H 127.0.0.1 -p "$PORT" >"$RUN/aws/moto.log" 2>&1 &
   echo $! >"$RUN/moto.pid"
   for _ in $(seq 100); do
