@@ -113,3 +113,33 @@ enum CloudText {
         return s
     }
 }
+
+/// What `ogf validate` can say about a gate without the network: its fields' own errors (a
+/// region that cannot be one, an id that is not a GUID), at their position. Fields that need
+/// the environment (secrets, `${env.X}`) are unknown there, and then nothing is said.
+func fieldDiagnostics<T: Decodable>(_ type: T.Type, _ config: [String: Value]) -> [Diagnostic] {
+    do {
+        _ = try ConfigDecoder.decodeIfKnown(type, from: config)
+        return []
+    } catch let d as Diagnostic {
+        return [d]
+    } catch {
+        return []
+    }
+}
+
+extension GateAWSKind: ValidatingKind {
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] { fieldDiagnostics(Config.self, config) }
+}
+
+extension GateGCPKind: ValidatingKind {
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] { fieldDiagnostics(Config.self, config) }
+}
+
+extension GateAzureKind: ValidatingKind {
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] { fieldDiagnostics(Config.self, config) }
+}
+
+extension GateStripeKind: ValidatingKind {
+    public func validate(_ config: [String: Value], context: KindContext) -> [Diagnostic] { fieldDiagnostics(Config.self, config) }
+}

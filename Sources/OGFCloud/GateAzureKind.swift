@@ -37,20 +37,21 @@ public struct GateAzureKind: ResourceKind {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             tenantID = try c.decode(String.self, forKey: .tenantID).trimmingCharacters(in: .whitespaces)
             clientID = try c.decode(String.self, forKey: .clientID).trimmingCharacters(in: .whitespaces)
-            clientSecret = try c.decode(String.self, forKey: .clientSecret)
-            authority = try c.decode(String.self, forKey: .authority)
-            scope = try c.decode(String.self, forKey: .scope)
-            call = try CloudCallSettings(from: decoder)
+            // The ids are checked before the secret is read: `ogf validate` knows them, not it.
             if tenantID.isEmpty || !(Self.isGUID(tenantID) || (tenantID.contains(".") && !tenantID.contains("/"))) {
                 throw Diagnostic.field("tenant_id", "\"\(tenantID)\" is not a tenant: write its GUID or a verified domain (contoso.onmicrosoft.com)")
             }
             if !Self.isGUID(clientID) {
                 throw Diagnostic.field("client_id", "\"\(clientID)\" is not an application (client) id: it is a GUID such as 00000000-0000-0000-0000-000000000000")
             }
-            if clientSecret.isEmpty { throw Diagnostic.field("client_secret", "is empty") }
+            authority = try c.decode(String.self, forKey: .authority)
+            scope = try c.decode(String.self, forKey: .scope)
+            call = try CloudCallSettings(from: decoder)
             if !(authority.hasPrefix("https://") || authority.hasPrefix("http://")) {
                 throw Diagnostic.field("authority", "\"\(authority)\" is not an http(s) URL")
             }
+            clientSecret = try c.decode(String.self, forKey: .clientSecret)
+            if clientSecret.isEmpty { throw Diagnostic.field("client_secret", "is empty") }
         }
 
         static func isGUID(_ s: String) -> Bool {

@@ -34,14 +34,15 @@ public struct GateStripeKind: ResourceKind {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            secretKey = try c.decode(String.self, forKey: .secretKey).trimmingCharacters(in: .whitespacesAndNewlines)
-            webhookSecret = CloudText.nonEmpty(try c.decodeIfPresent(String.self, forKey: .webhookSecret))
-            live = try c.decodeIfPresent(Bool.self, forKey: .live)
+            // What `ogf validate` knows first; the secrets are known only with the environment.
             apiBase = try c.decode(String.self, forKey: .apiBase)
-            call = try CloudCallSettings(from: decoder)
             if !(apiBase.hasPrefix("https://") || apiBase.hasPrefix("http://")) {
                 throw Diagnostic.field("api_base", "\"\(apiBase)\" is not an http(s) URL")
             }
+            live = try c.decodeIfPresent(Bool.self, forKey: .live)
+            call = try CloudCallSettings(from: decoder)
+            secretKey = try c.decode(String.self, forKey: .secretKey).trimmingCharacters(in: .whitespacesAndNewlines)
+            webhookSecret = CloudText.nonEmpty(try c.decodeIfPresent(String.self, forKey: .webhookSecret))
         }
     }
 

@@ -93,3 +93,22 @@ import Testing
         #expect(!state.contains("sk_test_ogfe2esecret"))
     }
 }
+
+/// `ogf validate` reports a cloud gate's impossible values at their position, without a network.
+@Suite struct CloudGateValidateTests {
+    @Test func aRegionOrIdThatCannotBeOneIsAnErrorAtItsPosition() throws {
+        let p = try Project(["environments/v.yaml": """
+        resources:
+          gate_aws.main:
+            region: eu-centrall
+          gate_azure.main:
+            tenant_id: 11111111-2222-3333-4444-555555555555
+            client_id: my-app
+            client_secret: "${secret.AZURE_CLIENT_SECRET}"
+        """])
+        let r = try p.run("validate", "v")
+        #expect(r.code == 1, "\(r.all)")
+        #expect(r.err.contains("environments/v.yaml:3:13: error: gate_aws.main.region: \"eu-centrall\" is not an AWS region"), "\(r.err)")
+        #expect(r.err.contains("environments/v.yaml:6:16: error: gate_azure.main.client_id: \"my-app\" is not an application (client) id"), "\(r.err)")
+    }
+}
