@@ -66,7 +66,8 @@ struct ChecklistCommand: AsyncParsableCommand {
                 let firstError = problems.first { $0.severity == .error }
                 group.addTask {
                     if let p = firstError { return (i, false, context.redact(p.summary)) }
-                    let request = ApplyRequest(address: e.address, config: fields, prior: nil, action: .check, context: context, progress: { _ in })
+                    let request = ApplyRequest(address: e.address, config: fields, prior: nil, action: .check, context: context,
+                                               progress: { Terminal.err("\(e.name): \(context.redact($0))\n") })  // retries, on stderr
                     do {
                         let r = try await registry[e.address.kind]!.apply(request)
                         return (i, true, context.redact(r.summary ?? "passed"))
