@@ -23,6 +23,8 @@ scripts/services/redis.sh
 scripts/services/registry.sh
 # The Kubernetes API server emulator (a test double, not a cluster) on 127.0.0.1:16443.
 scripts/services/kube-emulator.sh
+# OTLP trace receiver with Jaeger's query API (a test double) on 127.0.0.1:14318 and :16686.
+scripts/services/otlp-receiver.sh
 # moto (AWS STS and IAM with SigV4 authentication on) on 127.0.0.1:17100, and the Google token,
 # Azure token and Stripe API stand-ins on 17101-17103 (scripts/services/cloud-standins.py).
 scripts/services/moto.sh

@@ -17,6 +17,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Python packages for the loopback test doubles (PyPI).
+PY_PACKAGES=(opentelemetry-proto)
+for p in "${PY_PACKAGES[@]}"; do
+  python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$p"
+done
 echo "==> system packages ready"
 # moto[server] (PyPI): the AWS API mock the credential gates are tested against (scripts/services/moto.sh);
 # it brings boto3 and cryptography, which the cloud stand-ins use.

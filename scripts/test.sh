@@ -14,5 +14,7 @@ if [ -d Tests/Support/kube-emulator ] && ls Tests/Support/kube-emulator/test_*.p
   echo "==> Kubernetes emulator tests"
   python3 -m unittest discover -s Tests/Support/kube-emulator 2>&1 | tail -3
 fi
+echo "==> loopback test doubles' own tests"
+python3 -m unittest discover -s Tests/Support -p 'test_*.py' 2>&1 | tail -3
 echo "==> swift test"
 swift test --skip-build --parallel 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]'

@@ -31,6 +31,7 @@ public enum KindCatalogue {
             GateSecretKind(),
             CheckTCPKind(),
             CheckHTTPKind(http: deps.http),
+            CheckTracesKind(http: deps.http),
             ExecKind(runner: deps.processes),
             // PostgreSQL and Redis (OGFDatabase).
             PostgresCheckKind(),

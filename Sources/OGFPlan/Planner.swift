@@ -257,6 +257,28 @@ public struct Planner: Sendable {
 }
 
 extension Diagnostic {
+    /// The location of the value at `path` below `expr` (`[1].headers.Authorization`), as deep as
+    /// the configuration goes (a field the user left out is placed at its parent).
+    static func deepest(_ expr: Expr, path: Substring) -> SourceLocation {
+        var cur = expr
+        var rest = path
+        while !rest.isEmpty {
+            if rest.first == "." { rest = rest.dropFirst() }
+            if rest.first == "[" {
+                guard let close = rest.firstIndex(of: "]"), let i = Int(rest[rest.index(after: rest.startIndex)..<close]),
+                      case .list(let items) = cur.content, items.indices.contains(i) else { break }
+                cur = items[i]
+                rest = rest[rest.index(after: close)...]
+            } else {
+                let key = rest.prefix { $0 != "." && $0 != "[" }
+                guard case .map(let entries) = cur.content, let e = entries.first(where: { $0.key == key }) else { break }
+                cur = e.value
+                rest = rest.dropFirst(key.count)
+            }
+        }
+        return cur.location
+    }
+
     /// A kind's diagnostic placed in the configuration: a field's problem at that field's
     /// `FILE:LINE:COLUMN` (the value, else the key), anything else at the resource; the summary
     /// names the resource and field.
@@ -265,7 +287,8 @@ extension Diagnostic {
         var d = self
         if let field {
             let root = String(field.prefix { $0 != "." && $0 != "[" })
-            d.location = rc.fields[root]?.location ?? rc.fieldLocations[root] ?? rc.location
+            d.location = rc.fields[root].map { Self.deepest($0, path: field.dropFirst(root.count)) }
+                ?? rc.fieldLocations[root] ?? rc.location
             d.summary = "\(rc.address).\(field): \(summary)"
         } else {
             d.location = rc.location

@@ -111,7 +111,7 @@ import Testing
         #expect(r.code == 1)
         #expect(r.err.contains("environments/f.yaml:5:19: error: k8s_manifest.app.max_restarts: must be 0 or more, got -1"), "\(r.err)")
         #expect(r.err.contains("environments/f.yaml:8:13: error: k8s_manifest.bg.checks: is used only with strategy: blue-green"), "\(r.err)")
-        #expect(r.err.contains("environments/f.yaml:10:12: error: gate_kubernetes.cluster.verbs[1]: \"craete\" is not a Kubernetes verb. Did you mean \"create\"?"), "\(r.err)")
+        #expect(r.err.contains("environments/f.yaml:10:18: error: gate_kubernetes.cluster.verbs[1]: \"craete\" is not a Kubernetes verb. Did you mean \"create\"?"), "\(r.err)")
     }
 
     @Test func databaseAndImageFieldsAreErrorsAtTheirPosition() throws {

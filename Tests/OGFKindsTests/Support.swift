@@ -54,3 +54,46 @@ func closedPort() -> Int {
     close(fd)
     return port
 }
+
+/// The example's API stand-in (examples/offgridflow/build/api/server.py, the image the example
+/// deploys), run directly on a loopback port: login, a protected endpoint, a rate limiter of 5
+/// requests per second, spans to the OTLP receiver from scripts/dev-up.sh (127.0.0.1:14318).
+enum APIStandIn {
+    static let release = "ogf-kinds-test-\(UInt32.random(in: 0...UInt32.max))"
+    /// Its service.name, unique per test run: the trace receiver is shared.
+    static let service = "ogf-kinds-test-api-\(UInt32.random(in: 0...UInt32.max))"
+    static let port: Int = {
+        let port = closedPort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/offgridflow/build/api/server.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script]
+        p.environment = ProcessInfo.processInfo.environment.merging([
+            "PORT": String(port), "RELEASE": release, "RATE_LIMIT_RPS": "5", "OTEL_SERVICE_NAME": service,
+            "JWT_SECRET": "ogf-kinds-test-jwt-secret-0123456789abcdef", "EXIT_WITH_PARENT": "1",
+        ]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try! p.run()
+        for _ in 0..<200 {
+            if canConnect(port) { return port }
+            usleep(50_000)
+        }
+        fatalError("the API stand-in did not start (python3 \(script))")
+    }()
+
+    static var base: String { "http://127.0.0.1:\(port)" }
+}
+
+func canConnect(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}

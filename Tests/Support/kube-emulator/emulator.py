@@ -5,6 +5,10 @@
                         [--tls-cert C --tls-key K | --tls-self-signed]
                         [--rollout-delay 0.5] [--kubeconfig-out PATH]
                         [--deny verb:resource[:namespace] ...]
+                        [--run-pods DIR [--registry-auth H:P=U:PW] [--prometheus-targets DIR]]
+
+With --run-pods, pods whose images are on a loopback registry run as local host
+processes (no container isolation; kubeemu/kubelet.py).
 
 Binds 127.0.0.1 only.  Writes the kubeconfig (if asked) and then the port
 file once the socket is listening, so a test can poll for the port file and
@@ -94,9 +98,23 @@ def parse_args(argv):
     p.add_argument("--no-aggregated-discovery", action="store_true",
                    help="answer /api and /apis only in the legacy (unaggregated) format")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    p.add_argument("--run-pods", metavar="DIR",
+                   help="process mode: run pods whose images are all on a loopback registry (127.0.0.1:PORT/...) "
+                        "as local processes from the pulled image, unpacked under DIR; expose NodePort Services "
+                        "on 127.0.0.1:<nodePort> (see README.md, 'Process mode')")
+    p.add_argument("--registry-auth", action="append", default=[], metavar="HOST:PORT=USER:PASSWORD",
+                   help="with --run-pods: Basic credentials for a loopback registry (repeatable)")
+    p.add_argument("--prometheus-targets", metavar="DIR",
+                   help="with --run-pods: write a Prometheus file_sd target file per running pod annotated "
+                        "prometheus.io/scrape: \"true\" (DIR/<namespace>-<pod>.json)")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
+    for item in args.registry_auth:
+        if "=" not in item or ":" not in item.split("=", 1)[1]:
+            p.error("--registry-auth takes HOST:PORT=USER:PASSWORD, not %r" % item)
+    if (args.registry_auth or args.prometheus_targets) and not args.run_pods:
+        p.error("--registry-auth and --prometheus-targets need --run-pods DIR")
     return args
 
 
@@ -106,7 +124,9 @@ def main(argv=None):
     options = Options(token=args.token, rollout_delay=args.rollout_delay, deny=deny,
                       server_version=args.server_version,
                       aggregated_discovery=not args.no_aggregated_discovery, verbose=args.verbose,
-                      anonymous_info=args.allow_anonymous_info)
+                      anonymous_info=args.allow_anonymous_info, run_pods=args.run_pods,
+                      registry_auth=[tuple(a.split("=", 1)) for a in args.registry_auth],
+                      prometheus_targets=args.prometheus_targets)
     app = App(options)
 
     ctx, ca_pem, tmpdir = None, None, None

@@ -29,6 +29,7 @@ Real progressDeadlineSeconds are honoured too (e.g. a crashloop with
 progressDeadlineSeconds: 2 times out after 2 s).
 """
 
+import base64
 import copy
 import hashlib
 import json
@@ -105,6 +106,7 @@ class Controllers(threading.Thread):
         self.progress = {}     # deployment uid -> {"key": (gen, hash), "since": t, "avail": n}
         self.timers_pending = False
         self.errors = 0
+        self.procs = None      # a kubelet.ProcessKubelet with --run-pods (process mode), else None
 
     def rt(self, group, kind):
         return self.reg.for_kind(group, kind)
@@ -143,10 +145,15 @@ class Controllers(threading.Thread):
             self.daemonset(ds)
         for j in self._list("batch", "Job"):
             self.job(j)
-        for p in self._list("", "Pod"):
+        pods = self._list("", "Pod")
+        for p in pods:
             self.kubelet(p)
-        for svc in self._list("", "Service"):
+        services = self._list("", "Service")
+        for svc in services:
             self.service(svc)
+        if self.procs is not None:
+            self.procs.sync({p["metadata"]["uid"] for p in pods if not p["metadata"].get("deletionTimestamp")},
+                            services)
         for pvc in self._list("", "PersistentVolumeClaim"):
             self.pvc(pvc)
 
@@ -222,9 +229,69 @@ class Controllers(threading.Thread):
         pod["spec"]["nodeName"] = NODE_NAME
         return pod
 
+    def _resolve_env(self, namespace, pod, container):
+        """(env dict, error) for a container: envFrom then env, as the kubelet resolves them."""
+        env, err = {}, None
+
+        def source(kind, name):
+            obj = self.store.get(self.rt("", kind).key, namespace, name)
+            if obj is None:
+                return None
+            data = dict(obj.get("data") or {})
+            if kind == "Secret":
+                data = {k: base64.b64decode(v).decode("utf-8", "replace") for k, v in data.items()}
+            return data
+
+        for ef in container.get("envFrom") or []:
+            for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                ref = ef.get(key)
+                if not ref:
+                    continue
+                data = source(kind, ref.get("name", ""))
+                if data is None:
+                    if not ref.get("optional"):
+                        err = err or '%s "%s" not found' % (kind.lower(), ref.get("name"))
+                    continue
+                for k, v in data.items():
+                    env[(ef.get("prefix") or "") + k] = v
+        md = pod["metadata"]
+        for e in container.get("env") or []:
+            name = e.get("name")
+            if "value" in e or not e.get("valueFrom"):
+                env[name] = e.get("value", "")
+                continue
+            vf = e["valueFrom"]
+            for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+                ref = vf.get(key)
+                if ref:
+                    data = source(kind, ref.get("name", ""))
+                    if data is None or ref.get("key") not in data:
+                        if not ref.get("optional"):
+                            err = err or "couldn't find key %s in %s %s/%s" % (ref.get("key"), kind, namespace,
+                                                                               ref.get("name"))
+                    else:
+                        env[name] = data[ref["key"]]
+            fr = (vf.get("fieldRef") or {}).get("fieldPath", "")
+            if fr:
+                simple = {"metadata.name": md.get("name"), "metadata.namespace": namespace,
+                          "metadata.uid": md.get("uid"), "spec.nodeName": NODE_NAME, "status.podIP": "127.0.0.1",
+                          "status.hostIP": "127.0.0.1"}
+                if fr in simple:
+                    env[name] = simple[fr] or ""
+                elif fr.startswith("metadata.labels['") and fr.endswith("']"):
+                    env[name] = (md.get("labels") or {}).get(fr[17:-2], "")
+                elif fr.startswith("metadata.annotations['") and fr.endswith("']"):
+                    env[name] = (md.get("annotations") or {}).get(fr[22:-2], "")
+        return env, err
+
     def kubelet(self, pod):
         md = pod["metadata"]
         if md.get("deletionTimestamp"):
+            return
+        if self.procs is not None and self.procs.wants(pod):
+            new = self.procs.status(pod, self._resolve_env)
+            if new != (pod.get("status") or {}):
+                self._set_status("", "Pod", pod, new, manager="kubelet")
             return
         spec = pod.get("spec") or {}
         status = copy.deepcopy(pod.get("status") or {})

@@ -31,7 +31,8 @@ DISCOVERY_CT = "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscovery
 
 class Options:
     def __init__(self, token=None, rollout_delay=0.5, deny=(), server_version="1.32.0",
-                 aggregated_discovery=True, verbose=False, anonymous_info=False):
+                 aggregated_discovery=True, verbose=False, anonymous_info=False, run_pods=None,
+                 registry_auth=(), prometheus_targets=None):
         self.token = token
         self.rollout_delay = rollout_delay
         self.deny = list(deny)
@@ -39,6 +40,9 @@ class Options:
         self.aggregated_discovery = aggregated_discovery
         self.verbose = verbose
         self.anonymous_info = anonymous_info
+        self.run_pods = run_pods                    # directory: run loopback-registry pods as processes
+        self.registry_auth = list(registry_auth)    # [("127.0.0.1:15001", "user:password")]
+        self.prometheus_targets = prometheus_targets
 
 
 class FailRule:
@@ -67,6 +71,15 @@ class App:
         self.api = Api(self.registry, self.store)
         self.api.set_deny(options.deny)
         self.controllers = Controllers(self.api, options.rollout_delay)
+        self.kubelet = None
+        if options.run_pods:
+            from .kubelet import ProcessKubelet
+
+            def wake():
+                with self.store.changed:
+                    self.store.changed.notify_all()
+            self.kubelet = ProcessKubelet(options.run_pods, options.registry_auth, options.prometheus_targets, wake)
+            self.controllers.procs = self.kubelet
         self.lock = threading.Lock()
         self.requests = []          # request log (API requests only, not /emulator/*)
         self.request_count = 0
@@ -125,6 +138,8 @@ class App:
         """Stop watches, controllers and the accept loop (serve_forever returns)."""
         self.shutting_down.set()
         self.controllers.stop()
+        if self.kubelet is not None:
+            self.kubelet.shutdown()
         with self.store.changed:
             self.store.changed.notify_all()
         if self.server is not None:
@@ -426,6 +441,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.watch(rt, ns, ctx)
             if sub == "log":
                 _, pod = api.get(ctx, rt, ns, name)
+                if self.app.kubelet is not None:
+                    text = self.app.kubelet.log(ns, name, ctx.param("container") or None)
+                    if text is not None:
+                        return self.send_bytes(200, text, "text/plain")
                 lines = ["emulator: log of container %s in pod %s/%s" % (c.get("name"), ns, name)
                          for c in (pod.get("spec") or {}).get("containers") or []]
                 return self.send_bytes(200, ("\n".join(lines) + "\n").encode(), "text/plain")
@@ -632,6 +651,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/emulator/latency" and method == "POST":
             app.latency = float(data.get("seconds", 0))
             return self.send_json(200, {"seconds": app.latency})
+        if path == "/emulator/pods":
+            if app.kubelet is None:
+                return self.send_json(404, {"error": "process mode is off (start the emulator with --run-pods DIR)"})
+            return self.send_json(200, {"pods": app.kubelet.describe(), "errors": app.kubelet.errors[-20:]})
         if path == "/emulator/controllers":
             if method == "POST":
                 if "paused" in data:
