@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 // ogf — a declarative plan/apply engine for whole-release deploys.
 // Targets are grouped by layer; dependencies point one way:
-//   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint, OGFObservability)
+//   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint, OGFObservability, OGFAWS)
 //   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFStatePostgres, OGFApply)
-//   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes: one per external system; none imports another
+//   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes, OGFCloud: one per external system; none imports another
 //            kind target or the engine beyond OGFCore)
 //   ← OGFCatalogue (the one list of kinds) ← OGFCommands ← ogf.
 // scripts/check-layering.sh enforces this in CI.
@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
         // Observability clients: Prometheus's HTTP API (queries, readiness); no kinds.
         .target(name: "OGFObservability", dependencies: ["OGFCore", "OGFHTTP"], exclude: ["README.md"]),
+        // AWS for kinds: SigV4 signing, the AWS CLI's credential chain, STS and IAM (Query API over OGFHTTP).
+        .target(name: "OGFAWS", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // PostgreSQL (libpq, pg_dump) and Redis (RESP over a socket) kinds: backups, migrations, checks.
         .target(name: "OGFDatabase", dependencies: ["OGFCore", "OGFSupport", "OGFSQLLint", "CPostgres", .product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         // OCI images: reproducible layers, registry client (Distribution API over OGFHTTP), the
@@ -70,8 +72,13 @@ let package = Package(
         // Kubernetes: kubeconfig, API client over OGFHTTP, discovery, server-side apply, diff,
         // rollout status; the k8s_manifest, gate_kubernetes and watch kinds.
         .target(name: "OGFKubernetes", dependencies: ["OGFCore", "OGFHTTP", "OGFYAML", "OGFObservability"], exclude: ["README.md"]),
+        // Credential gates for AWS (STS), Google Cloud (RS256 JWT with _CryptoExtras), Azure and Stripe.
+        .target(name: "OGFCloud", dependencies: [
+            "OGFCore", "OGFHTTP", "OGFSupport", "OGFAWS",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         // The one list of resource kinds, and the reference generated from their schemas.
-        .target(name: "OGFCatalogue", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFKinds", "OGFDatabase", "OGFImages", "OGFKubernetes"]),
+        .target(name: "OGFCatalogue", dependencies: ["OGFCore", "OGFHTTP", "OGFSupport", "OGFKinds", "OGFDatabase", "OGFImages", "OGFKubernetes", "OGFCloud"]),
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
             "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFSupport", "OGFDatabase", "OGFKubernetes",
@@ -96,6 +103,10 @@ let package = Package(
         .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFSupport", "OGFCore"]),
         .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP", "OGFObservability"]),
+        .testTarget(name: "OGFAWSTests", dependencies: ["OGFAWS", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFCloudTests", dependencies: [
+            "OGFCloud", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -28,3 +28,7 @@ scripts/services/kube-emulator.sh
 scripts/services/prometheus.sh
 # OTLP trace receiver with Jaeger's query API (a test double) on 127.0.0.1:14318 and :16686.
 scripts/services/otlp-receiver.sh
+# moto (AWS STS and IAM with SigV4 authentication on) on 127.0.0.1:17100, and the Google token,
+# Azure token and Stripe API stand-ins on 17101-17103 (scripts/services/cloud-standins.py).
+scripts/services/moto.sh
+scripts/services/cloud-standins.sh

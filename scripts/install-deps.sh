@@ -30,4 +30,8 @@ PY_PACKAGES=(opentelemetry-proto)
 for p in "${PY_PACKAGES[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$p"
 done
+# moto[server]: the AWS API mock the credential gates are tested against (scripts/services/moto.sh);
+# it brings boto3 and cryptography, which the cloud stand-ins (scripts/services/cloud-standins.py) use.
+python3 -c 'import moto.server, boto3, cryptography' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 'moto[server]>=5,<6'
 echo "==> system packages ready"

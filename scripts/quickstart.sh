@@ -11,6 +11,7 @@ OGF="$(swift build -c release --show-bin-path)/ogf"
 test -x "$OGF" || { echo "build failed" >&2; exit 1; }
 scripts/dev-up.sh
 echo "==> ogf validate local";  "$OGF" validate local
+echo "==> ogf checklist local";  "$OGF" checklist local -o .ci-servers/checklist-local.yaml
 echo "==> ogf plan local";      "$OGF" plan local -out local.plan.out
 echo "==> ogf apply";           "$OGF" apply local.plan.out
 echo "==> ogf state show local"; "$OGF" state show local

@@ -1,3 +1,4 @@
+import OGFCloud
 import OGFCore
 import OGFDatabase
 import OGFHTTP
@@ -52,6 +53,11 @@ public enum KindCatalogue {
             K8sManifestKind(http: deps.http),
             GateKubernetesKind(http: deps.http),
             WatchKind(http: deps.http),
+            // Cloud and payment-provider credentials (OGFCloud).
+            GateAWSKind(http: deps.http),
+            GateGCPKind(http: deps.http),
+            GateAzureKind(http: deps.http),
+            GateStripeKind(http: deps.http),
         ]
     }
 

@@ -17,13 +17,14 @@ public struct OGFCommand: AsyncParsableCommand {
           ogf apply plan.out                 apply exactly that plan
           ogf state show production          what was deployed, and the history
           ogf kinds exec                     the fields of a resource kind
+          ogf checklist production -o c.yaml the pre-flight deployment checklist
 
         Exit codes: 0 success; 1 error; 2 changes present (plan -detailed-exitcode);
         130 interrupted. Docs: docs/configuration.md and docs/kinds.md.
         """,
         version: OGFVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StateCommand.self,
-                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self, WatchCommand.self]
+                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self, WatchCommand.self, ChecklistCommand.self]
     )
 
     public init() {}

@@ -253,6 +253,12 @@ public struct ConfigLoader: Sendable {
                         }
                     case "description":
                         rc.description = f.value.scalar
+                    case "checklist_name":
+                        if let s = f.value.scalar, ResourceAddress.isIdentifier(s) {
+                            rc.checklistName = s
+                        } else {
+                            state.diags.append(.error("checklist_name: expected a name such as jwt_secret_present", detail: "Use letters, digits, _ and -.", at: f.value.location))
+                        }
                     default:
                         rc.fields[fname] = Expr.from(f.value, diagnostics: &exprDiags)
                         rc.fieldLocations[fname] = f.key.location

@@ -14,6 +14,8 @@ public struct ResourceConfig: Sendable {
     /// Addresses written in a kind's address-list fields (`FieldSpec.addresses`: a watch's
     /// `after`, `rollback`): dependencies as `depends_on` is, checked at their own lines.
     public var addressFields: [(field: String, address: ResourceAddress, location: SourceLocation)] = []
+    /// `checklist_name:`: the line this resource answers in `ogf checklist`, over its kind's.
+    public var checklistName: String?
 
     /// Resources this one references through `${kind.name.output}`.
     public var referencedResources: [(address: ResourceAddress, location: SourceLocation)] {

@@ -15,6 +15,10 @@ public protocol ResourceKind: Sendable {
     var summary: String { get }
     /// Outputs others may reference (`${kind.name.OUTPUT}`), for validation and docs.
     var outputs: [String: String] { get }
+    /// The line a pre-flight gate or check answers in `ogf checklist` (the mission's
+    /// deployment checklist), e.g. `database_connection`; nil: not on the checklist unless a
+    /// resource sets `checklist_name:`.
+    var checklistName: String? { get }
 
     /// Decides the action for one resource. The default compares configuration with state.
     func plan(_ request: PlanRequest) async throws -> PlanResponse
@@ -187,6 +191,8 @@ public struct KindContext: Sendable {
 
 extension ResourceKind {
     public var outputs: [String: String] { [:] }
+
+    public var checklistName: String? { nil }
 
     public func destroy(_ request: DestroyRequest) async throws {}
 

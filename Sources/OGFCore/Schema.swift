@@ -123,6 +123,7 @@ public struct Schema: Sendable, Equatable {
     public static let metaFields: [FieldSpec] = [
         FieldSpec("depends_on", .list(.string), doc: "Explicit dependencies: addresses of resources that must finish first."),
         FieldSpec("description", .string, doc: "Free text shown in plans and reports."),
+        FieldSpec("checklist_name", .string, doc: "The line this gate or check answers in `ogf checklist` (e.g. jwt_secret_present); defaults to its kind's checklist name."),
     ]
 
     /// Fills defaults for absent optional fields.

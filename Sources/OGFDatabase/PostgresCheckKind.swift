@@ -8,6 +8,7 @@ public struct PostgresCheckKind: ResourceKind {
 
     public let name = "postgres_check"
     public let role = ResourceRole.check
+    public let checklistName: String? = "database_connection"
     public let summary = "Pre-flight: PostgreSQL answers; server version, latency, required extensions, CREATE privilege."
     public let schema = Schema([
         FieldSpec("url", .string, required: true, sensitive: true, doc: "postgres:// URL (sslmode and other libpq parameters honoured)."),

@@ -8,6 +8,7 @@ public struct RedisCheckKind: ResourceKind {
 
     public let name = "redis_check"
     public let role = ResourceRole.check
+    public let checklistName: String? = "redis_connection"
     public let summary = "Pre-flight: Redis answers PING after AUTH; server version and latency."
     public let schema = Schema(RedisTarget.fields + [
         FieldSpec("min_version", .string, doc: "Lowest acceptable server version, e.g. \"7.0\"."),

@@ -16,6 +16,7 @@ public struct GateRegistryKind: ResourceKind {
 
     public let name = "gate_registry"
     public let role = ResourceRole.gate
+    public let checklistName: String? = "docker_registry_auth"
     public let summary = "Registry pre-flight: the registry answers and the credentials may push to the repositories."
     public let schema = Schema([
         FieldSpec("repositories", .list(.string), required: true, doc: "Repositories to check, e.g. 127.0.0.1:5000/offgridflow/api."),

@@ -11,6 +11,7 @@ public struct GateKubernetesKind: ResourceKind {
 
     public let name = "gate_kubernetes"
     public let role = ResourceRole.gate
+    public let checklistName: String? = "kubernetes_cluster_access"
     public let summary = "Pre-flight: the cluster answers and the credentials may apply, list and delete what the plan needs."
     public let schema = Schema([
         FieldSpec("resources", .list(.string), default: .list(["deployments.apps", "services", "configmaps", "secrets", "ingresses.networking.k8s.io"]),
