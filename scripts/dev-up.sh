@@ -25,3 +25,6 @@ scripts/services/registry.sh
 scripts/services/kube-emulator.sh
 # OTLP trace receiver with Jaeger's query API (a test double) on 127.0.0.1:14318 and :16686.
 scripts/services/otlp-receiver.sh
+# Prometheus Pushgateway on 127.0.0.1:19091 and an SMTP server with AUTH on 127.0.0.1:17025.
+scripts/services/pushgateway.sh
+scripts/services/smtp.sh

@@ -6,6 +6,7 @@ PACKAGES=(
   libyaml-dev libcurl4-openssl-dev libpq-dev libarchive-dev zlib1g-dev libzstd-dev python3   # build
   postgresql postgresql-client redis-server                                       # database tests
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
+  prometheus prometheus-pushgateway chromium                                      # telemetry and report tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Python packages for the loopback test doubles (PyPI).
-PY_PACKAGES=(opentelemetry-proto)
+PY_PACKAGES=(opentelemetry-proto aiosmtpd)
 for p in "${PY_PACKAGES[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$p"
 done

@@ -11,8 +11,12 @@ public struct ApplyReport: Sendable {
         public var duration: Double?
         public var message: String?
         public var summary: String?
+        /// Seconds from the start of the run to the start of this resource (nil: never started).
+        public var start: Double?
 
-        public init(address: ResourceAddress, action: Action, outcome: WalkOutcome, duration: Double? = nil, message: String? = nil, summary: String? = nil) {
+        public init(address: ResourceAddress, action: Action, outcome: WalkOutcome, duration: Double? = nil, message: String? = nil, summary: String? = nil,
+                    start: Double? = nil) {
+            self.start = start
             self.address = address
             self.action = action
             self.outcome = outcome
@@ -27,6 +31,8 @@ public struct ApplyReport: Sendable {
     /// Problems outside any one resource: state or history that could not be recorded, variables
     /// that did not resolve. Any of them makes the apply fail.
     public var errors: [Diagnostic]
+    /// The run's history entry as recorded at its end (id, times, releases made).
+    public var history: HistoryEntry?
 
     public init(entries: [Entry], interrupted: Bool, errors: [Diagnostic] = []) {
         self.entries = entries

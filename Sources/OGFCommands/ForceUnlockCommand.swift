@@ -1,4 +1,5 @@
 import ArgumentParser
+import OGFRecords
 import OGFState
 
 struct ForceUnlockCommand: AsyncParsableCommand {
@@ -17,7 +18,9 @@ struct ForceUnlockCommand: AsyncParsableCommand {
         do {
             let info = try StateLock.forceUnlock(directory: ws.stateDirectory, environment: environment, id: lockID)
             Terminal.out("Removed the lock on \(environment) held by \(info.summary).\n")
+            ws.audit(environment, AuditDraft(command: "force-unlock \(lockID)", outcome: "succeeded", detail: "lock held by \(info.summary)"))
         } catch {
+            ws.audit(environment, AuditDraft(command: "force-unlock \(lockID)", outcome: "failed", detail: "\(error)"))
             throw ws.fail("\(error)")
         }
     }

@@ -90,7 +90,11 @@ struct StateShowCommand: AsyncParsableCommand {
                       "policy_override": h.policyOverride.map { o in
                           .map(["reason": .string(o.reason), "user": .string(o.user), "host": .string(o.host),
                                 "at": .string(iso.string(from: o.at)), "blocked": .string(o.blocked)])
-                      } ?? .null])
+                      } ?? .null,
+                      "releases": .list((h.releases ?? []).map { r in
+                          .map(["address": .string(r.address), "release": .int(r.release), "version": r.version.map(Value.string) ?? .null,
+                                "images": .map(r.images.mapValues(Value.string))])
+                      })])
             }
             Terminal.out(Value.map(["environment": .string(state.environment), "lineage": .string(state.lineage), "serial": .int(state.serial),
                                     "resources": .map(resources), "history": .list(history)]).jsonText() + "\n")
@@ -113,6 +117,10 @@ struct StateShowCommand: AsyncParsableCommand {
             if !h.failed.isEmpty { line += ", failed: \(h.failed.joined(separator: ", "))" }
             if h.skipped > 0 { line += ", \(h.skipped) skipped" }
             if let o = h.policyOverride { line += "\n      " + style.yellow("deploy policy overridden by \(o.user)@\(o.host): \(o.reason)") }
+            for r in h.releases ?? [] {
+                line += "\n      released \(r.address) #\(r.release)" + (r.version.map { " (\($0))" } ?? "")
+                for k in r.images.keys.sorted() { line += "\n        \(k) \(r.images[k]!)" }
+            }
             out += line + "\n"
         }
         Terminal.out(out)

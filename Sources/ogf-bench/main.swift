@@ -270,3 +270,4 @@ if wants("state") { try await benchState(runs: runs) }
 if wants("overhead") { try await benchOverhead(runs: runs) }
 if wants("apply") { try await benchApply(runs: runs) }
 if wants("cli") { try await benchCLI(runs: runs) }
+if wants("records") { try await benchRecords(runs: runs) }
