@@ -29,9 +29,12 @@ struct ApplyRun {
         let control = WalkControl()
         let context = ws.context(config, variables, hasher: state.hasher, options: options)
         let records = RunRecords(ws: ws, config: config, plan: plan, variables: variables, notify: notify)
-        var applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
-                              writer: writer, parallelism: parallelism, hooks: view, control: control)
-        applier.traceParent = records.traceParent
+        let applier = {
+            var a = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
+                            writer: writer, parallelism: parallelism, hooks: view, control: control)
+            a.traceParent = records.traceParent
+            return a
+        }()
         records.start(run: (state.history.map(\.id).max() ?? 0) + 1)
         let operation = plan.operation.operationName
         let task = Task { await applier.run(operation: operation) }

@@ -24,7 +24,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The environment.") var environment: String
-    @Argument(help: "The run (history id); the latest when left out.") var run: Int?
+    @Argument(help: ArgumentHelp("The run (history id); the latest when left out.", valueName: "run")) var runID: Int?
     @Option(name: .customLong("format"), help: "md, html or json.") var format: String = "md"
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
     var output: String?
@@ -37,7 +37,7 @@ struct ReportCommand: AsyncParsableCommand {
         let ws = Workspace(global)
         let store = ws.recordStore(environment)
         let runs = store.runs()
-        guard let id = run ?? runs.last else {
+        guard let id = runID ?? runs.last else {
             throw ws.fail("no report for \(environment) yet", detail: "Reports are recorded by `ogf apply` and `ogf rollback` (state/\(environment).records/).")
         }
         let record: DeployRecord

@@ -2,6 +2,7 @@ import Foundation
 import OGFApply
 import OGFConfig
 import OGFCore
+import OGFGraph
 import OGFHTTP
 import OGFNotify
 import OGFPlan

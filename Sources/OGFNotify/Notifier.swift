@@ -114,7 +114,7 @@ public struct Sender: Sendable {
                 if (200..<300).contains(r.status) { return r }
                 let body = String(r.text.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
                 let retryable = r.status == 429 || r.status >= 500
-                let after = r.status == 429 ? r.header("Retry-After").flatMap(Double.init) : nil
+                let after = r.status == 429 ? r.header("Retry-After").flatMap { Double($0) } : nil
                 error = SinkError("\(what): HTTP \(r.status)\(body.isEmpty ? "" : " \(body)")", retryable: retryable, retryAfter: after)
             } catch let e as HTTPError {
                 error = SinkError("\(what): " + (e.isTimeout ? "timed out after \(DurationText.format(timeout))" : Self.withoutURL(e.message)), retryable: true)
@@ -181,6 +181,8 @@ public final class Notifier: Sendable {
                     do {
                         try await sink.started(run, sender)
                         return nil
+                    } catch is CancellationError {
+                        return "\(sink.name): did not finish in time"
                     } catch {
                         return "\(sink.name): \(error)"
                     }

@@ -39,8 +39,10 @@ public struct OTLPSink: NotifySink {
         var w = ProtobufWriter()
         w.message(1) { rs in  // ResourceSpans
             rs.message(1) { res in  // Resource
-                attributes(&res, 1, [("service.name", .s(serviceName)), ("deployment.environment.name", .s(r.environment))]
-                    + (r.release.map { [("service.version", .s($0))] } ?? []) + [("cicd.pipeline.name", .s(pipeline))])
+                var attrs: [(String, Attr)] = [("service.name", .s(serviceName)), ("deployment.environment.name", .s(r.environment))]
+                if let v = r.release { attrs.append(("service.version", .s(v))) }
+                attrs.append(("cicd.pipeline.name", .s(pipeline)))
+                attributes(&res, 1, attrs)
             }
             rs.message(2) { ss in  // ScopeSpans
                 ss.message(1) { scope in

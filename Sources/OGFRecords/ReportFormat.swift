@@ -22,20 +22,36 @@ public enum DeployRecordJSON {
     public static func encode(_ record: DeployRecord) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(fractional.string(from: date))
+        }
         return try e.encode(record)
     }
 
     public static func decode(_ data: Data) throws -> DeployRecord {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
+            }
+            return date
+        }
         return try d.decode(DeployRecord.self, from: data)
     }
+
+    /// ISO 8601 with milliseconds: timings in a report are finer than a second.
+    nonisolated(unsafe) static let fractional: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
 }
 
 /// Shared text helpers for the renderers.
 enum ReportText {
-    static let iso: ISO8601DateFormatter = ISO8601DateFormatter()
+    nonisolated(unsafe) static let iso: ISO8601DateFormatter = ISO8601DateFormatter()
 
     static func date(_ d: Date) -> String { iso.string(from: d) }
 

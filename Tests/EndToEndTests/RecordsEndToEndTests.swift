@@ -83,7 +83,7 @@ import Testing
         // The exec step got a traceparent in the run's trace.
         let traceID = try #require(record?["trace_id"] as? String)
         let tp = try #require(p.read("traceparent.txt"))
-        #expect(tp.hasPrefix("00-\(traceID)-") && tp.hasSuffix("-01"), tp)
+        #expect(tp.hasPrefix("00-\(traceID)-") && tp.hasSuffix("-01"), "\(tp)")
         // Status page.
         let status = try #require(p.read("public/status/index.html"))
         #expect(status.contains("v3.1.0") && status.contains("1 of 1 checks passed"))
@@ -102,7 +102,7 @@ import Testing
         let html = p.root + "/reports/e2e/e2e-1.html"
         let dom = try chromium(["--dump-dom", "file://" + html])
         #expect(dom.out.components(separatedBy: "<rect class=\"bar ").count - 1 == 3, "one bar per resource")
-        #expect(!dom.err.contains("CONSOLE"), dom.err)
+        #expect(!dom.err.contains("CONSOLE"), "\(dom.err)")
         let shot = p.root + "/report.png"
         _ = try chromium(["--screenshot=\(shot)", "--window-size=1280,900", "file://" + html])
         #expect(((try? FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0) > 10_000)

@@ -121,11 +121,16 @@ import Testing
         #expect(await n.finish(sampleEnd(environment: env)) == [])
         let new = Set((try? FileManager.default.contentsOfDirectory(atPath: Servers.smtpMail)) ?? []).subtracting(before).filter { $0.hasSuffix(".eml") }
         var mine: String?
+        var envelope = ""
         for f in new {
             let text = (try? String(contentsOfFile: Servers.smtpMail + "/" + f, encoding: .utf8)) ?? ""
-            if text.contains(env) { mine = text }
+            if text.contains(env) {
+                mine = text
+                envelope = (try? String(contentsOfFile: Servers.smtpMail + "/" + f.replacingOccurrences(of: ".eml", with: ".json"), encoding: .utf8)) ?? ""
+            }
         }
         let mail = try #require(mine, "no message for \(env) arrived")
+        #expect(envelope.contains("\"user\": \"ogf-smtp\"") && envelope.contains("oncall@offgridflow.example"), "sent after AUTH: \(envelope)")
         #expect(mail.contains("Subject: [ogf] \(env): apply v2.0.1 failed"))
         #expect(mail.contains("multipart/alternative") && mail.contains("text/plain") && mail.contains("text/html"))
         secretsAbsent(mail, "the email")

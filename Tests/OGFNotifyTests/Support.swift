@@ -23,7 +23,7 @@ enum Servers {
     static let otlp = "http://127.0.0.1:\(ProcessInfo.processInfo.environment["OGF_OTLP_PORT"] ?? "14318")"
     static let jaeger = "http://127.0.0.1:\(ProcessInfo.processInfo.environment["OGF_JAEGER_PORT"] ?? "16686")"
     static let smtpPort = ProcessInfo.processInfo.environment["OGF_SMTP_PORT"] ?? "17025"
-    static let smtpMail = packageRoot + "/.ci-servers/smtp-mail"
+    static let smtpMail = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/ogf-smtp-mail-\(smtpPort)"
 }
 
 /// A clock whose sleeps return at once but are recorded (backoff and Retry-After).
@@ -33,7 +33,7 @@ final class FakeClock: NotifyClock, @unchecked Sendable {
     var sleeps: [Double] { lock.lock(); defer { lock.unlock() }; return _sleeps }
     func now() -> Date { Date() }
     func sleep(seconds: Double) async throws {
-        lock.lock(); _sleeps.append(seconds); lock.unlock()
+        lock.withLock { _sleeps.append(seconds) }
         try await Task.sleep(for: .milliseconds(1))
     }
 }

@@ -37,10 +37,12 @@ func sampleRecord(redact: Bool = true) -> DeployRecord {
     let outputs: [ResourceAddress: [String: Value]] = [
         a("postgres_backup.db"): ["path": "backups/db-7.dump", "sha256": .string(String(repeating: "b", count: 64)), "url": .redacted("hmac-sha256:xyz")],
         a("postgres_schema.db"): ["version": 12, "previous_version": 10, "applied": ["0011_add", "0012_index"]],
-        a("check_http.api"): ["latency_ms": ["p50": 12.5, "p99": 80.0], "samples": [10, 12, 14, 11, 80], "body": .string("hello \(canary)")],
+        a("check_http.api"): ["latency_ms": ["p50": 12.5, "p99": 80.5], "samples": [10, 12, 14, 11, 80], "body": .string("hello \(canary)")],
         a("k8s_manifest.app"): ["failed_release": 4, "rolled_back_to": 3, "manifests": ["Deployment/api": "{...}"]],
     ]
-    let builder = DeployRecordBuilder(redact: redact ? { $0.replacingOccurrences(of: canary, with: "****") } : { $0 })
+    let mask: @Sendable (String) -> String = { $0.replacingOccurrences(of: canary, with: "****") }
+    let none: @Sendable (String) -> String = { $0 }
+    let builder = DeployRecordBuilder(redact: redact ? mask : none)
     return builder.build(history: history, environment: "production", release: "v1.4.1", planSummary: "Plan: 1 to add, 2 to change, 0 to destroy, 2 checks.",
                          steps: steps, outputs: outputs, rollbackTo: nil,
                          policyOverride: OverrideRecord(reason: "hotfix for <incident> & co", user: "alice", host: "ci-1", at: t0, blocked: "Friday"),

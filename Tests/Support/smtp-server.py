@@ -20,7 +20,7 @@ os.makedirs(DIR, exist_ok=True)
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, auth_data=auth_data.login.decode() if ok else None)
 
 
 class Handler:
@@ -30,7 +30,7 @@ class Handler:
             f.write(envelope.original_content or envelope.content)
         with open(os.path.join(DIR, f"{n}.json"), "w") as f:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "user": session.login_data.decode() if isinstance(session.login_data, bytes) else str(session.login_data)}, f)
+                       "user": session.auth_data}, f)
         return "250 Message accepted"
 
 
