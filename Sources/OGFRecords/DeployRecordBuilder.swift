@@ -54,7 +54,7 @@ public struct DeployRecordBuilder: Sendable {
                 evidence[k] = sanitize(v)
             }
             if let to = evidence["rolled_back_to"] {
-                triggers.append("\(s.address) rolled back to release \(to.stringValue ?? to.description)" + (s.message.map { " after: \(firstLine($0))" } ?? ""))
+                triggers.append("\(s.address) rolled back to release \(to.stringValue ?? to.description)" + (s.message.map { " after: \(firstLine(redact($0)))" } ?? ""))
             }
             return ResourceRecord(address: s.address.description, kind: s.address.kind, action: s.action, outcome: s.outcome, start: s.start,
                                   duration: s.duration, message: s.message.map(redact), summary: s.summary.map(redact),

@@ -25,7 +25,10 @@ import Testing
                 usleep(50_000)
             }
         }
-        deinit { process.terminate(); process.waitUntilExit() }
+        deinit {
+            process.terminate()
+            for _ in 0..<200 where process.isRunning { usleep(10_000) }
+        }
         var requests: String {
             (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/debug/requests")!, encoding: .utf8)) ?? ""
         }

@@ -52,11 +52,12 @@ final class Child: @unchecked Sendable {
         try process.run()
     }
 
+    /// SIGTERM, then a poll: `waitUntilExit` spins a run loop, which must not happen on the
+    /// cooperative pool (nor in a deinit reached from it).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
     }
 
     deinit { stop() }
