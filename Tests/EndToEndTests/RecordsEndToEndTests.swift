@@ -29,8 +29,17 @@ import Testing
             process.terminate()
             for _ in 0..<200 where process.isRunning { usleep(10_000) }
         }
+        /// What the stand-ins received (JSON), read with curl.
         var requests: String {
-            (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/debug/requests")!, encoding: .utf8)) ?? ""
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["curl", "-sS", "-m", "5", "http://127.0.0.1:\(port)/debug/requests"]
+            let out = Pipe()
+            p.standardOutput = out
+            guard (try? p.run()) != nil else { return "" }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            while p.isRunning { usleep(1000) }
+            return String(decoding: data, as: UTF8.self)
         }
     }
 
