@@ -33,11 +33,11 @@ notify:
 resources:
 $(for i in 1 2 3 4 5; do printf '  exec.s%d: {command: ["true"], always: true}\n' "$i"; done)
 YAML
-"$BIN/ogf" -C "$WORK/p" apply bench --auto-approve >/dev/null
+"$BIN/ogf" apply bench -C "$WORK/p" --auto-approve >/dev/null
 echo "## apply of 5 exec steps: all sinks on vs --no-notify ($CONF build, $RUNS runs each)"
 hyperfine -N -w 2 -r "$RUNS" --export-json "$WORK/h.json" \
-  "$BIN/ogf -C $WORK/p apply bench --auto-approve --no-notify" \
-  "$BIN/ogf -C $WORK/p apply bench --auto-approve" 2>&1 | grep -E 'Time|±|faster' || true
+  "$BIN/ogf apply bench -C $WORK/p --auto-approve --no-notify" \
+  "$BIN/ogf apply bench -C $WORK/p --auto-approve" 2>&1 | grep -E 'Time|±|faster' || true
 python3 - "$WORK/h.json" <<'PY'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
