@@ -78,4 +78,33 @@ import Testing
         #expect(Date().timeIntervalSince(t0) < 4)
         check(w, names: ["grafana", "slack"])
     }
+
+    @Test func pushgatewayOTLPAndEmailDownAreWarnings() async throws {
+        var c = NotifyConfig()
+        c.timeout = 1
+        c.retries = 1
+        c.pushgateway = .init(url: "http://127.0.0.1:9", job: "ogf")
+        c.otlp = .init(endpoint: "http://127.0.0.1:9", headers: ["Authorization": SecretText(Canary.otlpAuth)], serviceName: "ogf")
+        c.email = .init(smtp: SecretText("smtp://127.0.0.1:9"), from: "a@b.example", to: ["c@d.example"], on: [.failed], username: "u",
+                        password: SecretText(Canary.smtpPassword))
+        let n = Notifier(config: c, client: CurlHTTPClient(), clock: FakeClock())
+        n.start(runStart("ogf_records_down2"))
+        let w = await n.finish(sampleEnd(environment: "ogf_records_down2"))
+        check(w, names: ["email", "otlp", "pushgateway"])
+        #expect(!w.joined().contains(Canary.otlpAuth) && !w.joined().contains(Canary.smtpPassword))
+    }
+
+    @Test func pushgatewayAnswering404IsAWarningAndNotRetried() async throws {
+        // A wrong URL: the gateway answers 404, which is not retried.
+        var c = NotifyConfig()
+        c.retries = 2
+        c.pushgateway = .init(url: Servers.pushgateway + "/nonexistent-prefix", job: "ogf")
+        let clock = FakeClock()
+        let n = Notifier(config: c, client: CurlHTTPClient(), clock: clock)
+        n.start(runStart("ogf_records_404"))
+        let w = await n.finish(sampleEnd(environment: "ogf_records_404"))
+        check(w, names: ["pushgateway"])
+        #expect(w.first?.contains("HTTP 404") == true, "\(w)")
+        #expect(clock.sleeps.isEmpty, "a 404 is not retried")
+    }
 }
