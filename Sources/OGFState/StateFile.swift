@@ -73,7 +73,9 @@ public struct ReleaseRecord: Sendable, Codable, Equatable {
     /// The release a resource's outputs record as current, if it keeps a release log.
     public static func from(address: ResourceAddress, outputs: [String: Value]) -> ReleaseRecord? {
         guard let number = outputs["release"]?.intValue, let log = outputs["releases"]?.listValue else { return nil }
-        let entry = log.last { $0["release"]?.intValue == number } ?? log.last
+        // A rollback restores an older release under a new number without a log entry of its
+        // own: then the images are the restored ones and the version is not claimed.
+        let entry = log.last { $0["release"]?.intValue == number }
         var images: [String: String] = [:]
         for (k, v) in (entry?["images"]?.mapValue ?? outputs["images"]?.mapValue ?? [:]) {
             if let s = v.unmarked.stringValue { images[k] = s } else { images[k] = v.unmarked.description }

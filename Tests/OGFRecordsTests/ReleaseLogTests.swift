@@ -16,6 +16,11 @@ import Testing
         let r = try #require(ReleaseRecord.from(address: a, outputs: outputs))
         #expect(r == ReleaseRecord(address: "k8s_manifest.app", release: 4, version: "v2", images: ["api": "reg/api@sha256:222", "web": "reg/web@sha256:333"]))
         #expect(ReleaseRecord.from(address: ResourceAddress(parsing: "exec.x")!, outputs: ["exit_code": 0]) == nil)
+        // After a rollback the number moved on without a log entry: the restored images, no version claimed.
+        var rolled = outputs
+        rolled["release"] = 5
+        rolled["images"] = ["api": "reg/api@sha256:111"]
+        #expect(ReleaseRecord.from(address: a, outputs: rolled) == ReleaseRecord(address: "k8s_manifest.app", release: 5, version: nil, images: ["api": "reg/api@sha256:111"]))
     }
 
     @Test func historyKeepsReleasesAndReadsOldEntries() throws {
