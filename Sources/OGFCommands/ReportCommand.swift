@@ -13,11 +13,11 @@ struct ReportCommand: AsyncParsableCommand {
         where and when, the plan, each resource's outcome, timing and what changed
         (image digests, schema versions and migrations, backups, Kubernetes objects),
         each check's evidence, overrides, rollbacks and telemetry warnings.
-          --format md     Markdown (default), for pull requests and CI summaries
-          --format html   one self-contained page: the apply as a timeline (one bar per
-                          resource, critical path dark, failures red) and evidence charts,
-                          inline SVG, no script, opens offline
-          --format json   the record itself (docs/records.md)
+          --format md    Markdown (default), for pull requests and CI summaries
+          --format html  one self-contained page: the apply as a timeline (a bar
+                         per resource, critical path dark, failures red) and
+                         evidence charts; inline SVG, no script, opens offline
+          --format json  the record itself (docs/records.md)
         With `records.report_dir` set, all three are also written there after each run.
         """
     )
