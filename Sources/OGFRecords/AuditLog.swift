@@ -68,7 +68,7 @@ public protocol AuditLog: Sendable {
 
 /// The chain's rules, shared by every store: canonical entry bytes, the MAC and verification.
 public enum AuditChain {
-    nonisolated(unsafe) static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
