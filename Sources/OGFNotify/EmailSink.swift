@@ -36,7 +36,11 @@ public struct EmailSink: NotifySink {
         var text = "Environment: \(r.environment)\nRelease: \(r.release ?? "—")\nOutcome: \(r.outcome)\nDuration: \(DurationText.format(r.duration))\n"
         text += "Run: #\(r.run) by \(r.user)@\(r.host)\n"
         if !r.failedResources.isEmpty {
-            text += "\nFailed:\n" + r.failedResources.map { "  \($0.address): " + ($0.message.map { String($0.split(separator: "\n").first ?? "") } ?? "") + "\n" }.joined()
+            text += "\nFailed:\n"
+            for f in r.failedResources {
+                let first = f.message.flatMap { $0.split(separator: "\n").first.map(String.init) } ?? ""
+                text += "  \(f.address): \(first)\n"
+            }
         }
         for t in r.rollback?.triggers ?? [] { text += "Rollback: \(t)\n" }
         if !r.warnings.isEmpty { text += "\nWarnings:\n" + r.warnings.map { "  \($0)\n" }.joined() }
