@@ -24,16 +24,24 @@ func benchRecords(runs: Int) async throws {
                          outcome: .failed, planHash: "bench", user: "bench", host: "bench")
     print("## report generation, \(n) resources (record + md + html + json)")
     var times: [Double] = []
+    var phases: [String: [Double]] = [:]
     var sizes = (0, 0, 0)
     for _ in 0..<runs {
+        var record: DeployRecord?
+        var md = "", html = "", json = ""
         let t = try await seconds {
-            let record = DeployRecordBuilder().build(history: h, environment: "bench", release: "v1", planSummary: "Plan: 1000 to add.", steps: steps,
+            phases["record", default: []].append(await seconds {
+                record = DeployRecordBuilder().build(history: h, environment: "bench", release: "v1", planSummary: "Plan: 1000 to add.", steps: steps,
                                                      outputs: outputs, rollbackTo: nil, policyOverride: nil)
-            let md = ReportFormat.md.render(record), html = ReportFormat.html.render(record), json = ReportFormat.json.render(record)
-            sizes = (md.utf8.count, html.utf8.count, json.utf8.count)
+            })
+            phases["md", default: []].append(await seconds { md = ReportFormat.md.render(record!) })
+            phases["html", default: []].append(await seconds { html = ReportFormat.html.render(record!) })
+            phases["json", default: []].append(await seconds { json = ReportFormat.json.render(record!) })
         }
+        sizes = (md.utf8.count, html.utf8.count, json.utf8.count)
         times.append(t)
     }
     print(String(format: "  median %.3f s (min %.3f, max %.3f; goal < 0.200 s); md %d KB, html %d KB, json %d KB", median(times), times.min()!, times.max()!,
                  sizes.0 / 1024, sizes.1 / 1024, sizes.2 / 1024))
+    print("  medians by phase: " + ["record", "md", "html", "json"].map { String(format: "%@ %.3f s", $0, median(phases[$0]!)) }.joined(separator: ", "))
 }
