@@ -4,14 +4,16 @@
 #     Pushgateway, the OTLP receiver, SMTP) versus `--no-notify`, side by side with hyperfine;
 #  2. report generation for a 1,000-resource apply (`ogf-bench records`).
 # Needs the loopback servers (scripts/dev-up.sh). Usage: scripts/bench/records.sh [RUNS] [CONFIG]
-# CONFIG is debug (default: no second build of the whole package) or release.
+# CONFIG is debug (default: no second build of the whole package) or release; SCRATCH=DIR
+# builds in another scratch folder (e.g. .build-release, so a debug tree is left alone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-20}"
 CONF="${2:-debug}"
-swift build -c "$CONF" --product ogf 2>&1 | tail -1
-swift build -c "$CONF" --product ogf-bench 2>&1 | tail -1
-BIN="$(swift build -c "$CONF" --show-bin-path)"
+SCRATCH="${SCRATCH:-.build}"
+swift build -c "$CONF" --scratch-path "$SCRATCH" --product ogf 2>&1 | tail -1
+swift build -c "$CONF" --scratch-path "$SCRATCH" --product ogf-bench 2>&1 | tail -1
+BIN="$(swift build -c "$CONF" --scratch-path "$SCRATCH" --show-bin-path)"
 WORK="$(mktemp -d /tmp/ogf-bench-records.XXXXXX)"
 PORTFILE="$WORK/port"
 python3 Tests/Support/telemetry-standins.py 0 bench-token /services/TB/BB/bench "$PORTFILE" >/dev/null 2>&1 &
