@@ -26,7 +26,8 @@ import Testing
             }
         }
         deinit {
-            process.terminate()
+            // SIGKILL: children started through Foundation's Process were seen to outlive SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
             for _ in 0..<200 where process.isRunning { usleep(10_000) }
         }
         /// What the stand-ins received (JSON), read with curl.

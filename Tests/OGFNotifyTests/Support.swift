@@ -56,7 +56,8 @@ final class Child: @unchecked Sendable {
     /// cooperative pool (nor in a deinit reached from it).
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        // SIGKILL: children started through Foundation's Process were seen to outlive SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         for _ in 0..<200 where process.isRunning { usleep(10_000) }
     }
 
