@@ -2,7 +2,9 @@
 // ogf — a declarative plan/apply engine for whole-release deploys.
 // Targets are grouped by layer; dependencies point one way:
 //   support (OGFCore, OGFYAML, OGFSupport, OGFHTTP, OGFSQLLint, OGFObservability, OGFAWS)
-//   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFStatePostgres, OGFApply)
+//   ← engine (OGFConfig, OGFGraph, OGFPlan, OGFState, OGFStatePostgres, OGFApply, OGFRecords, OGFNotify: records and
+//            telemetry sinks sit in the engine layer: they read state and history, and OGFNotify
+//            uses OGFHTTP/libcurl like a kind does, but no kind ever imports them)
 //   ← kinds (OGFKinds, OGFDatabase, OGFImages, OGFKubernetes, OGFCloud: one per external system; none imports another
 //            kind target or the engine beyond OGFCore)
 //   ← OGFCatalogue (the one list of kinds) ← OGFCommands ← ogf.
@@ -54,6 +56,12 @@ let package = Package(
         .target(name: "OGFStatePostgres", dependencies: ["OGFCore", "OGFPlan", "OGFState", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
         // The parallel walker: applies a plan, emits events, honours cancellation.
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
+        // Deploy records: the report model and its Markdown/HTML/JSON renderers (inline SVG
+        // timeline), the hash-chained audit log, the status page. No network.
+        .target(name: "OGFRecords", dependencies: ["OGFCore", "OGFState", .product(name: "Crypto", package: "swift-crypto")]),
+        // Telemetry sinks run beside a deploy, never on its critical path: Grafana annotations,
+        // Pushgateway, OTLP/HTTP traces (hand-written protobuf), Slack, email (libcurl SMTP).
+        .target(name: "OGFNotify", dependencies: ["OGFCore", "OGFHTTP", "OGFState", "OGFRecords", "CCurl"]),
         // HTTP over libcurl behind a small protocol.
         .target(name: "OGFHTTP", dependencies: ["CCurl"]),
         // Observability clients: Prometheus's HTTP API (queries, readiness); no kinds.
@@ -82,12 +90,13 @@ let package = Package(
         // argument-parser commands and views.
         .target(name: "OGFCommands", dependencies: [
             "OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFSupport", "OGFDatabase", "OGFKubernetes",
+            "OGFRecords", "OGFNotify", "OGFHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The entry point only.
         .executableTarget(name: "ogf", dependencies: ["OGFCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
-        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase", "OGFKubernetes", "OGFHTTP"]),
+        .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase", "OGFKubernetes", "OGFHTTP", "OGFRecords"]),
 
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
@@ -107,6 +116,8 @@ let package = Package(
         .testTarget(name: "OGFCloudTests", dependencies: [
             "OGFCloud", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        .testTarget(name: "OGFRecordsTests", dependencies: ["OGFRecords", "OGFState", "OGFCore"]),
+        .testTarget(name: "OGFNotifyTests", dependencies: ["OGFNotify", "OGFRecords", "OGFState", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

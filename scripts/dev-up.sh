@@ -32,3 +32,6 @@ scripts/services/otlp-receiver.sh
 # Azure token and Stripe API stand-ins on 17101-17103 (scripts/services/cloud-standins.py).
 scripts/services/moto.sh
 scripts/services/cloud-standins.sh
+# Prometheus Pushgateway on 127.0.0.1:19091 and an SMTP server with AUTH on 127.0.0.1:17025.
+scripts/services/pushgateway.sh
+scripts/services/smtp.sh

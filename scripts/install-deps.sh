@@ -7,7 +7,7 @@ PACKAGES=(
   postgresql postgresql-client redis-server                                       # database tests
   sqitch libdbd-pg-perl                                                           # db adopt test (a real sqitch deploy)
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
-  prometheus                                                                      # watch and check_prometheus tests (2.42)
+  prometheus prometheus-pushgateway chromium                                      # watch, check_prometheus, telemetry and report tests (2.42)
   wrk                                                                             # check_load benchmark peer (µs latency)
 )
 missing=()
@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 # Python packages for the loopback test doubles (PyPI).
-PY_PACKAGES=(opentelemetry-proto)
+PY_PACKAGES=(opentelemetry-proto aiosmtpd)
 for p in "${PY_PACKAGES[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$p"
 done

@@ -21,6 +21,9 @@ public struct Applier: Sendable {
     public var control: WalkControl
     /// How often a long resource reports it is still running.
     public var heartbeat: Duration
+    /// A W3C `traceparent` per resource, handed to its kind as `TRACEPARENT` (exec steps pass
+    /// it on, so the spans of the commands they run join the deploy's trace). Nil: none.
+    public var traceParent: (@Sendable (ResourceAddress) -> String)?
 
     public init(plan: Plan, config: EnvironmentConfig, registry: KindRegistry, environment: [String: String], context: KindContext,
                 writer: any StateRecorder, parallelism: Int = 10, hooks: any ApplyHooks = NoHooks(), control: WalkControl = WalkControl(),
@@ -65,6 +68,9 @@ public struct Applier: Sendable {
         errors.append(contentsOf: variableDiags.filter { $0.severity == .error })
 
         let started = Date()
+        let runClock = ContinuousClock()
+        let runStart = runClock.now
+        let starts = Locked<[ResourceAddress: Double]>([:])
         let historyID = (writer.state.history.map(\.id).max() ?? 0) + 1
         var history = HistoryEntry(id: historyID, operation: operation, startedAt: started, outcome: .running, planHash: plan.hash,
                                    user: ProcessIdentity.user, host: ProcessIdentity.host)
@@ -83,6 +89,8 @@ public struct Applier: Sendable {
         let results = await walker.walk(control: control) { (address: ResourceAddress) -> VisitResult in
             let change = changes[address]!
             hooks.handle(.started(address, change.action))
+            let offset = runClock.now - runStart
+            starts.withLock { $0[address] = Double(offset.components.seconds) + Double(offset.components.attoseconds) / 1e18 }
             let clock = ContinuousClock()
             let t0 = clock.now
             func elapsed() -> Double {
@@ -108,11 +116,13 @@ public struct Applier: Sendable {
         }
 
         let times = timings.withLock { $0 }
+        let startTimes = starts.withLock { $0 }
         var entries: [ApplyReport.Entry] = []
         for a in graph.nodes {
             let outcome = results[a] ?? .notStarted
             if case .skipped(let cause) = outcome { hooks.handle(.skipped(a, cause: cause)) }
-            entries.append(.init(address: a, action: changes[a]!.action, outcome: outcome, duration: times[a]?.0, message: times[a]?.1, summary: times[a]?.2))
+            entries.append(.init(address: a, action: changes[a]!.action, outcome: outcome, duration: times[a]?.0, message: times[a]?.1, summary: times[a]?.2,
+                                 start: startTimes[a]))
         }
         var report = ApplyReport(entries: entries, interrupted: control.isStopping || Task.isCancelled)
         report.triggers = triggers.withLock { $0 }.sorted { $0.watch < $1.watch }
@@ -121,10 +131,15 @@ public struct Applier: Sendable {
         history.succeeded = report.succeeded.count
         history.failed = report.failed.map(\.address.description)
         history.skipped = report.skipped.count + report.notStarted.count
+        let made = live.withLock { outs in
+            report.succeeded.compactMap { e in outs[e.address].flatMap { ReleaseRecord.from(address: e.address, outputs: $0) } }
+        }
+        if !made.isEmpty { history.releases = made }
         do { try await writer.record(history) } catch {
             report.errors.append(.error("could not record the end of this \(operation) in state history: \(error)",
                                         detail: "What each resource did is recorded; the history entry still says \"running\"."))
         }
+        report.history = history
         return report
     }
 
@@ -162,6 +177,7 @@ public struct Applier: Sendable {
         let progress: @Sendable (String) -> Void = { [hooks] msg in hooks.handle(.progress(address, msg)) }
         let t0 = ContinuousClock.now
         var kindContext = context
+        if let traceParent { kindContext.variables["TRACEPARENT"] = traceParent(address) }
         kindContext.recorded = { writerRef.state.resources[$0] }
         let attrs = values.mapValues { $0.redacted(with: hasher) }
         let priorState = prior[address]

@@ -11,8 +11,12 @@ public struct ApplyReport: Sendable {
         public var duration: Double?
         public var message: String?
         public var summary: String?
+        /// Seconds from the start of the run to the start of this resource (nil: never started).
+        public var start: Double?
 
-        public init(address: ResourceAddress, action: Action, outcome: WalkOutcome, duration: Double? = nil, message: String? = nil, summary: String? = nil) {
+        public init(address: ResourceAddress, action: Action, outcome: WalkOutcome, duration: Double? = nil, message: String? = nil, summary: String? = nil,
+                    start: Double? = nil) {
+            self.start = start
             self.address = address
             self.action = action
             self.outcome = outcome
@@ -29,6 +33,8 @@ public struct ApplyReport: Sendable {
     public var errors: [Diagnostic]
     /// Watch triggers that fired during the run: what the caller rolls back.
     public var triggers: [WatchTriggered] = []
+    /// The run's history entry as recorded at its end (id, times, releases made).
+    public var history: HistoryEntry?
 
     public init(entries: [Entry], interrupted: Bool, errors: [Diagnostic] = []) {
         self.entries = entries

@@ -37,6 +37,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: [.customLong("auto-approve"), .customLong("auto-approve", withSingleDash: true)], help: "Apply without asking for confirmation.")
     var autoApprove = false
     @OptionGroup var options: PlanOptions
+    @Flag(name: .customLong("no-notify"), help: "Send no telemetry for this run (Grafana, Pushgateway, OTLP, Slack, email); reports and the audit log are still written.")
+    var noNotify = false
 
     func run() async throws {
         let ws = Workspace(global)
@@ -130,7 +132,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func execute(_ ws: Workspace, plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile,
                  backend: any StateBackend, lock: any StateLease) async throws {
-        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: applyOptions(plan))
+        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: applyOptions(plan), notify: !noNotify)
             .execute(plan: plan, config: config, variables: variables, state: state, backend: backend, lock: lock)
     }
 

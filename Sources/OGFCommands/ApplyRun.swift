@@ -14,6 +14,8 @@ struct ApplyRun {
     let ws: Workspace
     let parallelism: Int
     let options: RunOptions
+    /// Telemetry sinks on (false: `--no-notify`).
+    var notify = true
 
     func execute(plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile,
                  backend: any StateBackend, lock: any StateLease) async throws {
@@ -28,8 +30,14 @@ struct ApplyRun {
         let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
         let control = WalkControl()
         let context = ws.context(config, variables, hasher: state.hasher, options: options)
-        let applier = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
-                              writer: writer, parallelism: parallelism, hooks: view, control: control)
+        let records = RunRecords(ws: ws, config: config, plan: plan, variables: variables, notify: notify)
+        let applier = {
+            var a = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
+                            writer: writer, parallelism: parallelism, hooks: view, control: control)
+            a.traceParent = records.traceParent
+            return a
+        }()
+        records.start(run: (state.history.map(\.id).max() ?? 0) + 1)
         let operation = plan.operation.operationName
         // A lost state database took the lock with it: nothing new starts.
         (writer as? PostgresStateRecorder)?.onLost.withLock { $0 = { control.stopStarting() } }
@@ -54,10 +62,16 @@ struct ApplyRun {
         } catch {
             throw ws.fail("could not write the final state: \(error)", detail: "Everything finished is in state/\(plan.environment).journal; the next ogf command recovers it.")
         }
+        // Telemetry and records: after state is safe; a sink that fails is a warning only.
+        let warnings = await records.finish(report: report, state: finalState)
         if !report.errors.isEmpty { ws.report(Diagnostics(report.errors)) }
         let name: String = if case .rollback(let v, _) = plan.operation { "Rollback to \(v)" } else { "Apply" }
         let line = report.summaryLine(name)
         Terminal.out("\n" + (report.ok ? style.green(style.bold(line)) : style.red(style.bold(line))) + "\n")
+        for w in warnings { Terminal.out(style.yellow("warning: \(w)") + "\n") }
+        if let dir = config.records?.reportDir, let id = report.history?.id {
+            Terminal.out("Report: \((dir as NSString).appendingPathComponent("\(plan.environment)-\(id).html")) (also `ogf report \(plan.environment) \(id)`)\n")
+        }
         if report.interrupted {
             Terminal.out("Run `ogf plan \(plan.environment)` to see what is left.\n")
             throw ExitCode(130)

@@ -4,6 +4,7 @@ import OGFConfig
 import OGFCore
 import OGFDatabase
 import OGFPlan
+import OGFRecords
 import OGFSupport
 
 /// `ogf db`: database operations outside a plan.
@@ -110,7 +111,11 @@ struct DBRestoreCommand: AsyncParsableCommand {
             }
         }
         let start = Date()
-        do { try await tools.restore(file, into: url, cipher: decrypt) } catch { throw ws.fail("restore failed, the database is unchanged: \(error)") }
+        do { try await tools.restore(file, into: url, cipher: decrypt) } catch {
+            ws.audit(environment, AuditDraft(command: "db restore \((file as NSString).lastPathComponent)", outcome: "failed", detail: "\(error)"))
+            throw ws.fail("restore failed, the database is unchanged: \(error)")
+        }
+        ws.audit(environment, AuditDraft(command: "db restore \((file as NSString).lastPathComponent)", outcome: "succeeded", detail: "checksum \(checksumNote)"))
         Terminal.out("Restored \((file as NSString).lastPathComponent) in \(DurationText.format(Date().timeIntervalSince(start))).\n")
     }
 }

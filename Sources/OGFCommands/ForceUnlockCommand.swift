@@ -1,5 +1,6 @@
 import ArgumentParser
 import OGFConfig
+import OGFRecords
 import OGFState
 
 struct ForceUnlockCommand: AsyncParsableCommand {
@@ -27,7 +28,9 @@ struct ForceUnlockCommand: AsyncParsableCommand {
         do {
             let info = try await backend.forceUnlock(id: lockID)
             Terminal.out("Removed the lock on \(environment) held by \(info.summary).\n")
+            ws.audit(environment, AuditDraft(command: "force-unlock \(lockID)", outcome: "succeeded", detail: "lock held by \(info.summary)"))
         } catch {
+            ws.audit(environment, AuditDraft(command: "force-unlock \(lockID)", outcome: "failed", detail: "\(error)"))
             throw ws.fail("\(error)")
         }
     }

@@ -16,6 +16,8 @@ public struct OGFCommand: AsyncParsableCommand {
           ogf show plan.out --markdown       render it for a pull request
           ogf apply plan.out                 apply exactly that plan
           ogf state show production          what was deployed, and the history
+          ogf report production --format html  the last run's report (timeline, evidence)
+          ogf audit verify production        check the hash-chained audit log
           ogf kinds exec                     the fields of a resource kind
           ogf checklist production -o c.yaml the pre-flight deployment checklist
 
@@ -24,7 +26,8 @@ public struct OGFCommand: AsyncParsableCommand {
         """,
         version: OGFVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, StateCommand.self,
-                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self, WatchCommand.self, ChecklistCommand.self]
+                      GraphCommand.self, ForceUnlockCommand.self, KindsCommand.self, DBCommand.self, RollbackCommand.self, WatchCommand.self, ChecklistCommand.self,
+                      ReportCommand.self, AuditCommand.self]
     )
 
     public init() {}

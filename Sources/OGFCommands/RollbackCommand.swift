@@ -39,6 +39,8 @@ struct RollbackCommand: AsyncParsableCommand {
     @Flag(name: [.customLong("auto-approve"), .customLong("auto-approve", withSingleDash: true)], help: "Roll back without asking for confirmation.")
     var autoApprove = false
     @OptionGroup var options: PlanOptions
+    @Flag(name: .customLong("no-notify"), help: "Send no telemetry for this run (Grafana, Pushgateway, OTLP, Slack, email); reports and the audit log are still written.")
+    var noNotify = false
 
     func run() async throws {
         let ws = Workspace(global)
@@ -65,7 +67,7 @@ struct RollbackCommand: AsyncParsableCommand {
         Terminal.out("\n")
         var runOptions = plan.options
         runOptions.merge(options.runOptions)
-        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: runOptions)
+        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: runOptions, notify: !noNotify)
             .execute(plan: plan, config: session.config, variables: session.variables, state: session.state,
                      backend: session.backend, lock: session.lock)
     }

@@ -93,7 +93,11 @@ struct StateShowCommand: AsyncParsableCommand {
                       "trigger": h.trigger.map { t in
                           .map(["watch": .string(t.watch), "trigger": .string(t.trigger), "reason": .string(t.reason),
                                 "evidence": .list(t.evidence.map(Value.string)), "rollback": .list(t.rollback.map(Value.string))])
-                      } ?? .null])
+                      } ?? .null,
+                      "releases": .list((h.releases ?? []).map { r in
+                          .map(["address": .string(r.address), "release": .int(r.release), "version": r.version.map(Value.string) ?? .null,
+                                "images": .map(r.images.mapValues(Value.string))])
+                      })])
             }
             Terminal.out(Value.map(["environment": .string(state.environment), "lineage": .string(state.lineage), "serial": .int(state.serial),
                                     "resources": .map(resources), "history": .list(history)]).jsonText() + "\n")
@@ -117,6 +121,10 @@ struct StateShowCommand: AsyncParsableCommand {
             if h.skipped > 0 { line += ", \(h.skipped) skipped" }
             if let o = h.policyOverride { line += "\n      " + style.yellow("deploy policy overridden by \(o.user)@\(o.host): \(o.reason)") }
             if let t = h.trigger { line += "\n      " + style.yellow("automatic: \(t.watch) trigger \(t.trigger) fired: \(t.reason)") }
+            for r in h.releases ?? [] {
+                line += "\n      released \(r.address) #\(r.release)" + (r.version.map { " (\($0))" } ?? "")
+                for k in r.images.keys.sorted() { line += "\n        \(k) \(r.images[k]!)" }
+            }
             out += line + "\n"
         }
         Terminal.out(out)

@@ -6,6 +6,7 @@ import OGFGraph
 import OGFCatalogue
 import OGFKubernetes
 import OGFPlan
+import OGFRecords
 import OGFState
 import OGFStatePostgres
 
@@ -88,6 +89,7 @@ struct Workspace {
         for v in config.variables.values {
             for (r, _) in v.expr.references { if case .secret(let n) = r { names.insert(n) } }
         }
+        for (r, _) in config.notify?.references ?? [] { if case .secret(let n) = r { names.insert(n) } }
         return names
     }
 
@@ -290,6 +292,7 @@ extension Workspace {
                            + "To deploy anyway, pass --override-policy \"REASON\"; the reason, user, host and time are recorded.")
         }
         Terminal.err("warning: deploy policy overridden: \(why); reason: \(reason)\n")
+        audit(config.name, AuditDraft(command: "override (\(mode.operationName))", outcome: "granted", detail: "reason: \(reason); blocked: \(why)"))
         return PolicyOverride(reason: reason, user: ProcessIdentity.user, host: ProcessIdentity.host, at: now, blocked: why)
     }
 }
@@ -304,6 +307,8 @@ extension Workspace {
             throw fail("cannot write plan file \(out): \(error)")
         }
         let what = plan.operation == .apply ? "the plan" : "the rollback plan"
+        audit(plan.environment, AuditDraft(command: "\(plan.operation == .apply ? "plan" : plan.operation.operationName) -out \((out as NSString).lastPathComponent)",
+                                           planHash: plan.hash, outcome: "saved", detail: plan.summary.text))
         if announce { Terminal.out("\nSaved \(what) to \(out). Apply exactly these actions with:\n    ogf apply \(out)\n") }
     }
 }

@@ -9,7 +9,7 @@ public struct ConfigLoader: Sendable {
     public var reader: any FileReader
     public var registry: KindRegistry
 
-    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy", "promotion", "state"]
+    static let environmentKeys = ["environment", "protected", "env_file", "include", "variables", "resources", "description", "policy", "promotion", "state", "records", "notify"]
     static let blueprintKeys = ["include", "variables", "resources", "description"]
 
     public init(root: String, reader: any FileReader = DiskFileReader(), registry: KindRegistry) {
@@ -108,6 +108,46 @@ public struct ConfigLoader: Sendable {
             let known = Set(availableEnvironments())
             config.promotion = PromotionParser.parse(n, environment: environment, exists: { known.contains($0) }, diagnostics: &diags)
             state.diags.append(contentsOf: diags)
+        }
+
+        if let n = doc["records"] {
+            if let pairs = n.mapping {
+                var r = RecordsConfig(location: n.location)
+                for p in pairs {
+                    guard let key = p.key.scalar else { continue }
+                    guard let v = p.value.scalar, !v.isEmpty else {
+                        state.diags.append(.error("records.\(key): expected a path", code: .wrongType, at: p.value.location))
+                        continue
+                    }
+                    switch key {
+                    case "report_dir": r.reportDir = v
+                    case "status_page": r.statusPage = v
+                    case "report_url": r.reportURL = v
+                    default:
+                        state.diags.append(.error("records.\(key): unknown key", detail: "records takes report_dir, status_page and report_url."
+                            + Suggestion.didYouMean(key, ["report_dir", "status_page", "report_url"]), code: .unknownField, at: p.key.location))
+                    }
+                }
+                config.records = r
+            } else {
+                state.diags.append(.error("records: expected a mapping with report_dir, status_page or report_url, found \(n.kindName)", code: .wrongType, at: n.location))
+            }
+        }
+        if let n = doc["notify"] {
+            let sinks = ["grafana", "pushgateway", "otlp", "slack", "email", "timeout", "retries", "deadline"]
+            if let pairs = n.mapping {
+                for p in pairs {
+                    guard let key = p.key.scalar, !sinks.contains(key) else { continue }
+                    state.diags.append(.error("notify.\(key): unknown key", detail: "notify takes \(sinks.joined(separator: ", ")) (docs/records.md)."
+                        + Suggestion.didYouMean(key, sinks), code: .unknownField, at: p.key.location))
+                }
+                var diags: [Diagnostic] = []
+                config.notify = Expr.from(n, diagnostics: &diags)
+                config.notifyLocation = n.location
+                state.diags.append(contentsOf: diags)
+            } else {
+                state.diags.append(.error("notify: expected a mapping of sinks, found \(n.kindName)", code: .wrongType, at: n.location))
+            }
         }
 
         // Blueprints first, so the environment's own variables override their defaults.

@@ -66,6 +66,30 @@ public struct EnvironmentConfig: Sendable {
     public var promotion: PromotionConfig?
     /// `state:` of the environment file: where its state lives (nil: `state/<ENV>.json`).
     public var state: StateConfig?
+    /// `records:` of the environment file: where reports and the status page go.
+    public var records: RecordsConfig?
+    /// `notify:` of the environment file, unevaluated (it may use `${var.X}` and `${secret.X}`);
+    /// the telemetry sinks type it when a run starts.
+    public var notify: Expr?
+    public var notifyLocation: SourceLocation?
 
     public var sortedAddresses: [ResourceAddress] { resources.keys.sorted() }
+}
+
+/// `records: {report_dir, status_page, report_url}`: files written after each apply and rollback.
+public struct RecordsConfig: Sendable {
+    /// Folder (relative to the project) for one report per run: `<run>.md`, `.html`, `.json`.
+    public var reportDir: String?
+    /// Folder for the static status page (`index.html`), rewritten after each run.
+    public var statusPage: String?
+    /// Where `report_dir` is published (a URL prefix), for links in notifications.
+    public var reportURL: String?
+    public var location: SourceLocation
+
+    public init(reportDir: String? = nil, statusPage: String? = nil, reportURL: String? = nil, location: SourceLocation) {
+        self.reportDir = reportDir
+        self.statusPage = statusPage
+        self.reportURL = reportURL
+        self.location = location
+    }
 }

@@ -30,6 +30,9 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
     public var policyOverride: PolicyOverride?
     /// For an automatic rollback: the watch trigger that caused it, with its evidence.
     public var trigger: WatchTriggered?
+    /// The releases this operation made (resources that record releases: `k8s_manifest`), so
+    /// history answers "what was running when". Nil in entries written before ogf kept it.
+    public var releases: [ReleaseRecord]?
 
     public init(id: Int, operation: String, startedAt: Date, finishedAt: Date? = nil, outcome: HistoryOutcome, planHash: String, user: String,
                 host: String, ogfVersion: String = OGFVersion.current, succeeded: Int = 0, failed: [String] = [], skipped: Int = 0) {
@@ -49,7 +52,37 @@ public struct HistoryEntry: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, operation, startedAt = "started_at", finishedAt = "finished_at", outcome, planHash = "plan_hash"
-        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped, policyOverride = "policy_override", trigger
+        case user, host, ogfVersion = "ogf_version", succeeded, failed, skipped, policyOverride = "policy_override", trigger, releases
+    }
+}
+
+/// One release an operation made: a resource that keeps a release log in its outputs
+/// (`release`, `releases[]`, as `k8s_manifest` does), with the version label and image digests.
+public struct ReleaseRecord: Sendable, Codable, Equatable {
+    public var address: String
+    public var release: Int
+    public var version: String?
+    /// Image name → reference with digest, as the resource recorded them.
+    public var images: [String: String]
+
+    public init(address: String, release: Int, version: String?, images: [String: String]) {
+        self.address = address
+        self.release = release
+        self.version = version
+        self.images = images
+    }
+
+    /// The release a resource's outputs record as current, if it keeps a release log.
+    public static func from(address: ResourceAddress, outputs: [String: Value]) -> ReleaseRecord? {
+        guard let number = outputs["release"]?.intValue, let log = outputs["releases"]?.listValue else { return nil }
+        // A rollback restores an older release under a new number without a log entry of its
+        // own: then the images are the restored ones and the version is not claimed.
+        let entry = log.last { $0["release"]?.intValue == number }
+        var images: [String: String] = [:]
+        for (k, v) in (entry?["images"]?.mapValue ?? outputs["images"]?.mapValue ?? [:]) {
+            if let s = v.unmarked.stringValue { images[k] = s } else { images[k] = v.unmarked.description }
+        }
+        return ReleaseRecord(address: address.description, release: number, version: entry?["version"]?.stringValue, images: images)
     }
 }
 

@@ -371,3 +371,4 @@ if wants("cli") { try await benchCLI(runs: runs) }
 if which.contains("lint") { try await benchLint(runs: runs) }
 // Needs a PostgreSQL server: only when asked for (scripts/bench/pgstate.sh).
 if which.contains("pgstate") { try await benchPostgresState(runs: runs) }
+if wants("records") { try await benchRecords(runs: runs) }

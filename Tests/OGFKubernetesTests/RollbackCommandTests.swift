@@ -76,6 +76,9 @@ struct RollbackCommandTests {
         let (code, out) = try ogf("apply", "dev", "-auto-approve")
         #expect(code == 0, "\(out)")
         #expect(try image() == "registry.local/api:v2")
+        // The release log: each apply's history entry names the release it made.
+        let (_, released) = try ogf("state", "show", "dev")
+        #expect(released.contains("released k8s_manifest.") && released.contains("#2 (v2)") && released.contains("#1 (v1)"), "\(released)")
 
         let (missing, text) = try ogf("rollback", "dev", "--to", "v9", "--auto-approve")
         #expect(missing != 0)

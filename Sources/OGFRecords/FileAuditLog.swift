@@ -1,0 +1,121 @@
+import Foundation
+import OGFCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The audit log as files beside state: `state/<ENV>.audit.jsonl` (one entry a line, mode 0600)
+/// and `state/<ENV>.audit.key` (the MAC key and the head: how many entries ogf wrote and the
+/// hash of the last, mode 0600). Appends hold an exclusive `flock` on the log, so concurrent
+/// ogf processes (a force-unlock beside an apply) keep the chain whole.
+///
+/// What it protects against: an entry edited, removed, reordered or appended by anyone who can
+/// write the log but does not use ogf (and so lacks the key). Someone with the key file can
+/// rewrite history; ship the log to an append-only store if that is in your threat model.
+public struct FileAuditLog: AuditLog {
+    public let directory: String
+    public let environment: String
+    /// The clock and identity, injected for tests.
+    public var now: @Sendable () -> Date
+    public var user: String
+    public var host: String
+
+    public init(directory: String, environment: String, user: String, host: String, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.directory = directory
+        self.environment = environment
+        self.user = user
+        self.host = host
+        self.now = now
+    }
+
+    public var logPath: String { (directory as NSString).appendingPathComponent("\(environment).audit.jsonl") }
+    public var keyPath: String { (directory as NSString).appendingPathComponent("\(environment).audit.key") }
+
+    struct KeyFile: Codable {
+        var key: String
+        var count: Int
+        var last: String
+    }
+
+    func readKey() throws -> KeyFile? {
+        guard let data = FileManager.default.contents(atPath: keyPath) else { return nil }
+        do { return try JSONDecoder().decode(KeyFile.self, from: data) } catch {
+            throw AuditError("\(keyPath) is not a valid audit key file: \(error)")
+        }
+    }
+
+    func writeKey(_ k: KeyFile) throws {
+        let tmp = keyPath + ".tmp"
+        let data = try JSONEncoder().encode(k)
+        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw AuditError("cannot write \(tmp)")
+        }
+        guard rename(tmp, keyPath) == 0 else { throw AuditError("cannot replace \(keyPath): \(String(cString: strerror(errno)))") }
+    }
+
+    func readLines() throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: logPath) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    @discardableResult
+    public func append(_ draft: AuditDraft) throws -> AuditEntry {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fd = open(logPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AuditError("cannot open \(logPath): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        guard flock(fd, LOCK_EX) == 0 else { throw AuditError("cannot lock \(logPath): \(String(cString: strerror(errno)))") }
+        defer { flock(fd, LOCK_UN) }
+        let lines = try readLines()
+        var key = try readKey()
+        if key == nil {
+            var bytes = [UInt8](repeating: 0, count: 32)
+            var rng = SystemRandomNumberGenerator()
+            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+            key = KeyFile(key: Hex.encode(bytes), count: lines.count, last: lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis)
+        }
+        guard var k = key, let keyData = Hex.decode(k.key).map({ Data($0) }) else { throw AuditError("\(keyPath) holds no valid key") }
+        let prev = lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let entry = try AuditChain.sealed(AuditEntry(seq: lines.count + 1, time: iso.string(from: now()), user: user, host: host,
+                                                     environment: environment, command: draft.command, planHash: draft.planHash,
+                                                     outcome: draft.outcome, detail: draft.detail, prev: prev, mac: nil), key: keyData)
+        let text = try AuditChain.line(entry)
+        let bytes = Array((text + "\n").utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AuditError("cannot append to \(logPath): \(String(cString: strerror(errno)))")
+            }
+            off += n
+        }
+        fsync(fd)
+        k.count = lines.count + 1
+        k.last = ContentHash.sha256(text)
+        try writeKey(k)
+        return entry
+    }
+
+    public func entries() throws -> [AuditEntry] {
+        try readLines().compactMap { try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+    }
+
+    public func verify() throws -> AuditVerification {
+        let lines = try readLines()
+        guard let k = try readKey() else {
+            if lines.isEmpty { return .intact(entries: 0) }
+            return .broken(line: 1, reason: "\(keyPath) is missing: the log cannot be verified")
+        }
+        guard let keyData = Hex.decode(k.key).map({ Data($0) }) else { return .broken(line: 1, reason: "\(keyPath) holds no valid key") }
+        return AuditChain.verify(lines: lines, key: keyData, head: (k.count, k.last))
+    }
+}
+
+public struct AuditError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
