@@ -42,7 +42,7 @@ public enum KindCatalogue {
             PostgresBackupKind(processes: deps.processes),
             PostgresSchemaKind(processes: deps.processes),
             PostgresQueryKind(),
-            GateCredentialAgeKind(),
+            GateCredentialAgeKind(aws: IAMAccessKeyAgeReader(keys: IAMAccessKeys(http: deps.http))),
             RedisCheckKind(),
             RedisCacheHitRateKind(),
             // OCI images and registries (OGFImages).

@@ -15,17 +15,18 @@ public struct AccessKeyAge: Sendable {
     }
 }
 
-/// Reads the deploying identity's access keys (IAM ListAccessKeys, SigV4-signed). The catalogue
-/// hands one in once ogf has an IAM client (the OGFAWS support target); until then
-/// gate_credential_age's aws: variant is a plan error.
+/// Reads the deploying identity's access keys (IAM ListAccessKeys, SigV4-signed, credentials found
+/// as the AWS CLI finds them from the run's variables). The catalogue hands in the one built on
+/// OGFCloud's IAM client; this target stays free of AWS code.
 public protocol AccessKeyAgeReader: Sendable {
-    func accessKeys(endpoint: String?) async throws -> [AccessKeyAge]
+    func accessKeys(endpoint: String?, profile: String?, context: KindContext) async throws -> [AccessKeyAge]
 }
 
 extension GateCredentialAgeKind {
     /// The aws: variant: every active key younger than max_age.
-    func checkAWS(_ c: AWSConfig, reader: any AccessKeyAgeReader, maxAge: ConfigDuration, now: Date) async throws -> ApplyResponse {
-        let keys = try await reader.accessKeys(endpoint: (c.endpoint ?? "").isEmpty ? nil : c.endpoint)
+    func checkAWS(_ c: AWSConfig, reader: any AccessKeyAgeReader, maxAge: ConfigDuration, now: Date, context: KindContext) async throws -> ApplyResponse {
+        let keys = try await reader.accessKeys(endpoint: (c.endpoint ?? "").isEmpty ? nil : c.endpoint,
+                                               profile: (c.profile ?? "").isEmpty ? nil : c.profile, context: context)
         var problems: [String] = []
         for k in keys where k.active {
             let age = now.timeIntervalSince(k.createdAt)
@@ -34,6 +35,8 @@ extension GateCredentialAgeKind {
             }
         }
         guard problems.isEmpty else { throw ResourceFailure(problems.joined(separator: "; ")) }
-        return ApplyResponse(outputs: [:], summary: "\(keys.filter(\.active).count) active access key(s) younger than \(Self.age(maxAge))")
+        let oldest = keys.filter(\.active).map { Int(now.timeIntervalSince($0.createdAt) / 86400) }.max()
+        return ApplyResponse(outputs: ["access_keys": .int(keys.filter(\.active).count), "oldest_key_age_days": oldest.map(Value.int) ?? .null],
+                             summary: "\(keys.filter(\.active).count) active access key(s) younger than \(Self.age(maxAge))")
     }
 }

@@ -8,8 +8,8 @@ import OGFCore
 ///   ogf has seen it. PostgreSQL does not record when a password was set, so ogf keeps a salted
 ///   fingerprint of the URL's password in state with the date it first saw it: the age is "at
 ///   least this long", and starts counting at the first apply.
-/// - `aws:` (CredentialAgeAWS.swift): IAM access key age of the deploying identity. Its IAM client
-///   is not part of ogf yet; until it is, `aws:` is a plan error saying so.
+/// - `aws:` (CredentialAgeAWS.swift): IAM access key age of the deploying identity, through the
+///   reader the catalogue hands in (OGFCloud's IAM client).
 public struct GateCredentialAgeKind: ResourceKind {
     let aws: (any AccessKeyAgeReader)?
     let now: @Sendable () -> Date
@@ -26,9 +26,10 @@ public struct GateCredentialAgeKind: ResourceKind {
         FieldSpec("postgres", .string, sensitive: true, doc: "postgres:// URL: checks the role's VALID UNTIL and how long its password has been unchanged (as ogf has seen it)."),
         FieldSpec("role", .string, doc: "With postgres: the role to check, when not the URL's own user (an expired role cannot log in, so check it from another)."),
         FieldSpec("aws", .object(Schema([
-            FieldSpec("endpoint", .string, doc: "IAM endpoint; empty for AWS's own."),
+            FieldSpec("endpoint", .string, doc: "IAM endpoint; empty for AWS's own (tests and private endpoints set it)."),
+            FieldSpec("profile", .string, doc: "Profile in ~/.aws/credentials or ~/.aws/config; empty: the AWS CLI's order (environment keys, web identity, AWS_PROFILE)."),
             FieldSpec("max_age", .duration, doc: "Overrides the top-level max_age for access keys."),
-        ])), doc: "IAM access key age of the deploying identity (ListAccessKeys). Not yet supported: a plan error until ogf has its IAM client."),
+        ])), doc: "IAM access key age of the deploying identity (ListAccessKeys, SigV4-signed): every active key younger than max_age."),
         FieldSpec("max_age", .duration, default: "90d", doc: "Fail when a credential is older than this (`90d`); `0d` fails any credential with a known age."),
         FieldSpec("min_days_left", .int, default: 7, doc: "With postgres: fail when VALID UNTIL is this close."),
         FieldSpec("timeout", .duration, default: "10s", doc: "Connection timeout."),
@@ -38,12 +39,15 @@ public struct GateCredentialAgeKind: ResourceKind {
         "password_fingerprint": "Salted hash of the password (state never holds it), to notice a rotation.",
         "password_seen_since": "When ogf first saw the current password (ISO 8601).",
         "password_age_days": "Days since then: a lower bound of the password's age.",
+        "access_keys": "With aws: the number of active access keys.",
+        "oldest_key_age_days": "With aws: the oldest active key's age in days.",
     ]
 
     struct AWSConfig: Decodable, Sendable {
         var endpoint: String?
+        var profile: String?
         var maxAge: ConfigDuration?
-        enum CodingKeys: String, CodingKey { case endpoint, maxAge = "max_age" }
+        enum CodingKeys: String, CodingKey { case endpoint, profile, maxAge = "max_age" }
     }
 
     struct Config: Decodable {
@@ -85,13 +89,13 @@ public struct GateCredentialAgeKind: ResourceKind {
         let c = try request.decode(Config.self)
         if let a = c.aws {
             guard let aws else { throw Self.awsNotSupported }
-            return try await checkAWS(a, reader: aws, maxAge: a.maxAge ?? c.maxAge, now: now())
+            return try await checkAWS(a, reader: aws, maxAge: a.maxAge ?? c.maxAge, now: now(), context: request.context)
         }
         return try await checkPostgres(c, c.postgres!, request)
     }
 
     static var awsNotSupported: Diagnostic {
-        .field("aws", "gate_credential_age with aws: is not yet supported (ogf has no IAM client yet); use postgres: or remove this gate for now")
+        .field("aws", "gate_credential_age with aws: needs an IAM client, and this build of the kind has none (the catalogue's kind has one); use postgres: here")
     }
 
     func checkPostgres(_ c: Config, _ target: PostgresTarget, _ request: ApplyRequest) async throws -> ApplyResponse {

@@ -107,7 +107,9 @@ import Testing
         try await Task.sleep(nanoseconds: 300_000_000)
         task.cancel()
         let result = await task.result
-        #expect(Date().timeIntervalSince(start) < 5, "stopped within a few hundred milliseconds of the cancel")
+        // Without cancellation this runs for its 60 s duration; the bound leaves room for a loaded
+        // machine (a full parallel test run on two cores), not for ignoring the cancel.
+        #expect(Date().timeIntervalSince(start) < 20, "stopped long before its 60 s duration")
         guard case .failure(let e) = result else { Issue.record("a cancelled load test must not pass"); return }
         #expect(e is CancellationError, "\(e)")
     }

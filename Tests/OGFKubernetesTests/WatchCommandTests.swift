@@ -82,7 +82,8 @@ struct WatchCommandTests {
 
     /// Waits until the watch journaled progress (its first checkpoint), then a little more.
     func journaledProgress(_ journal: String) async throws -> Bool {
-        for _ in 0..<600 {
+        // Up to 2 minutes: under a full parallel test run the apply reaches its watch late.
+        for _ in 0..<2400 {
             if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.contains("\"watch\":\"unfinished\"") {
                 try await Task.sleep(nanoseconds: 2_500_000_000)
                 return true
