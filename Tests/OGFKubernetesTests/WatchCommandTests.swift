@@ -4,8 +4,9 @@ import Testing
 
 /// `ogf apply` with a watch after the rollout, `ogf watch` resuming a killed one, and the
 /// configuration errors, as a user runs them: the built binary against the emulator, the shared
-/// Prometheus and a metrics fixture whose /health a test switches.
-@Suite(.tags(.medium))
+/// Prometheus and a metrics fixture whose /health a test switches. Serialized: each test blocks
+/// a thread while the binary runs, and the killed-watch test must poll the journal meanwhile.
+@Suite(.serialized, .tags(.medium))
 struct WatchCommandTests {
     let emu: Emulator
     let fixture: MetricsFixture
