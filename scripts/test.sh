@@ -20,8 +20,12 @@ python3 -m unittest discover -s Tests/Support -p 'test_*.py' 2>&1 | tail -3
 # from the rest: in one process with the whole suite, tests that wait on a child process block
 # the cooperative pool's two threads for seconds, and a timer measured meanwhile reads late.
 # The tests that drive the binary through a watch window run last, on their own.
-TIMED='CheckLoadTests|ExecTests|GateTests|CheckTests|KeepAliveTests|FaultTests|CancellationTests|KillTests|WatchUnitTests|WatchServerTests|LockTests|StateStoreTests|PlanFileTests|YAMLParserTests'
-DRIVEN='WatchCommandTests|PostgresStateTests'
+TIMED='CheckLoadTests|ExecTests|GateTests|CheckTests|KeepAliveTests|FaultTests|CancellationTests|KillTests|WatchUnitTests|WatchServerTests|LockTests|StateStoreTests|PlanFileTests|YAMLParserTests|PostgresStateBackendTests'
+DRIVEN='WatchCommandTests|PostgresStateEndToEndTests'
+# A name here that matches no suite would send that suite into the wrong run unnoticed.
+for suite in ${TIMED//|/ } ${DRIVEN//|/ }; do
+  grep -rqE "(struct|class) $suite\b" Tests || { echo "scripts/test.sh: no test suite is named $suite; fix TIMED/DRIVEN" >&2; exit 1; }
+done
 echo "==> swift test (all but the timed and the watch-driving suites)"
 swift test --skip-build --parallel --skip "$TIMED" --skip "$DRIVEN" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]'
 echo "==> swift test (suites that assert on elapsed time)"

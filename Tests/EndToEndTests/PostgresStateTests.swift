@@ -103,7 +103,9 @@ enum StatePG {
         #expect(blocked.code == 1)
         #expect(blocked.err.contains("the state is locked by alice@"), "\(blocked.all)")
         #expect(blocked.err.contains("running \"apply\""), "\(blocked.all)")
-        #expect(took < 2.5, "named the holder in \(took) s (process start and config load included)")
+        // The holder sleeps 20 s: a plan that waited would take that long. Process start and
+        // config load are included, on a loaded two-core machine.
+        #expect(took < 10, "named the holder in \(took) s")
         // force-unlock with the printed id ends the holder's session; the second checkout proceeds.
         let id = try #require(blocked.err.range(of: #"lock id ([0-9a-f-]{36})"#, options: .regularExpression).map { String(blocked.err[$0].dropFirst(8)) })
         let unlock = try second.run(["force-unlock", "team", id], env: StatePG.env)
@@ -132,7 +134,7 @@ enum StatePG {
         let killedAt = Date()
         // No --lock-timeout: the lock must already be free (the server ends the killed session).
         let plan = try p.run(["plan", "k", "-detailed-exitcode"], env: StatePG.env)
-        #expect(Date().timeIntervalSince(killedAt) < 2)
+        #expect(Date().timeIntervalSince(killedAt) < 10, "the server freed the lock when it ended the session, not a heartbeat timeout later")
         #expect(plan.code == 2, "\(plan.all)")
         #expect(plan.out.contains("Plan: 1 to add, 0 to change, 0 to destroy, 0 checks."), "exactly the unfinished work\n\(plan.out)")
         #expect(plan.out.contains("exec.slow will be created"), "\(plan.out)")

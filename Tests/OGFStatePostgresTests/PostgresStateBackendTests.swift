@@ -88,7 +88,8 @@ enum PG {
             #expect(info?.pid == getpid())
             #expect(stale == nil)
         }
-        #expect(ContinuousClock.now - t0 < .seconds(1), "at once")
+        // At once, not after a wait: a lock that waited would wait for the holder (an hour here).
+        #expect(ContinuousClock.now - t0 < .seconds(5), "at once")
         b.staleAfter = 0.2
         try await Task.sleep(for: .milliseconds(400))
         do {
