@@ -53,7 +53,7 @@ let package = Package(
         // State format, atomic file store with journal, locking, saved-plan files.
         .target(name: "OGFState", dependencies: ["OGFCore", "OGFPlan"]),
         // The PostgreSQL state backend (libpq): row-per-resource writes, holder-aware locks.
-        .target(name: "OGFStatePostgres", dependencies: ["OGFCore", "OGFPlan", "OGFState", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "OGFStatePostgres", dependencies: ["OGFCore", "OGFPlan", "OGFState", "OGFRecords", "CPostgres", .product(name: "Crypto", package: "swift-crypto")]),
         // The parallel walker: applies a plan, emits events, honours cancellation.
         .target(name: "OGFApply", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState"]),
         // Deploy records: the report model and its Markdown/HTML/JSON renderers (inline SVG
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "OGFGraphTests", dependencies: ["OGFGraph"]),
         .testTarget(name: "OGFPlanTests", dependencies: ["OGFPlan", "OGFCatalogue", "OGFConfig"], exclude: ["Golden"]),
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
-        .testTarget(name: "OGFStatePostgresTests", dependencies: ["OGFStatePostgres", "OGFState", "OGFCore"]),
+        .testTarget(name: "OGFStatePostgresTests", dependencies: ["OGFStatePostgres", "OGFState", "OGFRecords", "OGFCore"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFSupport", "OGFConfig"]),
         .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP", "OGFObservability"]),
         .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),

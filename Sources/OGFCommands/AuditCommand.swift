@@ -15,6 +15,11 @@ struct AuditCommand: AsyncParsableCommand {
         also carries an HMAC keyed with state/ENV.audit.key, which also records how
         many entries ogf wrote and the last one's hash. `verify` exits 1 naming the first
         entry that was edited, removed, reordered or appended by hand.
+
+        When the environment's state is in PostgreSQL (state: {backend: postgres}), the
+        log is there too: table SCHEMA.audit (append-only: a trigger refuses UPDATE,
+        DELETE and TRUNCATE) and SCHEMA.audit_heads (key and head). `ogf state migrate`
+        moves the log with the state, unchanged, so it verifies on either side.
         """,
         subcommands: [AuditListCommand.self, AuditVerifyCommand.self]
     )
@@ -29,10 +34,17 @@ struct AuditListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = Workspace(global)
-        let entries: [AuditEntry]
-        do { entries = try ws.auditLog(environment).entries() } catch { throw ws.fail("\(error)") }
+        let lines: [String]
+        do { lines = try ws.auditLog(environment).lines() } catch { throw ws.fail("\(error)") }
+        let entries = lines.map { try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+        let unreadable = entries.filter { $0 == nil }.count
+        defer {
+            if unreadable > 0 {
+                Terminal.err("warning: \(unreadable) entr\(unreadable == 1 ? "y is" : "ies are") not valid audit entries (shown as unreadable); run `ogf audit verify \(environment)`.\n")
+            }
+        }
         if json {
-            Terminal.out(entries.compactMap { try? AuditChain.line($0) }.map { $0 + "\n" }.joined())
+            Terminal.out(lines.map { $0 + "\n" }.joined())
             return
         }
         if entries.isEmpty {
@@ -40,7 +52,11 @@ struct AuditListCommand: AsyncParsableCommand {
             return
         }
         var out = ""
-        for e in entries {
+        for (i, e) in entries.enumerated() {
+            guard let e else {
+                out += "#\(i + 1)  (unreadable: not a valid audit entry)\n"
+                continue
+            }
             out += "#\(e.seq)  \(e.time)  \(e.user)@\(e.host)  \(e.command)  \(e.outcome)"
             if let h = e.planHash { out += "  plan \(h.prefix(12))" }
             if let d = e.detail { out += "\n      \(d)" }
@@ -59,13 +75,17 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let ws = Workspace(global)
         let result: AuditVerification
-        do { result = try ws.auditLog(environment).verify() } catch { throw ws.fail("\(error)") }
+        let log: any AuditLog
+        do {
+            log = try ws.auditLog(environment)
+            result = try log.verify()
+        } catch { throw ws.fail("\(error)") }
         switch result {
         case .intact(let n):
             Terminal.out("The audit log of \(environment) is intact: \(n) entr\(n == 1 ? "y" : "ies"), each chained to the one before.\n")
         case .broken(let line, let reason):
             throw ws.fail("the audit log of \(environment) does not verify at entry \(line): \(reason)",
-                          detail: "state/\(environment).audit.jsonl line \(line). Entries before it verify; keep the file as evidence.")
+                          detail: "\(log.location), entry \(line). Entries before it verify; keep the log as evidence.")
         }
     }
 }

@@ -8,11 +8,16 @@ import OGFNotify
 import OGFPlan
 import OGFRecords
 import OGFState
+import OGFStatePostgres
 
 extension Workspace {
-    /// The environment's audit log (state/<ENV>.audit.jsonl).
-    func auditLog(_ env: String) -> any AuditLog {
-        FileAuditLog(directory: stateDirectory, environment: env, user: ProcessIdentity.user, host: ProcessIdentity.host)
+    /// The environment's audit log: beside its state (state/<ENV>.audit.jsonl, or the state
+    /// schema's `audit` table when the state is in PostgreSQL).
+    func auditLog(_ env: String) throws -> any AuditLog {
+        if let pg = try stateBackend(reading: env) as? PostgresStateBackend {
+            return PostgresAuditLog(backend: pg, user: ProcessIdentity.user, host: ProcessIdentity.host)
+        }
+        return FileAuditLog(directory: stateDirectory, environment: env, user: ProcessIdentity.user, host: ProcessIdentity.host)
     }
 
     /// Appends to the audit log; a log that cannot be written is a warning (the operation it

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OGFConfig
 import OGFCore
+import OGFRecords
 import OGFState
 import OGFStatePostgres
 
@@ -27,7 +28,8 @@ struct StateMigrateCommand: AsyncParsableCommand {
              copies it back to state/ENV.json, verifies it, then marks the PostgreSQL
              copy as moved (commands refuse it); then remove the state: section.
 
-        Both locks are held throughout. The source is not changed before the copy is
+        The audit log moves with the state, entry for entry under the same key, and is
+        read back before the source is retired. Both locks are held throughout. The source is not changed before the copy is
         verified, and a re-run after a failure is safe: a target that holds the same
         lineage at an equal or older serial (a copy that did not finish) is replaced;
         any other target state is refused.
@@ -119,6 +121,28 @@ struct StateMigrateCommand: AsyncParsableCommand {
                           detail: "The source was not changed and is still the one in use; run the command again.")
         }
 
+        // The audit log goes with the state, unchanged (same lines, same key), so it verifies on
+        // either side; a target that already holds its start (an earlier round trip) gets the rest.
+        let fileAudit = FileAuditLog(directory: ws.stateDirectory, environment: environment, user: ProcessIdentity.user, host: ProcessIdentity.host)
+        let pgAudit = PostgresAuditLog(backend: pg, user: ProcessIdentity.user, host: ProcessIdentity.host)
+        let (auditFrom, auditTo): (any AuditLog, any AuditLog) = to == .postgres ? (fileAudit, pgAudit) : (pgAudit, fileAudit)
+        var auditNote = "no audit log to move"
+        do {
+            if let transcript = try auditFrom.transcript() {
+                if case .broken(let line, let reason) = try auditFrom.verify() {
+                    Terminal.err("warning: the audit log in \(auditFrom.location) does not verify at entry \(line) (\(reason)); it is copied as it is, so the break stays visible.\n")
+                }
+                let added = try auditTo.adopt(transcript)
+                guard try auditTo.transcript() == transcript else {
+                    throw AuditError("the audit log in \(auditTo.location) does not read back as the \(transcript.lines.count) entries copied")
+                }
+                auditNote = "audit log: \(transcript.lines.count) entr\(transcript.lines.count == 1 ? "y" : "ies") (\(added) copied now), read back identical"
+            }
+        } catch {
+            throw ws.fail("the state was copied and verified, but its audit log could not be moved: \(error)",
+                          detail: "The source (\(sourceName)) is still the one in use; fix the cause and run the command again.")
+        }
+
         do {
             switch to {
             case .postgres:
@@ -134,7 +158,7 @@ struct StateMigrateCommand: AsyncParsableCommand {
         } catch {
             throw ws.fail("the copy is verified but the source could not be retired: \(error)", detail: "Run the command again.")
         }
-        Terminal.out("Moved the state of \(environment) to \(targetName): lineage \(copy.lineage), serial \(copy.serial), content SHA-256 \(copy.contentHash.prefix(16))… verified.\n")
+        Terminal.out("Moved the state of \(environment) to \(targetName): lineage \(copy.lineage), serial \(copy.serial), content SHA-256 \(copy.contentHash.prefix(16))… verified; \(auditNote).\n")
         switch to {
         case .postgres:
             Terminal.out("state/\(environment).json is kept as \((marker as NSString).lastPathComponent); \(config.file) already points at PostgreSQL.\n")

@@ -60,10 +60,41 @@ public protocol AuditLog: Sendable {
     /// Appends one entry, chained to the last; returns it as written.
     @discardableResult
     func append(_ draft: AuditDraft) throws -> AuditEntry
-    /// Every entry, oldest first (entries that do not parse are skipped: `verify` names them).
-    func entries() throws -> [AuditEntry]
+    /// Where the log is, for messages (`state/ENV.audit.jsonl`, a table).
+    var location: String { get }
+    /// Every entry's line as stored, oldest first.
+    func lines() throws -> [String]
     /// Checks the whole chain.
     func verify() throws -> AuditVerification
+    /// The log as stored (its lines and MAC key), to move it to another store unchanged; nil
+    /// when nothing was ever written.
+    func transcript() throws -> AuditTranscript?
+    /// Takes a log from another store (`ogf state migrate`): this store must be empty or hold
+    /// the start of the same log under the same key; the rest is appended exactly as written.
+    /// Returns how many entries were added.
+    @discardableResult
+    func adopt(_ transcript: AuditTranscript) throws -> Int
+}
+
+extension AuditLog {
+    /// Every entry, oldest first; a line that does not parse is nil (`verify` says why).
+    public func entries() throws -> [AuditEntry?] {
+        try lines().map { try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+    }
+}
+
+/// A whole audit log as stored: its lines (canonical JSON, oldest first) and its MAC key.
+public struct AuditTranscript: Sendable, Equatable {
+    public var lines: [String]
+    public var key: Data
+
+    public init(lines: [String], key: Data) {
+        self.lines = lines
+        self.key = key
+    }
+
+    /// SHA-256 of the last line (the head a store keeps apart), genesis when empty.
+    public var last: String { lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis }
 }
 
 /// The chain's rules, shared by every store: canonical entry bytes, the MAC and verification.
@@ -84,6 +115,40 @@ public enum AuditChain {
         bare.mac = nil
         let bytes = try encoder.encode(bare)
         return Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))))
+    }
+
+    /// A new random MAC key (32 bytes).
+    public static func newKey() -> Data {
+        var rng = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+
+    /// The next entry after `lines`, sealed with `key`: sequence, time, identity and the chain.
+    public static func next(_ draft: AuditDraft, after lines: [String], key: Data, environment: String, user: String, host: String,
+                            time: Date) throws -> AuditEntry {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return try sealed(AuditEntry(seq: lines.count + 1, time: iso.string(from: time), user: user, host: host,
+                                     environment: environment, command: draft.command, planHash: draft.planHash,
+                                     outcome: draft.outcome, detail: draft.detail, prev: lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis,
+                                     mac: nil), key: key)
+    }
+
+    /// What a store holding `existing` lacks of `source`: everything when it is empty, the rest
+    /// when it holds the start of the same log under the same key; an error otherwise (the two
+    /// logs went separate ways, and neither may be lost).
+    public static func missing(from source: AuditTranscript, in existing: AuditTranscript?, target: String) throws -> ArraySlice<String> {
+        guard let existing, !existing.lines.isEmpty else { return source.lines[...] }
+        guard existing.key == source.key else {
+            throw AuditError("\(target) already holds another audit log of this environment (another MAC key); refusing to mix them. Keep both: move one aside first")
+        }
+        if existing.lines.count <= source.lines.count, Array(source.lines.prefix(existing.lines.count)) == existing.lines {
+            return source.lines.dropFirst(existing.lines.count)
+        }
+        if source.lines.count < existing.lines.count, Array(existing.lines.prefix(source.lines.count)) == source.lines {
+            return []
+        }
+        throw AuditError("the audit log in \(target) and the one being moved differ from entry \(zip(existing.lines, source.lines).prefix(while: { $0 == $1 }).count + 1) on; refusing to mix them. Run `ogf audit verify` on both sides")
     }
 
     public static func sealed(_ entry: AuditEntry, key: Data) throws -> AuditEntry {

@@ -58,8 +58,8 @@ public struct FileAuditLog: AuditLog {
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
-    @discardableResult
-    public func append(_ draft: AuditDraft) throws -> AuditEntry {
+    /// Opens the log for writing under an exclusive `flock` and runs `body`.
+    func locked<T>(_ body: (Int32) throws -> T) throws -> T {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fd = open(logPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AuditError("cannot open \(logPath): \(String(cString: strerror(errno)))") }
@@ -67,26 +67,14 @@ public struct FileAuditLog: AuditLog {
         fchmod(fd, 0o600)
         guard flock(fd, LOCK_EX) == 0 else { throw AuditError("cannot lock \(logPath): \(String(cString: strerror(errno)))") }
         defer { flock(fd, LOCK_UN) }
-        let lines = try readLines()
-        var key = try readKey()
-        if key == nil {
-            var bytes = [UInt8](repeating: 0, count: 32)
-            var rng = SystemRandomNumberGenerator()
-            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-            key = KeyFile(key: Hex.encode(bytes), count: lines.count, last: lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis)
-        }
-        guard var k = key, let keyData = Hex.decode(k.key).map({ Data($0) }) else { throw AuditError("\(keyPath) holds no valid key") }
-        let prev = lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let entry = try AuditChain.sealed(AuditEntry(seq: lines.count + 1, time: iso.string(from: now()), user: user, host: host,
-                                                     environment: environment, command: draft.command, planHash: draft.planHash,
-                                                     outcome: draft.outcome, detail: draft.detail, prev: prev, mac: nil), key: keyData)
-        let text = try AuditChain.line(entry)
-        let bytes = Array((text + "\n").utf8)
+        return try body(fd)
+    }
+
+    func write(_ fd: Int32, _ lines: some Collection<String>) throws {
+        let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw AuditError("cannot append to \(logPath): \(String(cString: strerror(errno)))")
@@ -94,15 +82,52 @@ public struct FileAuditLog: AuditLog {
             off += n
         }
         fsync(fd)
-        k.count = lines.count + 1
-        k.last = ContentHash.sha256(text)
-        try writeKey(k)
-        return entry
     }
 
-    public func entries() throws -> [AuditEntry] {
-        try readLines().compactMap { try? JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+    @discardableResult
+    public func append(_ draft: AuditDraft) throws -> AuditEntry {
+        try locked { fd in
+            let lines = try readLines()
+            var key = try readKey()
+            if key == nil {
+                key = KeyFile(key: Hex.encode(Array(AuditChain.newKey())), count: lines.count, last: lines.last.map(ContentHash.sha256) ?? AuditEntry.genesis)
+            }
+            guard var k = key, let keyData = Hex.decode(k.key).map({ Data($0) }) else { throw AuditError("\(keyPath) holds no valid key") }
+            let entry = try AuditChain.next(draft, after: lines, key: keyData, environment: environment, user: user, host: host, time: now())
+            let text = try AuditChain.line(entry)
+            try write(fd, [text])
+            k.count = lines.count + 1
+            k.last = ContentHash.sha256(text)
+            try writeKey(k)
+            return entry
+        }
     }
+
+    public func transcript() throws -> AuditTranscript? {
+        let lines = try readLines()
+        guard let k = try readKey() else {
+            if lines.isEmpty { return nil }
+            throw AuditError("\(keyPath) is missing: the audit log cannot be moved without its key")
+        }
+        guard let key = Hex.decode(k.key).map({ Data($0) }) else { throw AuditError("\(keyPath) holds no valid key") }
+        return AuditTranscript(lines: lines, key: key)
+    }
+
+    @discardableResult
+    public func adopt(_ source: AuditTranscript) throws -> Int {
+        try locked { fd in
+            let missing = try AuditChain.missing(from: source, in: try transcript(), target: logPath)
+            guard !missing.isEmpty else { return 0 }
+            try write(fd, missing)
+            let all = try readLines()
+            try writeKey(KeyFile(key: Hex.encode(Array(source.key)), count: all.count, last: all.last.map(ContentHash.sha256) ?? AuditEntry.genesis))
+            return missing.count
+        }
+    }
+
+    public var location: String { logPath }
+
+    public func lines() throws -> [String] { try readLines() }
 
     public func verify() throws -> AuditVerification {
         let lines = try readLines()

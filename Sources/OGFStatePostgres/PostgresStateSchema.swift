@@ -4,12 +4,14 @@ import Foundation
 /// version (upgraded in place; a schema from a newer ogf is refused). docs/state-backends.md.
 enum PostgresStateSchema {
     /// Bump when the tables change, and add the step to `upgrades`.
-    static let version = 1
+    static let version = 2
 
-    /// Steps from version N-1 to N, index N-1. Version 1 is the first layout.
-    static func upgrades(_ s: String) -> [String] {
+    /// Steps from version N-1 to N, index N-1, each a list of statements (run in one
+    /// transaction with the version bump). Version 1 is the first layout; version 2 adds the
+    /// audit log (`audit`, append-only by trigger, and `audit_heads`).
+    static func upgrades(_ s: String) -> [[String]] {
         [
-            """
+            statements("""
             CREATE TABLE IF NOT EXISTS \(s).environments (
               name text PRIMARY KEY,
               lineage text NOT NULL,
@@ -41,8 +43,42 @@ enum PostgresStateSchema {
               heartbeat timestamptz NOT NULL,
               backend_pid integer NOT NULL,
               ogf_version text NOT NULL);
-            """,
+            """),
+            [
+                """
+                CREATE TABLE IF NOT EXISTS \(s).audit (
+                  environment text NOT NULL,
+                  seq integer NOT NULL,
+                  line text NOT NULL,
+                  written_at timestamptz NOT NULL DEFAULT now(),
+                  PRIMARY KEY (environment, seq))
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS \(s).audit_heads (
+                  environment text PRIMARY KEY,
+                  mac_key text NOT NULL,
+                  count integer NOT NULL,
+                  last text NOT NULL)
+                """,
+                // Rows of the log are never changed nor removed, whoever asks (a table owner can
+                // still drop the trigger: the chain and its MAC show what was done then).
+                """
+                CREATE OR REPLACE FUNCTION \(s).audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN
+                  RAISE EXCEPTION 'the ogf audit log is append-only: % on %.audit refused', TG_OP, TG_TABLE_SCHEMA
+                    USING ERRCODE = 'insufficient_privilege';
+                END $f$
+                """,
+                "DROP TRIGGER IF EXISTS audit_append_only ON \(s).audit",
+                "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON \(s).audit FOR EACH ROW EXECUTE FUNCTION \(s).audit_append_only()",
+                "DROP TRIGGER IF EXISTS audit_no_truncate ON \(s).audit",
+                "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON \(s).audit FOR EACH STATEMENT EXECUTE FUNCTION \(s).audit_append_only()",
+            ],
         ]
+    }
+
+    static func statements(_ text: String) -> [String] {
+        text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
     /// Makes sure the schema exists at this version: nothing to do (one query) when it does;
@@ -64,9 +100,7 @@ enum PostgresStateSchema {
             if v > version { throw newer(v, schema) }
             let steps = upgrades(s)
             for i in v..<version {
-                for stmt in steps[i].split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !stmt.isEmpty {
-                    try c.query(stmt)
-                }
+                for stmt in steps[i] { try c.query(stmt) }
             }
             try c.query("INSERT INTO \(s).ogf_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                         [String(version)])

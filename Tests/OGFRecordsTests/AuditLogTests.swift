@@ -26,7 +26,8 @@ import Testing
         let (l, lines) = try filled()
         #expect(try l.verify() == .intact(entries: 4))
         #expect(lines.count == 4)
-        let entries = try l.entries()
+        let entries = try l.entries().compactMap { $0 }
+        #expect(entries.count == 4)
         #expect(entries.map(\.seq) == [1, 2, 3, 4])
         #expect(entries[0].prev == AuditEntry.genesis)
         #expect(entries[1].prev == ContentHash.sha256(lines[0]))
