@@ -5,7 +5,8 @@ import OGFState
 
 /// State in a PostgreSQL schema: one row per environment (lineage, serial, salt), one row per
 /// resource, one per history entry, and a lock row naming the holder beside a session-level
-/// advisory lock. Each finished resource is its own transaction. docs/state-backends.md.
+/// advisory lock. Each finished resource is committed before it is reported done (writes arriving
+/// together share one transaction). docs/state-backends.md.
 public struct PostgresStateBackend: StateBackend {
     public let url: String
     let password: String?
@@ -16,6 +17,8 @@ public struct PostgresStateBackend: StateBackend {
     /// How often a lock holder touches its row, and after how long without that it is stale.
     public var heartbeatInterval: Double = 10
     public var staleAfter: Double = 60
+    /// Each recorded write its own transaction instead of group commit (for the benchmark).
+    public var transactionPerWrite = false
 
     public init(url: String, schema: String, environment: String) {
         self.url = url
@@ -247,7 +250,8 @@ public struct PostgresStateBackend: StateBackend {
     }
 
     public func recorder(for state: StateFile, under lease: any StateLease) async throws -> any StateRecorder {
-        try await PostgresStateRecorder.start(connection: try leaseConnection(lease), schema: s, environment: environment, state: state)
+        try await PostgresStateRecorder.start(connection: try leaseConnection(lease), schema: s, environment: environment, state: state,
+                                              transactionPerWrite: transactionPerWrite)
     }
 
     /// One transaction: the environment's rows replaced by `state` (serial and lineage as given).

@@ -32,14 +32,17 @@ public final class PostgresStateLease: StateLease, @unchecked Sendable {
         timer.resume()
     }
 
-    /// Removes the row and the advisory lock (one round trip on the lock's connection).
+    /// Removes the row, then the advisory lock, in one round trip on the lock's connection (a
+    /// pipeline of two transactions: the row's removal commits before the lock is free, so the
+    /// next holder never sees it). Waited for: a process that exits right after must not leave
+    /// its row.
     public func release() {
         guard !released.withLock({ r in defer { r = true }; return r }) else { return }
         timer.cancel()
         let (c, s, env, id, key) = (connection, schema, environment, info.id, key)
         c.queue.sync {
-            _ = try? c.query("DELETE FROM \(s).locks WHERE environment = $1 AND lock_id = $2", [env, id])
-            _ = try? c.query("SELECT pg_advisory_unlock($1)", [String(key)])
+            _ = try? c.pipeline([("DELETE FROM \(s).locks WHERE environment = $1 AND lock_id = $2", [env, id]),
+                                 ("SELECT pg_advisory_unlock($1)", [String(key)])], prepared: false)
         }
     }
 

@@ -141,46 +141,105 @@ final class StateConnection: @unchecked Sendable {
         _ = try check(r)
     }
 
-    /// Several prepared statements (by name), each its own transaction (a sync after each), in
-    /// one round trip. Returns each statement's rows or error, in order.
-    func pipeline(_ statements: [(sql: String, params: [String?])]) throws -> [Result<[[String?]], StateDatabaseError>] {
+    /// Several prepared statements (by name) in one round trip. Returns each statement's rows or
+    /// error, in order.
+    ///
+    /// `oneTransaction: false` ends each with a sync: each is its own transaction. `true` sends a
+    /// single sync after the last: the extended protocol runs everything before a sync as one
+    /// implicit transaction, committed at the sync (group commit: one commit, one WAL flush for the
+    /// batch). If one statement fails, the server skips the rest and rolls the batch back: every
+    /// result is then that failure, since nothing of the batch was committed.
+    /// `prepared: false` sends SQL text instead of prepared statements' names.
+    func pipeline(_ statements: [(sql: String, params: [String?])], oneTransaction: Bool = false,
+                  prepared: Bool = true) throws -> [Result<[[String?]], StateDatabaseError>] {
         busy.withLock { $0 = true }
         defer { busy.withLock { $0 = false } }
         guard PQenterPipelineMode(conn) == 1 else { throw connectionError() }
         defer { _ = PQexitPipelineMode(conn) }
-        for s in statements {
-            let ok = withCParams(s.params) { ptrs in PQsendQueryPrepared(conn, s.sql, Int32(s.params.count), ptrs, nil, nil, 0) }
-            guard ok == 1, PQpipelineSync(conn) == 1 else { throw connectionError() }
+        for (i, s) in statements.enumerated() {
+            let ok = withCParams(s.params) { ptrs in
+                prepared ? PQsendQueryPrepared(conn, s.sql, Int32(s.params.count), ptrs, nil, nil, 0)
+                    : PQsendQueryParams(conn, s.sql, Int32(s.params.count), nil, ptrs, nil, nil, 0)
+            }
+            guard ok == 1 else { throw connectionError() }
+            if !oneTransaction || i == statements.count - 1 {
+                guard PQpipelineSync(conn) == 1 else { throw connectionError() }
+            }
         }
         var results: [Result<[[String?]], StateDatabaseError>] = []
         results.reserveCapacity(statements.count)
         for _ in statements {
-            var result: Result<[[String?]], StateDatabaseError>?
-            // The statement's result(s), a NULL, then the sync. Two NULLs in a row, or a
-            // connection gone bad, mean the server went away mid-pipeline.
-            var nulls = 0
-            while true {
-                guard let r = PQgetResult(conn) else {
-                    nulls += 1
-                    if PQstatus(conn) != CONNECTION_OK || nulls > 1 { throw connectionError() }
-                    continue
-                }
-                nulls = 0
-                let status = PQresultStatus(r)
-                if status == PGRES_PIPELINE_SYNC {
-                    PQclear(r)
-                    break
-                }
-                if result == nil {
-                    do { result = .success(try check(r)) } catch let e as StateDatabaseError { result = .failure(e) } catch {
-                        result = .failure(StateDatabaseError(message: "\(error)"))
-                    }
-                }
-                PQclear(r)
+            results.append(oneTransaction ? try nextStatementResult() : try nextSyncedResult())
+        }
+        if oneTransaction {
+            try awaitSync()
+            if let failure = results.lazy.compactMap({ r -> StateDatabaseError? in if case .failure(let e) = r { return e } else { return nil } }).first {
+                let first = results.lazy.compactMap { r -> StateDatabaseError? in
+                    if case .failure(let e) = r, e.sqlState != Self.abortedState { return e } else { return nil }
+                }.first ?? failure
+                return results.map { _ in .failure(first) }
             }
-            results.append(result ?? .failure(StateDatabaseError(message: "no result")))
         }
         return results
+    }
+
+    /// SQLSTATE-less marker of a statement the server skipped after an earlier failure.
+    static let abortedState = "ogf-pipeline-aborted"
+
+    /// One statement's result(s), then a NULL, then its sync.
+    private func nextSyncedResult() throws -> Result<[[String?]], StateDatabaseError> {
+        var result: Result<[[String?]], StateDatabaseError>?
+        // Two NULLs in a row, or a connection gone bad, mean the server went away mid-pipeline.
+        var nulls = 0
+        while true {
+            guard let r = PQgetResult(conn) else {
+                nulls += 1
+                if PQstatus(conn) != CONNECTION_OK || nulls > 1 { throw connectionError() }
+                continue
+            }
+            nulls = 0
+            defer { PQclear(r) }
+            if PQresultStatus(r) == PGRES_PIPELINE_SYNC { break }
+            if result == nil { result = convert(r) }
+        }
+        return result ?? .failure(StateDatabaseError(message: "no result"))
+    }
+
+    /// One statement's result(s), ended by a NULL (no sync of its own).
+    private func nextStatementResult() throws -> Result<[[String?]], StateDatabaseError> {
+        var result: Result<[[String?]], StateDatabaseError>?
+        while let r = PQgetResult(conn) {
+            defer { PQclear(r) }
+            if PQresultStatus(r) == PGRES_PIPELINE_SYNC { throw StateDatabaseError(message: "the server ended the pipeline early") }
+            if result == nil { result = convert(r) }
+        }
+        if PQstatus(conn) != CONNECTION_OK { throw connectionError() }
+        return result ?? .failure(StateDatabaseError(message: "no result"))
+    }
+
+    /// The sync that ends (commits) a one-transaction pipeline.
+    private func awaitSync() throws {
+        var nulls = 0
+        while true {
+            guard let r = PQgetResult(conn) else {
+                nulls += 1
+                if PQstatus(conn) != CONNECTION_OK || nulls > 1 { throw connectionError() }
+                continue
+            }
+            nulls = 0
+            let status = PQresultStatus(r)
+            PQclear(r)
+            if status == PGRES_PIPELINE_SYNC { return }
+        }
+    }
+
+    private func convert(_ r: OpaquePointer) -> Result<[[String?]], StateDatabaseError> {
+        if PQresultStatus(r) == PGRES_PIPELINE_ABORTED {
+            return .failure(StateDatabaseError(sqlState: Self.abortedState, message: "skipped after an earlier statement of the batch failed"))
+        }
+        do { return .success(try check(r)) } catch let e as StateDatabaseError { return .failure(e) } catch {
+            return .failure(StateDatabaseError(message: "\(error)"))
+        }
     }
 
     private func withCParams<R>(_ params: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {

@@ -264,6 +264,15 @@ func benchPostgresState(runs: Int) async throws {
     let registry = KindRegistry([NoopKind()])
     print("## state backends: postgres (schema \(schema)) against file, same run, alternating")
     var perResource: [String: [Int: Double]] = [:]
+    // "postgres" commits writes that arrive together in one transaction (group commit);
+    // "postgres-per-write" is the first version's transaction per write, measured beside it.
+    let variants = ["file", "postgres", "postgres-per-write"]
+    func makeBackend(_ name: String, _ env: String) -> any StateBackend {
+        if name == "file" { return FileStateBackend(directory: tempRoot("pgstate-file"), environment: env) }
+        var b = PostgresStateBackend(url: url, schema: schema, environment: env)
+        b.transactionPerWrite = name == "postgres-per-write"
+        return b
+    }
     for n in sizes([5_000, 10_000]) {
         let root = tempRoot("pgstate")
         try generate(root: root, n: n, kind: "noop", width: 100, fanIn: 2) { "    value: \($0)\n" }
@@ -271,11 +280,9 @@ func benchPostgresState(runs: Int) async throws {
         let plan = try await planOnce(root: root, registry: registry)
         var applyTimes: [String: [Double]] = [:], persistTimes: [String: [Double]] = [:]
         for run in 0..<runs {
-            for name in ["file", "postgres"] {
+            for name in variants {
                 let env = "bench\(n)_\(run)"
-                let backend: any StateBackend = name == "file"
-                    ? FileStateBackend(directory: tempRoot("pgstate-file"), environment: env)
-                    : PostgresStateBackend(url: url, schema: schema, environment: env)
+                let backend = makeBackend(name, env)
                 // A whole apply: the same plan, a fresh state each time.
                 var lease = try await backend.lock(operation: "bench", timeout: 0)
                 var state = try await backend.recover(under: lease).state
@@ -291,9 +298,7 @@ func benchPostgresState(runs: Int) async throws {
                 lease.release()
                 // Persistence alone: 10 workers, n finished resources.
                 let env2 = env + "_p"
-                let backend2: any StateBackend = name == "file"
-                    ? FileStateBackend(directory: tempRoot("pgstate-file"), environment: env2)
-                    : PostgresStateBackend(url: url, schema: schema, environment: env2)
+                let backend2 = makeBackend(name, env2)
                 lease = try await backend2.lock(operation: "bench", timeout: 0)
                 state = try await backend2.recover(under: lease).state
                 let r = ResourceState(kind: "exec", attributes: ["command": ["sh", "-c", "echo hello"], "triggers": ["release": "2026.11.27"]],
@@ -315,15 +320,17 @@ func benchPostgresState(runs: Int) async throws {
                 lease.release()
             }
         }
-        for name in ["file", "postgres"] {
+        for name in variants {
             perResource[name, default: [:]][n] = median(persistTimes[name]!) / Double(n)
             print(String(format: "  %6d resources, %@: apply median %.3f s; persistence alone median %.3f s (%.1f µs per resource)", n, name,
                          median(applyTimes[name]!), median(persistTimes[name]!), median(persistTimes[name]!) / Double(n) * 1e6))
         }
-        print(String(format: "  %6d resources: postgres / file: apply %.2fx, persistence %.2fx", n,
-                     median(applyTimes["postgres"]!) / median(applyTimes["file"]!), median(persistTimes["postgres"]!) / median(persistTimes["file"]!)))
+        for name in variants.dropFirst() {
+            print(String(format: "  %6d resources: %@ / file: apply %.2fx, persistence %.2fx", n, name,
+                         median(applyTimes[name]!) / median(applyTimes["file"]!), median(persistTimes[name]!) / median(persistTimes["file"]!)))
+        }
     }
-    for name in ["file", "postgres"] {
+    for name in variants {
         if let a = perResource[name]?[5_000], let b = perResource[name]?[10_000] {
             print(String(format: "  %@: time at 10,000 / at 5,000: %.2f (2.00 = linear; goal at most 2.2)", name, 2 * b / a))
         }
