@@ -181,6 +181,7 @@ public struct Applier: Sendable {
         kindContext.recorded = { writerRef.state.resources[$0] }
         let attrs = values.mapValues { $0.redacted(with: hasher) }
         let priorState = prior[address]
+        let checkpointWarned = Mutex(false)
         let checkpoint: @Sendable ([String: Value], String) async -> Void = { [context] outputs, message in
             // Unfinished work, journaled at once: a killed run leaves the resource tainted (never
             // passed) with its progress beside the last good outputs, for a resume to pick up.
@@ -192,7 +193,13 @@ public struct Applier: Sendable {
                                       lastFailure: FailureRecord(message: context.redact(message), at: Date(), outputs: outs))
             state.sensitivePaths = Value.map(attrs).sensitivePaths() + Value.map(lastGood).sensitivePaths(prefix: "").map { "outputs.\($0)" }
                 + Value.map(outs).sensitivePaths(prefix: "").map { "last_failure.outputs.\($0)" }
-            try? await writerRef.put(address, state)
+            do { try await writerRef.put(address, state) } catch {
+                // The work goes on (its end is recorded separately), but say once that a kill now
+                // would not leave its progress behind.
+                if !checkpointWarned.withLock({ w in defer { w = true }; return w }) {
+                    progress("warning: could not record its progress in the state (\(context.redact("\(error)"))); if ogf is killed now, the next run will not know how far it got")
+                }
+            }
         }
         var request = ApplyRequest(address: address, config: values, prior: prior[address], action: change.action, context: kindContext,
                                    mode: change.action == .noop ? .apply : plan.operation, progress: progress, checkpoint: checkpoint)

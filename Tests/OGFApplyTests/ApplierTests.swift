@@ -18,6 +18,7 @@ struct FakeKind: ResourceKind {
         FieldSpec("fail", .bool, default: false, doc: "fail"),
         FieldSpec("echo", .any, doc: "copied to the output"),
         FieldSpec("busy_ms", .int, default: 0, doc: "block without looking at cancellation"),
+        FieldSpec("checkpoints", .int, default: 0, doc: "progress checkpoints to record before finishing"),
     ])
     let outputs = ["value": "the echo"]
     let concurrency: Locked<(now: Int, peak: Int)>
@@ -25,6 +26,7 @@ struct FakeKind: ResourceKind {
     func apply(_ request: ApplyRequest) async throws -> ApplyResponse {
         concurrency.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
         defer { concurrency.withLock { $0.now -= 1 } }
+        for i in 0..<(request.config["checkpoints"]?.intValue ?? 0) { await request.checkpoint(["step": .int(i)], "step \(i)") }
         if let busy = request.config["busy_ms"]?.intValue, busy > 0 { usleep(useconds_t(busy * 1000)) }
         if let ms = request.config["ms"]?.intValue, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
         if request.config["fail"]?.boolValue == true { throw ResourceFailure("it was told to fail", outputs: ["value": "partial"]) }
@@ -58,7 +60,7 @@ struct Harness {
     }
 
     func run(_ yaml: String, parallelism: Int = 10, env: [String: String] = [:], control: WalkControl = WalkControl(),
-             hooks: any ApplyHooks = NoHooks()) async throws -> (ApplyReport, StateFile) {
+             hooks: any ApplyHooks = NoHooks(), wrap: (StateWriter) -> any StateRecorder = { $0 }) async throws -> (ApplyReport, StateFile) {
         let (config, diags) = ConfigLoader(root: "/p", reader: MemoryFileReader(["/p/environments/t.yaml": yaml]), registry: registry).load(environment: "t")
         try diags.throwIfErrors()
         let store = StateStore(directory: dir, environment: "t")
@@ -66,7 +68,7 @@ struct Harness {
         let ctx = KindContext(environment: "t", isProtected: false, projectRoot: "/p", variables: env)
         let (plan, pd) = await Planner(config: config!, registry: registry, prior: state.priorState, environment: env, context: ctx).plan()
         try pd.throwIfErrors()
-        let writer = try StateWriter(store: store, state: state)
+        let writer = wrap(try StateWriter(store: store, state: state))
         let report = await Applier(plan: plan!, config: config!, registry: registry, environment: env, context: ctx, writer: writer,
                                    parallelism: parallelism, hooks: hooks, control: control).run()
         return (report, try writer.finish())
@@ -189,4 +191,36 @@ extension StateFile {
         #expect(state.resources[ResourceAddress(kind: "fake", name: "sleepy")] == nil, "stopped work is not recorded")
         #expect(state.history.last?.outcome == .interrupted)
     }
+
+    @Test func aCheckpointThatCannotBeRecordedIsSaidOnceAndTheWorkGoesOn() async throws {
+        let h = Harness()
+        let events = Locked([String]())
+        struct Progress: ApplyHooks {
+            let events: Locked<[String]>
+            func handle(_ event: ApplyEvent) { if case .progress(let a, let m) = event { events.withLock { $0.append("\(a): \(m)") } } }
+        }
+        let (report, state) = try await h.run("""
+            resources:
+              fake.watch: {echo: "done", checkpoints: 3}
+            """, hooks: Progress(events: events), wrap: { FailingCheckpoints(inner: $0) })
+        #expect(report.ok)
+        #expect(state.resources[ResourceAddress(kind: "fake", name: "watch")]?.outputs["value"] == "done", "the end is recorded")
+        let warnings = events.withLock { $0 }.filter { $0.contains("could not record its progress") }
+        #expect(warnings.count == 1, "once, not per checkpoint: \(events.withLock { $0 })")
+        #expect(warnings.first?.contains("disk full (test)") == true)
+    }
+}
+
+/// Refuses to record unfinished (tainted) progress, as a full disk or a lost connection would.
+final class FailingCheckpoints: StateRecorder, @unchecked Sendable {
+    let inner: StateWriter
+    init(inner: StateWriter) { self.inner = inner }
+    var state: StateFile { inner.state }
+    func put(_ address: ResourceAddress, _ resource: ResourceState) async throws {
+        if resource.status == .tainted { throw StateError.io("disk full (test)") }
+        try await inner.put(address, resource)
+    }
+    func remove(_ address: ResourceAddress) async throws { try await inner.remove(address) }
+    func record(_ entry: HistoryEntry) async throws { try await inner.record(entry) }
+    func finish() async throws -> StateFile { try await inner.finish() }
 }
