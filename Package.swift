@@ -98,6 +98,9 @@ let package = Package(
         // Synthetic-environment benchmarks (not tests): see docs/benchmarks.md.
         .executableTarget(name: "ogf-bench", dependencies: ["OGFCore", "OGFConfig", "OGFGraph", "OGFPlan", "OGFState", "OGFStatePostgres", "OGFApply", "OGFCatalogue", "OGFDatabase", "OGFKubernetes", "OGFHTTP", "OGFRecords"]),
 
+        // Test-only: child processes and polling that wait without blocking the cooperative pool.
+        .target(name: "OGFTestSupport", path: "Tests/OGFTestSupport"),
+
         .testTarget(name: "OGFSQLLintTests", dependencies: ["OGFSQLLint"]),
         .testTarget(name: "OGFCoreTests", dependencies: ["OGFCore"]),
         .testTarget(name: "OGFYAMLTests", dependencies: ["OGFYAML", "OGFCore"]),
@@ -107,17 +110,17 @@ let package = Package(
         .testTarget(name: "OGFStateTests", dependencies: ["OGFState"]),
         .testTarget(name: "OGFStatePostgresTests", dependencies: ["OGFStatePostgres", "OGFState", "OGFRecords", "OGFCore"]),
         .testTarget(name: "OGFApplyTests", dependencies: ["OGFApply", "OGFKinds", "OGFSupport", "OGFConfig"]),
-        .testTarget(name: "OGFKindsTests", dependencies: ["OGFKinds", "OGFSupport", "OGFHTTP", "OGFObservability"]),
+        .testTarget(name: "OGFKindsTests", dependencies: ["OGFTestSupport", "OGFKinds", "OGFSupport", "OGFHTTP", "OGFObservability"]),
         .testTarget(name: "OGFCatalogueTests", dependencies: ["OGFCatalogue", "OGFCore"]),
-        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFDatabase", "OGFSupport", "OGFCore"]),
-        .testTarget(name: "OGFImagesTests", dependencies: ["OGFImages", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFKubernetes", "OGFCore", "OGFHTTP", "OGFObservability"]),
-        .testTarget(name: "OGFAWSTests", dependencies: ["OGFAWS", "OGFCore", "OGFHTTP"]),
-        .testTarget(name: "OGFCloudTests", dependencies: [
+        .testTarget(name: "OGFDatabaseTests", dependencies: ["OGFTestSupport", "OGFDatabase", "OGFSupport", "OGFCore"]),
+        .testTarget(name: "OGFImagesTests", dependencies: ["OGFTestSupport", "OGFImages", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "OGFKubernetesTests", dependencies: ["OGFTestSupport", "OGFKubernetes", "OGFCore", "OGFHTTP", "OGFObservability"]),
+        .testTarget(name: "OGFAWSTests", dependencies: ["OGFTestSupport", "OGFAWS", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFCloudTests", dependencies: ["OGFTestSupport",
             "OGFCloud", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "OGFRecordsTests", dependencies: ["OGFRecords", "OGFState", "OGFCore"]),
-        .testTarget(name: "OGFNotifyTests", dependencies: ["OGFNotify", "OGFRecords", "OGFState", "OGFCore", "OGFHTTP"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "OGFNotifyTests", dependencies: ["OGFTestSupport", "OGFNotify", "OGFRecords", "OGFState", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OGFTestSupport"]),
     ]
 )

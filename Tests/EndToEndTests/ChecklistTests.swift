@@ -27,9 +27,9 @@ import Testing
         depends_on: [exec.migrate]
     """
 
-    @Test func writesTheMissionsShapeAndFailsWhenACheckFails() throws {
+    @Test func writesTheMissionsShapeAndFailsWhenACheckFails() async throws {
         let p = try Project(["environments/pre.yaml": Self.env, "environments/pre.env": "APP_ENV=pre\nJWT_SECRET=ogf-e2e-jwt-secret-0123456789abcdef0123\n"])
-        let r = try p.run("checklist", "pre")
+        let r = try await p.run("checklist", "pre")
         #expect(r.code == 1, "\(r.all)")
         let lines = r.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 9, "\(r.out)")
@@ -43,10 +43,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p.root + "/state/pre.json"))
     }
 
-    @Test func writesAFileAndExitsZeroWhenAllPass() throws {
+    @Test func writesAFileAndExitsZeroWhenAllPass() async throws {
         let env = Self.env.replacingOccurrences(of: "    checklist_name: database_connection\n", with: "")
         let p = try Project(["environments/pre.yaml": env, "environments/pre.env": "APP_ENV=pre\nJWT_SECRET=ogf-e2e-jwt-secret-0123456789abcdef0123\n"])
-        let r = try p.run("checklist", "pre", "-o", "out/checklist.yaml")
+        let r = try await p.run("checklist", "pre", "-o", "out/checklist.yaml")
         #expect(r.code == 0, "\(r.all)")
         #expect(r.out.contains("jwt_secret_present  passed  1 secret present"), "\(r.out)")
         #expect(r.out.contains("1 check, 0 failed"), "\(r.out)")
@@ -55,9 +55,9 @@ import Testing
         #expect(file.hasSuffix("checks:\n  - name: \"jwt_secret_present\"\n    status: passed\n    detail: \"1 secret present\"\n"))
     }
 
-    @Test func aBadChecklistNameIsAnErrorAtItsPosition() throws {
+    @Test func aBadChecklistNameIsAnErrorAtItsPosition() async throws {
         let p = try Project(["environments/pre.yaml": "resources:\n  gate_env.e:\n    names: [HOME]\n    checklist_name: \"two words\"\n"])
-        let r = try p.run("validate", "pre")
+        let r = try await p.run("validate", "pre")
         #expect(r.code == 1)
         #expect(r.err.contains("environments/pre.yaml:4:21: error: checklist_name: expected a name such as jwt_secret_present"), "\(r.err)")
     }
@@ -65,7 +65,7 @@ import Testing
 
 /// A refused credential stops what depends on it, and its message holds no secret.
 @Suite struct CredentialGateApplyTests {
-    @Test func aTestKeyWhereLiveKeysAreRequiredFailsAndNothingAfterItRuns() throws {
+    @Test func aTestKeyWhereLiveKeysAreRequiredFailsAndNothingAfterItRuns() async throws {
         let p = try Project([
             "environments/pay.yaml": """
             environment: pay
@@ -81,10 +81,10 @@ import Testing
             """,
             "environments/pay.env": "STRIPE_SECRET_KEY=sk_test_ogfe2esecret0123456789\n",
         ])
-        let plan = try p.run("plan", "pay")
+        let plan = try await p.run("plan", "pay")
         #expect(plan.out.contains("(sensitive)"), "\(plan.all)")
         #expect(!plan.all.contains("sk_test_ogfe2esecret"))
-        let r = try p.run("apply", "pay", "--auto-approve")
+        let r = try await p.run("apply", "pay", "--auto-approve")
         #expect(r.code == 1, "\(r.all)")
         #expect(r.all.contains("secret_key is a test key, and pay needs a live key (live: true)"), "\(r.all)")
         #expect(!r.all.contains("sk_test_ogfe2esecret"))
@@ -96,7 +96,7 @@ import Testing
 
 /// `ogf validate` reports a cloud gate's impossible values at their position, without a network.
 @Suite struct CloudGateValidateTests {
-    @Test func aRegionOrIdThatCannotBeOneIsAnErrorAtItsPosition() throws {
+    @Test func aRegionOrIdThatCannotBeOneIsAnErrorAtItsPosition() async throws {
         let p = try Project(["environments/v.yaml": """
         resources:
           gate_aws.main:
@@ -106,7 +106,7 @@ import Testing
             client_id: my-app
             client_secret: "${secret.AZURE_CLIENT_SECRET}"
         """])
-        let r = try p.run("validate", "v")
+        let r = try await p.run("validate", "v")
         #expect(r.code == 1, "\(r.all)")
         #expect(r.err.contains("environments/v.yaml:3:13: error: gate_aws.main.region: \"eu-centrall\" is not an AWS region"), "\(r.err)")
         #expect(r.err.contains("environments/v.yaml:6:16: error: gate_azure.main.client_id: \"my-app\" is not an application (client) id"), "\(r.err)")

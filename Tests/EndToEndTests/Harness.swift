@@ -1,4 +1,5 @@
 import Foundation
+import OGFTestSupport
 import Testing
 
 /// Runs the built `ogf` binary in a throwaway project folder, as a user would.
@@ -37,75 +38,36 @@ struct Project {
         ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": root, "USER": "e2e"]
     }
 
-    /// Starts ogf; the caller waits or signals.
-    func start(_ args: [String], env: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: root)
-        p.environment = environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return (p, out, err)
+    /// Starts ogf; the caller waits (`finish`) or signals.
+    func start(_ args: [String], env: [String: String] = [:]) throws -> Child {
+        try Child(Self.binary, args, environment: environment.merging(env) { $1 }, directory: root)
     }
 
     @discardableResult
-    func run(_ args: String..., env: [String: String] = [:]) throws -> Result {
-        try run(args, env: env)
+    func run(_ args: String..., env: [String: String] = [:]) async throws -> Result {
+        try await run(args, env: env)
     }
 
-    func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
-        let (p, out, err) = try start(args, env: env)
-        return finish(p, out, err)
+    @discardableResult
+    func run(_ args: [String], env: [String: String] = [:]) async throws -> Result {
+        await finish(try start(args, env: env))
     }
 
     /// Runs another program (found on PATH) in the project folder, e.g. a pty wrapper around ogf.
-    func run(_ argv: [String], viaEnv: Bool) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.currentDirectoryURL = URL(fileURLWithPath: root)
-        p.environment = environment.merging(["TERM": "xterm"]) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return finish(p, out, err)
+    func run(_ argv: [String], viaEnv: Bool) async throws -> Result {
+        await finish(try Child(onPath: argv, environment: environment.merging(["TERM": "xterm"]) { $1 }, directory: root))
     }
 
-    func finish(_ p: Process, _ out: Pipe, _ err: Pipe) -> Result {
-        // Read both pipes concurrently so neither fills up and blocks the child.
-        let errData = Locked()
-        let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        t.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !errData.done { usleep(1000) }
-        return Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: errData.data, as: UTF8.self))
+    /// Waits, suspended, for the child to exit and its output to be read to the end.
+    func finish(_ child: Child) async -> Result {
+        let r = await child.wait()
+        return Result(code: r.code, out: r.outText, err: r.errText)
     }
 
-    /// Polls until `condition` holds or `seconds` pass.
-    func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
+    /// Polls until `condition` holds or `seconds` pass (suspended in between, not blocking a thread).
+    func waitFor(_ seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        try await poll(seconds, every: 0.02, condition)
     }
-}
-
-final class Locked: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _data = Data()
-    private var _done = false
-    func set(_ d: Data) { lock.lock(); _data = d; _done = true; lock.unlock() }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return _done }
-    var data: Data { lock.lock(); defer { lock.unlock() }; return _data }
 }
 
 /// A small environment of exec resources and gates: no servers needed.

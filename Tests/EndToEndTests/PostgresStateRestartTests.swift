@@ -1,50 +1,56 @@
 import Foundation
+import OGFTestSupport
 import Testing
 
 /// A PostgreSQL of its own (initdb into a temporary folder, pg_ctl on a free loopback port), so
 /// restarting it mid-apply disturbs no other test. As root, initdb and pg_ctl run as `postgres`,
-/// as scripts/services/postgres.sh does.
-final class PrivatePostgres {
+/// as scripts/services/postgres.sh does. Its commands run on threads of their own (`offPool`), so
+/// the test waits for initdb and pg_ctl suspended; only `deinit` stops the server synchronously.
+final class PrivatePostgres: @unchecked Sendable {
     let dir: String
     let port: Int
     let bin: String
 
-    init() throws {
+    init() async throws {
         bin = try #require((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last.map { "/usr/lib/postgresql/\($0)/bin" })
         dir = "/tmp/ogf_state_pgtest_" + UUID().uuidString.prefix(8).lowercased()
         port = PrivatePostgres.freePort()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        if getuid() == 0 { try sh(["chown", "postgres:postgres", dir], asPostgres: false) }
-        try sh([bin + "/initdb", "-D", dir + "/data", "-U", "postgres", "--auth-host=trust", "--auth-local=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
-        try start()
+        if getuid() == 0 { try await sh(["chown", "postgres:postgres", dir], asPostgres: false) }
+        try await sh([bin + "/initdb", "-D", dir + "/data", "-U", "postgres", "--auth-host=trust", "--auth-local=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        try await start()
     }
 
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
-    func start() throws {
-        try sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-l", dir + "/server.log",
+    func start() async throws {
+        try await sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-l", dir + "/server.log",
                 "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
     }
 
-    func restart() throws {
-        try sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-m", "fast", "-l", dir + "/server.log",
+    func restart() async throws {
+        try await sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-m", "fast", "-l", dir + "/server.log",
                 "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
     }
 
-    func psql(_ sql: String) throws -> String {
-        try sh([bin + "/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-t", "-A", "-c", sql])
+    func psql(_ sql: String) async throws -> String {
+        try await sh([bin + "/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-t", "-A", "-c", sql])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     deinit {
-        _ = try? sh([bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
+        _ = try? shBlocking([bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
         try? FileManager.default.removeItem(atPath: dir)
     }
 
     /// Runs a command (as `postgres` when root). `detached`: for pg_ctl start, whose server may
     /// inherit descriptors: output goes to a file and only the exit is awaited, never a pipe's end.
     @discardableResult
-    func sh(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) throws -> String {
+    func sh(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) async throws -> String {
+        try await offPool { try self.shBlocking(detached: detached, argv, asPostgres: asPostgres) }
+    }
+
+    func shBlocking(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) throws -> String {
         let p = Process()
         let wrap = asPostgres && getuid() == 0
         p.executableURL = URL(fileURLWithPath: wrap ? "/usr/sbin/runuser" : "/usr/bin/env")
@@ -101,8 +107,8 @@ final class PrivatePostgres {
 }
 
 @Suite(.serialized, .enabled(if: StatePG.enabled)) struct PostgresStateRestartTests {
-    @Test func aServerRestartMidApplyFailsClearlyAndKeepsWhatWasCommitted() throws {
-        let server = try PrivatePostgres()
+    @Test func aServerRestartMidApplyFailsClearlyAndKeepsWhatWasCommitted() async throws {
+        let server = try await PrivatePostgres()
         let p = try Project(["environments/r.yaml": StatePG.envFile("ogf_state_restart", resources: """
               exec.one:
                 command: [sh, -c, "echo one"]
@@ -116,24 +122,24 @@ final class PrivatePostgres {
                 depends_on: [exec.slow]
             """)])
         let env = ["OGF_STATE_URL": server.url]
-        let (proc, out, err) = try p.start(["apply", "r", "--auto-approve"], env: env)
-        #expect(p.waitFor(15) { (try? server.psql("SELECT count(*) FROM ogf_state_restart.resources")) == "2" })
-        try server.restart()
+        let proc = try p.start(["apply", "r", "--auto-approve"], env: env)
+        #expect(await p.waitFor(15) { (try? await server.psql("SELECT count(*) FROM ogf_state_restart.resources")) == "2" })
+        try await server.restart()
         // A hung ogf fails the test instead of hanging it.
-        let pid = proc.processIdentifier
+        let pid = proc.pid
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
-        let r = p.finish(proc, out, err)
+        let r = await p.finish(proc)
         watchdog.cancel()
         #expect(r.code == 1, "\(r.all)")
         #expect(r.all.contains("lost the connection to the state database"), "\(r.all)")
         #expect(!r.all.contains("Fatal error"))
         #expect(!r.out.contains("interrupted"), "not a Ctrl-C")
         #expect(!r.out.contains("exec.after: creating"), "nothing starts after the state database is lost\n\(r.out)")
-        let plan = try p.run(["plan", "r", "-detailed-exitcode"], env: env)
+        let plan = try await p.run(["plan", "r", "-detailed-exitcode"], env: env)
         #expect(plan.code == 2, "\(plan.all)")
         #expect(plan.out.contains("Plan: 2 to add, 0 to change, 0 to destroy, 0 checks."), "exactly what was not recorded\n\(plan.out)")
         #expect(plan.out.contains("exec.slow will be created") && plan.out.contains("exec.after will be created"), "\(plan.out)")
-        #expect(try p.run(["state", "list", "r"], env: env).out == "exec.one\nexec.two\n")
+        #expect(try await p.run(["state", "list", "r"], env: env).out == "exec.one\nexec.two\n")
     }
 }

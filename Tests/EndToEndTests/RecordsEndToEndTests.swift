@@ -1,4 +1,5 @@
 import Foundation
+import OGFTestSupport
 import Testing
 
 /// `ogf apply` with records and telemetry on: the report and status page written, the audit
@@ -14,33 +15,31 @@ import Testing
     final class Standins {
         let process = Process()
         var port = 0
-        init() throws {
+        init() async throws {
             let portFile = NSTemporaryDirectory() + "ogf-records-port-\(UUID().uuidString)"
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", RecordsEndToEndTests.root + "/Tests/Support/telemetry-standins.py", "0", RecordsEndToEndTests.token,
                                  RecordsEndToEndTests.slackPath, portFile]
             try process.run()
-            for _ in 0..<100 where port == 0 {
-                port = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0
-                usleep(50_000)
+            var found = 0
+            _ = await poll(5, every: 0.05) {
+                found = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0
+                return found != 0
             }
+            port = found
         }
         deinit {
             // SIGKILL: children started through Foundation's Process were seen to outlive SIGTERM.
+            // Synchronous (a deinit cannot await); SIGKILL ends it at once, so the poll is short.
             kill(process.processIdentifier, SIGKILL)
             for _ in 0..<200 where process.isRunning { usleep(10_000) }
         }
         /// What the stand-ins received (JSON), read with curl.
         var requests: String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["curl", "-sS", "-m", "5", "http://127.0.0.1:\(port)/debug/requests"]
-            let out = Pipe()
-            p.standardOutput = out
-            guard (try? p.run()) != nil else { return "" }
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            while p.isRunning { usleep(1000) }
-            return String(decoding: data, as: UTF8.self)
+            get async {
+                let r = try? await Child.run(onPath: ["curl", "-sS", "-m", "5", "http://127.0.0.1:\(port)/debug/requests"], output: .separate)
+                return r?.outText ?? ""
+            }
         }
     }
 
@@ -74,12 +73,12 @@ import Testing
         ])
     }
 
-    @Test func applyWritesRecordsNotifiesAndAudits() throws {
-        let s = try Standins()
+    @Test func applyWritesRecordsNotifiesAndAudits() async throws {
+        let s = try await Standins()
         #expect(s.port > 0, "stand-ins did not start")
         let base = "http://127.0.0.1:\(s.port)"
         let p = try project(grafanaURL: base, slackURL: base + Self.slackPath)
-        let r = try p.run("apply", "e2e", "--auto-approve")
+        let r = try await p.run("apply", "e2e", "--auto-approve")
         #expect(r.code == 0, "\(r.all)")
         #expect(!r.all.contains("warning: telemetry"), "\(r.all)")
         #expect(r.out.contains("Report: reports/e2e/e2e-1.html"))
@@ -89,7 +88,7 @@ import Testing
             #expect(text.contains("v3.1.0"))
             #expect(!text.contains(Self.secret) && !text.contains(Self.token) && !text.contains(Self.slackPath), "the \(ext) report leaks a secret")
         }
-        let json = try p.run("report", "e2e", "--format", "json")
+        let json = try await p.run("report", "e2e", "--format", "json")
         #expect(json.code == 0)
         let record = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
         #expect((record?["resources"] as? [Any])?.count == 3)
@@ -102,36 +101,36 @@ import Testing
         #expect(status.contains("v3.1.0") && status.contains("1 of 1 checks passed"))
         #expect(!status.contains(Self.secret))
         // Sinks were reached, with no secret in any body.
-        let reqs = s.requests
+        let reqs = await s.requests
         #expect(reqs.contains("/api/annotations/1") && reqs.contains(Self.slackPath))
         let bodies = reqs.replacingOccurrences(of: "Bearer \(Self.token)", with: "")
         #expect(!bodies.contains(Self.secret) && !bodies.contains(Self.token))
         // Audit log.
-        let verify = try p.run("audit", "verify", "e2e")
+        let verify = try await p.run("audit", "verify", "e2e")
         #expect(verify.code == 0 && verify.out.contains("intact: 1 entry"), "\(verify.all)")
-        let list = try p.run("audit", "list", "e2e", "--json")
+        let list = try await p.run("audit", "list", "e2e", "--json")
         #expect(list.out.contains("\"command\":\"apply\"") && list.out.contains("\"outcome\":\"succeeded\""))
         // Chromium: the page renders, one bar per resource, no console error.
         let html = p.root + "/reports/e2e/e2e-1.html"
-        let dom = try chromium(["--dump-dom", "file://" + html])
+        let dom = try await chromium(["--dump-dom", "file://" + html])
         #expect(dom.out.components(separatedBy: "<rect class=\"bar ").count - 1 == 3, "one bar per resource")
         #expect(!dom.err.contains("CONSOLE"), "\(dom.err)")
         let shot = p.root + "/report.png"
-        _ = try chromium(["--screenshot=\(shot)", "--window-size=1280,900", "file://" + html])
+        _ = try await chromium(["--screenshot=\(shot)", "--window-size=1280,900", "file://" + html])
         #expect(((try? FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0) > 10_000)
-        let statusDOM = try chromium(["--dump-dom", "file://" + p.root + "/public/status/index.html"])
+        let statusDOM = try await chromium(["--dump-dom", "file://" + p.root + "/public/status/index.html"])
         #expect(statusDOM.out.contains("class=\"environment\"") && !statusDOM.err.contains("CONSOLE"))
         // Keep the pictures for a human to look at.
         if let dir = ProcessInfo.processInfo.environment["OGF_RECORDS_SCREENSHOTS"] {
             try? FileManager.default.removeItem(atPath: dir + "/report.png")
             try? FileManager.default.copyItem(atPath: shot, toPath: dir + "/report.png")
-            _ = try chromium(["--screenshot=\(dir)/status.png", "--window-size=1280,900", "file://" + p.root + "/public/status/index.html"])
+            _ = try await chromium(["--screenshot=\(dir)/status.png", "--window-size=1280,900", "file://" + p.root + "/public/status/index.html"])
         }
     }
 
-    @Test func aSinkThatIsDownIsAWarningNotAFailure() throws {
+    @Test func aSinkThatIsDownIsAWarningNotAFailure() async throws {
         let p = try project(grafanaURL: "http://127.0.0.1:9", slackURL: "http://127.0.0.1:9" + Self.slackPath, otlp: "http://127.0.0.1:9")
-        let r = try p.run("apply", "e2e", "--auto-approve")
+        let r = try await p.run("apply", "e2e", "--auto-approve")
         #expect(r.code == 0, "\(r.all)")
         #expect(r.out.contains("warning: telemetry: grafana:") && r.out.contains("warning: telemetry: slack:") && r.out.contains("warning: telemetry: otlp:"))
         #expect(!r.all.contains(Self.slackPath) && !r.all.contains(Self.token))
@@ -139,52 +138,31 @@ import Testing
         #expect(md.contains("## Warnings") && md.contains("telemetry: slack"))
     }
 
-    @Test func noNotifySendsNothing() throws {
-        let s = try Standins()
+    @Test func noNotifySendsNothing() async throws {
+        let s = try await Standins()
         let base = "http://127.0.0.1:\(s.port)"
         let p = try project(grafanaURL: base, slackURL: base + Self.slackPath)
-        let r = try p.run("apply", "e2e", "--auto-approve", "--no-notify")
+        let r = try await p.run("apply", "e2e", "--auto-approve", "--no-notify")
         #expect(r.code == 0, "\(r.all)")
-        #expect(s.requests == "[]")
+        #expect(await s.requests == "[]")
         #expect(p.read("reports/e2e/e2e-1.md") != nil, "reports are still written")
     }
 
-    @Test func auditVerifyNamesAnEditedEntry() throws {
+    @Test func auditVerifyNamesAnEditedEntry() async throws {
         let p = try project(grafanaURL: "http://127.0.0.1:9", slackURL: "http://127.0.0.1:9/x")
-        _ = try p.run("plan", "e2e", "-out", "plan.out")
-        _ = try p.run("apply", "plan.out", "--no-notify")
-        #expect(try p.run("audit", "verify", "e2e").code == 0)
+        _ = try await p.run("plan", "e2e", "-out", "plan.out")
+        _ = try await p.run("apply", "plan.out", "--no-notify")
+        #expect(try await p.run("audit", "verify", "e2e").code == 0)
         let path = p.root + "/state/e2e.audit.jsonl"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try text.replacingOccurrences(of: "\"outcome\":\"saved\"", with: "\"outcome\":\"approved\"").write(toFile: path, atomically: true, encoding: .utf8)
-        let v = try p.run("audit", "verify", "e2e")
+        let v = try await p.run("audit", "verify", "e2e")
         #expect(v.code == 1)
         #expect(v.err.contains("does not verify at entry 1"), "\(v.all)")
     }
 
-    func chromium(_ args: [String]) throws -> (out: String, err: String) {
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        proc.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"] + args
-        let out = Pipe(), err = Pipe()
-        proc.standardOutput = out
-        proc.standardError = err
-        try proc.run()
-        let errData = LockedData()
-        let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        t.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        proc.waitUntilExit()
-        while !errData.done { usleep(1000) }
-        return (String(decoding: o, as: UTF8.self), String(decoding: errData.data, as: UTF8.self))
+    func chromium(_ args: [String]) async throws -> (out: String, err: String) {
+        let r = try await Child.run(onPath: ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"] + args)
+        return (r.outText, r.errText)
     }
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _data = Data()
-    private var _done = false
-    func set(_ d: Data) { lock.lock(); _data = d; _done = true; lock.unlock() }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return _done }
-    var data: Data { lock.lock(); defer { lock.unlock() }; return _data }
 }

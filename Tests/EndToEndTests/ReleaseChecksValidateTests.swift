@@ -4,7 +4,7 @@ import Testing
 /// check_http flows and check_traces: configuration mistakes are placed at FILE:LINE:COLUMN
 /// before anything runs (`ogf plan`; `validate` checks the schema only).
 @Suite struct ReleaseChecksValidateTests {
-    @Test func flowAndTraceMistakesArePlacedAtTheirFields() throws {
+    @Test func flowAndTraceMistakesArePlacedAtTheirFields() async throws {
         let p = try Project(["environments/rc.yaml": """
         resources:
           check_http.login:
@@ -25,7 +25,7 @@ import Testing
             service: api
             version: "1.0"
         """])
-        let r = try p.run("plan", "rc")
+        let r = try await p.run("plan", "rc")
         #expect(r.code == 1, "\(r.all)")
         #expect(r.err.contains("environments/rc.yaml:11:26: error: check_http.login.flow[1].headers.Authorization: "), "\(r.err)")
         #expect(r.err.contains("{{tokn}} is not captured by any earlier flow step; captured: {{token}}"), "\(r.err)")
