@@ -69,7 +69,7 @@ import Testing
     }
 
     /// The digest prod's plan would deploy, read from the plan's JSON (printed before the gate refuses).
-    func plannedDigest(_ p: Project) throws -> String {
+    func plannedDigest(_ p: Project) async throws -> String {
         try writeStage(p, digest: "sha256:0000")
         let r = try await p.run("plan", "prod", "--json", env: ["APP_ENV": "e2e"])
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
@@ -90,7 +90,7 @@ import Testing
 
     @Test func theSameVerifiedDigestPassesAndADifferentOneBlocks() async throws {
         let p = try project()
-        let digest = try plannedDigest(p)
+        let digest = try await plannedDigest(p)
         let differs = try await p.run("plan", "prod", "-out", "p.out", env: ["APP_ENV": "e2e"])
         #expect(differs.code == 1)
         #expect(differs.out.contains("✗ image.api \(digest.prefix(19))… differs from stage's sha256:0000"), "\(differs.all)")
@@ -117,7 +117,7 @@ import Testing
 
     @Test func aStageStateReplacedSinceThePlanIsRefusedAtApply() async throws {
         let p = try project()
-        let digest = try plannedDigest(p)
+        let digest = try await plannedDigest(p)
         try writeStage(p, digest: digest)
         let plan = try await p.run("plan", "prod", "-out", "p.out", env: ["APP_ENV": "e2e"])
         #expect(plan.code == 0, "\(plan.all)")
