@@ -4,7 +4,7 @@ import OGFHTTP
 @testable import OGFKubernetes
 import Testing
 
-private let shared = Result { try Emulator() }
+private let shared = Task { try await Emulator() }
 
 @Suite(.tags(.medium))
 struct BlueGreenTests {
@@ -12,8 +12,8 @@ struct BlueGreenTests {
     let p: Project
     let ns = "bg-" + UUID().uuidString.prefix(8).lowercased()
 
-    init() throws {
-        emu = try shared.get()
+    init() async throws {
+        emu = try await shared.value
         p = try Project(emu)
         try p.write("ns.yaml", namespace(ns))
         try p.write("api.yaml", deployment("api"))
@@ -24,15 +24,15 @@ struct BlueGreenTests {
                  extra: ["strategy": "blue-green", "preview_checks": .list([.string("\(emu.base)/version")]), "checks": .list(checks.map(Value.string))])
     }
 
-    func get(_ args: String...) throws -> String {
-        try emu.kubectl(["-n", ns, "get"] + args)
+    func get(_ args: String...) async throws -> String {
+        try await emu.kubectl(["-n", ns, "get"] + args)
     }
 
     @Test func deploysTheIdleColorAndSwitches() async throws {
         let (s1, e1) = await p.apply(config("x:1"), prior: nil)
         #expect(e1 == nil)
         #expect(s1.outputs["color"] == .string("blue"))
-        #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
+        #expect(try await get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
         #expect(try await p.plan(config("x:1"), prior: s1).action == .noop)
 
         let plan = try await p.plan(config("x:2"), prior: s1)
@@ -43,9 +43,9 @@ struct BlueGreenTests {
         #expect(e2 == nil)
         #expect(s2.outputs["color"] == .string("green"))
         #expect(progress.withLock { $0 }.contains("switching the Services to green"))
-        #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "green")
-        #expect(try get("deployment", "api-green", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:2")
-        #expect(try get("deployment", "api-blue", "-o", "jsonpath={.spec.replicas}") == "0")
+        #expect(try await get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "green")
+        #expect(try await get("deployment", "api-green", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:2")
+        #expect(try await get("deployment", "api-blue", "-o", "jsonpath={.spec.replicas}") == "0")
     }
 
     @Test func failingIdleColorLeavesTheLiveOneServing() async throws {
@@ -55,8 +55,8 @@ struct BlueGreenTests {
         #expect(s2.status == .tainted)
         #expect(err?.contains("blue stays live") == true, "\(err ?? "")")
         #expect(s2.outputs["color"] == .string("blue"))
-        #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
-        #expect(try get("deployment", "api-green", "-o", "jsonpath={.spec.replicas}") == "0")
+        #expect(try await get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
+        #expect(try await get("deployment", "api-green", "-o", "jsonpath={.spec.replicas}") == "0")
     }
 
     @Test func checkFailingAfterTheSwitchSwitchesBack() async throws {
@@ -64,8 +64,8 @@ struct BlueGreenTests {
         let (s2, err) = await p.apply(config("x:2", checks: ["http://127.0.0.1:\(closedPort())/health"]), prior: s1)
         #expect(s2.status == .tainted)
         #expect(err?.contains("switched the Services back to blue") == true, "\(err ?? "")")
-        #expect(try get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
-        #expect(try get("deployment", "api-blue", "-o", "jsonpath={.status.availableReplicas}") == "2")
+        #expect(try await get("service", "api", "-o", "jsonpath={.spec.selector.ogf\\.dev/color}") == "blue")
+        #expect(try await get("deployment", "api-blue", "-o", "jsonpath={.status.availableReplicas}") == "2")
     }
 }
 

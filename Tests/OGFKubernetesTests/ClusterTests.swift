@@ -16,13 +16,13 @@ struct ClusterTests {
     }
 
     @Test func gatePassesWithTokenOverTLS() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let r = try await GateKubernetesKind(http: CurlHTTPClient()).apply(gateRequest(emu))
         #expect(r.outputs["server_version"] == .string("v1.32.0"))
     }
 
     @Test func invalidTokenIsReportedClearly() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let text = try String(contentsOfFile: emu.kubeconfig, encoding: .utf8).replacingOccurrences(of: "s3cret", with: "expired")
         let bad = emu.dir + "/bad-kubeconfig"
         try text.write(toFile: bad, atomically: true, encoding: .utf8)
@@ -32,14 +32,14 @@ struct ClusterTests {
     }
 
     @Test func deniedPermissionsFailTheGate() async throws {
-        let emu = try Emulator(extra: ["--deny", "delete:deployments"])
+        let emu = try await Emulator(extra: ["--deny", "delete:deployments"])
         await #expect { try await GateKubernetesKind(http: CurlHTTPClient()).apply(gateRequest(emu)) } throws: { e in
             "\(e)".contains("may not delete deployments.apps")
         }
     }
 
     @Test func apiServerGoingAwayMidApply() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let p = try Project(emu)
         try p.write("ns.yaml", namespace("gone"))
         try p.write("api.yaml", deployment("api"))
@@ -50,7 +50,7 @@ struct ClusterTests {
     }
 
     @Test func unreachableServerFailsTheGate() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         await emu.stop()
         await #expect { try await GateKubernetesKind(http: CurlHTTPClient()).apply(gateRequest(emu)) } throws: { e in
             "\(e)".contains("cannot be reached")
@@ -66,7 +66,7 @@ struct KubeconfigTests {
         return path
     }
 
-    @Test func severalFilesFirstNameWinsAndContexts() throws {
+    @Test func severalFilesFirstNameWinsAndContexts() async throws {
         let a = try write("""
         current-context: one
         clusters: [{name: c1, cluster: {server: "https://one.example:6443", certificate-authority: ca.pem}}]
@@ -96,7 +96,7 @@ struct KubeconfigTests {
         #expect(throws: KubernetesError.self) { try kc.connection(context: "three") }
     }
 
-    @Test func execCredentialPlugin() throws {
+    @Test func execCredentialPlugin() async throws {
         let path = try write("""
         current-context: x
         clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
@@ -107,7 +107,7 @@ struct KubeconfigTests {
         #expect(conn.token == "from-plugin")
     }
 
-    @Test func substitutionAndLabels() throws {
+    @Test func substitutionAndLabels() async throws {
         let path = try write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {image: \"${values.image}\"}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n")
         let objs = try ManifestLoader(values: ["image": "r@sha256:1"], environment: "prod", resource: "k8s_manifest.x").load(paths: [path], defaultNamespace: "n")
         #expect(objs.map(\.kind) == ["Namespace", "ConfigMap"])

@@ -61,7 +61,7 @@ struct KubernetesConfigTests {
         }
     }
 
-    @Test func blueGreenFieldsAreFineWithBlueGreen() throws {
+    @Test func blueGreenFieldsAreFineWithBlueGreen() async throws {
         let c = try ConfigDecoder.decode(K8sManifestKind.Config.self, from: manifest.schema.withDefaults([
             "files": ["k8s/app.yaml"], "strategy": "blue-green", "checks": .list(["http://x/health"]), "keep_old": "30s",
             "max_surge": "25%", "max_unavailable": 0, "kubeconfig": "", "namespace": "",

@@ -2,6 +2,7 @@ import Foundation
 import OGFCore
 import OGFHTTP
 import OGFKubernetes
+import OGFTestSupport
 import Testing
 
 extension Tag {
@@ -16,7 +17,8 @@ struct EmulatorError: Error, CustomStringConvertible {
 /// The API server emulator (Tests/Support/kube-emulator) on an ephemeral loopback port. It is
 /// started under a shell that stops it when this test process dies, with its output discarded
 /// (a child holding the runner's stdout makes `swift test | tail` hang). Starting it is required:
-/// a test that cannot start it fails.
+/// a test that cannot start it fails. Its start is awaited (the port file polled with
+/// `Task.sleep`), never slept through on a thread of the cooperative pool.
 final class Emulator: @unchecked Sendable {
     let dir: String
     let port: Int
@@ -24,7 +26,7 @@ final class Emulator: @unchecked Sendable {
     let pid: Int32
     let token: String?
 
-    init(token: String? = nil, tls: Bool = false, extra: [String] = []) throws {
+    init(token: String? = nil, tls: Bool = false, extra: [String] = []) async throws {
         dir = NSTemporaryDirectory() + "ogf-kube-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         kubeconfig = dir + "/kubeconfig"
@@ -47,13 +49,13 @@ final class Emulator: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        let dir = self.dir
         var found: Int?
-        for _ in 0..<200 {
+        _ = await poll(10, every: 0.05) {
             if let s = try? String(contentsOfFile: dir + "/port", encoding: .utf8), let port = Int(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 found = port
-                break
             }
-            usleep(50_000)
+            return found != nil
         }
         guard let found, let pidText = try? String(contentsOfFile: dir + "/pid", encoding: .utf8), let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw EmulatorError(description: "the Kubernetes API emulator did not start (python3 \(script))")
@@ -84,22 +86,13 @@ final class Emulator: @unchecked Sendable {
 
     /// Runs kubectl against the emulator: the independent client.
     @discardableResult
-    func kubectl(_ args: String...) throws -> String { try kubectl(args) }
+    func kubectl(_ args: String...) async throws -> String { try await kubectl(args) }
 
     @discardableResult
-    func kubectl(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["kubectl", "--kubeconfig", kubeconfig] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw EmulatorError(description: "kubectl \(args.joined(separator: " ")) failed: \(text)") }
-        return text
+    func kubectl(_ args: [String]) async throws -> String {
+        let r = try await Child.run(onPath: ["kubectl", "--kubeconfig", kubeconfig] + args, output: .merged)
+        guard r.code == 0 else { throw EmulatorError(description: "kubectl \(args.joined(separator: " ")) failed: \(r.outText)") }
+        return r.outText
     }
 }
 

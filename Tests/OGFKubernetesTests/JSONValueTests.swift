@@ -6,7 +6,7 @@ import Testing
 /// The API-response JSON reader agrees with JSONDecoder over `Value`, and rejects what is not JSON.
 @Suite(.tags(.small))
 struct JSONValueTests {
-    @Test func agreesWithJSONDecoder() throws {
+    @Test func agreesWithJSONDecoder() async throws {
         let text = #"""
         {"kind": "ConfigMapList", "items": [{"metadata": {"name": "a", "resourceVersion": "12", "labels": {}},
           "data": {"k": "v\"q\\ \/ \n\t\u00e9\ud83d\ude00", "empty": ""}}, [], [1, -2, 3.5, -0.25E-2]],

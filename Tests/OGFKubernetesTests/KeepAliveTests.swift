@@ -21,7 +21,7 @@ struct KeepAliveTests {
     }
 
     @Test func sequentialRequestsShareOneConnection() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let kube = try client(emu, http: CurlHTTPClient())
         let before = try await connections(emu)
         for _ in 0..<20 { _ = try await kube.request("GET", "/api/v1/namespaces/default/configmaps") }
@@ -31,7 +31,7 @@ struct KeepAliveTests {
     }
 
     @Test func copiesOfAClientShareItsPool() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let http = CurlHTTPClient()
         let before = try await connections(emu)
         for _ in 0..<5 {
@@ -43,7 +43,7 @@ struct KeepAliveTests {
     }
 
     @Test func parallelRequestsUseAtMostOneConnectionEach() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let kube = try client(emu, http: CurlHTTPClient())
         try await emu.control("POST", "latency", #"{"seconds": 1}"#)
         let before = try await connections(emu)
@@ -61,7 +61,7 @@ struct KeepAliveTests {
     }
 
     @Test func cancellingATaskAbortsItsTransfer() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let kube = try client(emu, http: CurlHTTPClient())
         try await emu.control("POST", "latency", #"{"seconds": 20}"#)
         let start = Date()
@@ -76,7 +76,7 @@ struct KeepAliveTests {
     }
 
     @Test func aPlanOverTLSReusesConnections() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let p = try Project(emu)
         let objects = (0..<40).map { "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\($0)}\ndata: {k: v\($0)}\n" }.joined(separator: "---\n")
         try p.write("cms.yaml", objects)

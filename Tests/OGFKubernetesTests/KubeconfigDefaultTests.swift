@@ -30,14 +30,14 @@ struct KubeconfigDefaultTests {
         return try ClusterAccess(http: CurlHTTPClient()).client(settings, context: ctx).connection
     }
 
-    @Test func emptyMeansKUBECONFIG() throws {
+    @Test func emptyMeansKUBECONFIG() async throws {
         let a = try kubeconfig("a.yaml", server: "https://a.example", context: "a")
         let conn = try connection("", ["KUBECONFIG": a, "HOME": dir + "/nohome"])
         #expect(conn.server == "https://a.example")
         #expect(conn.token == "t-a")
     }
 
-    @Test func emptyWithSeveralFilesInKUBECONFIG() throws {
+    @Test func emptyWithSeveralFilesInKUBECONFIG() async throws {
         let a = try kubeconfig("a.yaml", server: "https://a.example", context: "a", current: false)
         let b = try kubeconfig("b.yaml", server: "https://b.example", context: "b")
         // A missing file is skipped; the first current-context (b's) wins; a's contexts are known too.
@@ -46,19 +46,19 @@ struct KubeconfigDefaultTests {
         #expect(try connection("", ["KUBECONFIG": list], context: "a").namespace == "ns-a")
     }
 
-    @Test func emptyWithoutKUBECONFIGMeansHomeKubeConfig() throws {
+    @Test func emptyWithoutKUBECONFIGMeansHomeKubeConfig() async throws {
         _ = try kubeconfig("home/.kube/config", server: "https://home.example", context: "home")
         #expect(try connection("", ["HOME": dir + "/home"]).server == "https://home.example")
         #expect(try connection("", ["HOME": dir + "/home", "KUBECONFIG": ""]).server == "https://home.example")
     }
 
-    @Test func emptyWithNothingNamesWhereItLooked() throws {
+    @Test func emptyWithNothingNamesWhereItLooked() async throws {
         #expect { try connection("", ["HOME": dir + "/nobody"]) } throws: { e in
             "\(e)" == "cannot read kubeconfig \(dir)/nobody/.kube/config"
         }
     }
 
-    @Test func aRelativePathIsStillResolvedAgainstTheProject() throws {
+    @Test func aRelativePathIsStillResolvedAgainstTheProject() async throws {
         _ = try kubeconfig("project/kube/dev.yaml", server: "https://dev.example", context: "dev")
         _ = try kubeconfig("a.yaml", server: "https://a.example", context: "a")
         #expect(try connection("kube/dev.yaml", ["KUBECONFIG": dir + "/a.yaml"]).server == "https://dev.example")
@@ -69,7 +69,7 @@ struct KubeconfigDefaultTests {
 @Suite(.tags(.medium))
 struct EmptyKubeconfigClusterTests {
     @Test func gateAndPlanUseKUBECONFIG() async throws {
-        let emu = try Emulator(token: "s3cret", tls: true)
+        let emu = try await Emulator(token: "s3cret", tls: true)
         let p = try Project(emu)
         let context = KindContext(environment: "production", isProtected: false, projectRoot: p.root,
                                   variables: ["KUBECONFIG": emu.kubeconfig, "HOME": p.root])

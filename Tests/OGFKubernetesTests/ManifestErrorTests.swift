@@ -18,7 +18,7 @@ struct ManifestErrorTests {
 
     let loader = ManifestLoader(values: ["image": "r/api:1"], environment: "test", resource: "k8s_manifest.app")
 
-    @Test func brokenYAMLNamesLineAndColumn() throws {
+    @Test func brokenYAMLNamesLineAndColumn() async throws {
         // Line 7 closes a flow mapping that was never opened.
         let path = try write("broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: name: b}\n")
         #expect { try loader.load(paths: [path], defaultNamespace: "n") } throws: { e in
@@ -26,20 +26,20 @@ struct ManifestErrorTests {
         }
     }
 
-    @Test func objectsRememberWhereTheirDocumentStarts() throws {
+    @Test func objectsRememberWhereTheirDocumentStarts() async throws {
         let path = try write("two.yaml", "# first\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n")
         let objects = try loader.load(paths: [path], defaultNamespace: "n")
         #expect(objects.map(\.position) == ["\(path):2", "\(path):10"])
     }
 
-    @Test func unsetValueNamesLineAndColumn() throws {
+    @Test func unsetValueNamesLineAndColumn() async throws {
         let path = try write("values.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  image: \"${values.image}\"\n  tag: \"${values.tag}\"\n")
         #expect { try loader.load(paths: [path], defaultNamespace: "n") } throws: { e in
             "\(e)".hasPrefix("\(path):6:9: ${values.tag} is not set")
         }
     }
 
-    @Test func checkFindsEveryProblemWithoutAServer() throws {
+    @Test func checkFindsEveryProblemWithoutAServer() async throws {
         let broken = try write("broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: [x\n")
         let nameless = try write("nameless.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: ConfigMap\ndata: {k: v}\n")
         let typo = try write("typo.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok2}\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: api}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
@@ -55,7 +55,7 @@ struct ManifestErrorTests {
         #expect(ManifestLoader(values: [:], environment: "test", resource: "").check(paths: [values], valuesKnown: false).isEmpty)
     }
 
-    @Test func kindValidateChecksTheFilesOfTheResource() throws {
+    @Test func kindValidateChecksTheFilesOfTheResource() async throws {
         let path = try write("broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n")
         let kind = K8sManifestKind(http: CurlHTTPClient())
         let context = KindContext(environment: "test", isProtected: false, projectRoot: dir, variables: [:])
@@ -72,7 +72,7 @@ struct ManifestErrorTests {
 @Suite(.tags(.medium))
 struct UnknownKindTests {
     @Test func unknownKindNamesFileAndLine() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let p = try Project(emu)
         try p.write("app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Widget\nmetadata: {name: w}\n")
         try p.write("crd.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n")

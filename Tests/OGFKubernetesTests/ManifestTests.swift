@@ -5,7 +5,7 @@ import OGFHTTP
 import Testing
 
 /// One emulator for this suite; every test works in its own namespace.
-private let shared = Result { try Emulator() }
+private let shared = Task { try await Emulator() }
 
 @Suite(.tags(.medium))
 struct ManifestTests {
@@ -13,8 +13,8 @@ struct ManifestTests {
     let p: Project
     let ns = "t-" + UUID().uuidString.prefix(8).lowercased()
 
-    init() throws {
-        emu = try shared.get()
+    init() async throws {
+        emu = try await shared.value
         p = try Project(emu)
         try p.write("ns.yaml", namespace(ns))
     }
@@ -30,11 +30,11 @@ struct ManifestTests {
         #expect(err1 == nil)
         #expect(progress.withLock { $0 }.contains { $0.contains("deployment/api:") && $0.contains("updated") })
         // kubectl reads back what ogf applied, with ogf's labels and field manager.
-        let image = try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+        let image = try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
         #expect(image == "registry.local/api@sha256:aaa")
-        let labels = try emu.kubectl("-n", ns, "get", "service", "api", "-o", "jsonpath={.metadata.labels}")
+        let labels = try await emu.kubectl("-n", ns, "get", "service", "api", "-o", "jsonpath={.metadata.labels}")
         #expect(labels.contains("\"app.kubernetes.io/managed-by\":\"ogf\""))
-        let managers = try emu.kubectl("-n", ns, "get", "deployment", "api", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")
+        let managers = try await emu.kubectl("-n", ns, "get", "deployment", "api", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")
         #expect(managers.contains("ogf"))
 
         let plan2 = try await p.plan(c1, prior: s1)
@@ -47,7 +47,7 @@ struct ManifestTests {
         let (s3, err3) = await p.apply(c2, prior: s1)
         #expect(err3 == nil)
         #expect(s3.outputs["release"] == .int(2))
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "registry.local/api@sha256:bbb")
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "registry.local/api@sha256:bbb")
     }
 
     @Test func pruneRemovedObjects() async throws {
@@ -62,24 +62,24 @@ struct ManifestTests {
         #expect(plan.details.contains("- configmap/settings (pruned)"))
         let (_, err2) = await p.apply(c2, prior: s1)
         #expect(err2 == nil)
-        #expect(try emu.kubectl("-n", ns, "get", "configmaps", "-o", "name").contains("settings") == false)
+        #expect(try await emu.kubectl("-n", ns, "get", "configmaps", "-o", "name").contains("settings") == false)
     }
 
     @Test func destroyDeletesEveryObject() async throws {
         try p.write("api.yaml", deployment("api"))
         let c = p.config(["api.yaml"], namespace: ns, values: ["image": "x:1"])
-        try emu.kubectl("create", "namespace", ns)
+        try await emu.kubectl("create", "namespace", ns)
         let (s, err) = await p.apply(c, prior: nil)
         #expect(err == nil)
         try await K8sManifestKind(http: CurlHTTPClient()).destroy(DestroyRequest(address: ResourceAddress(kind: "k8s_manifest", name: "app"), prior: s, context: p.context()))
-        #expect(try emu.kubectl("-n", ns, "get", "deployments,services", "-o", "name").isEmpty)
+        #expect(try await emu.kubectl("-n", ns, "get", "deployments,services", "-o", "name").isEmpty)
     }
 
     @Test func driftShowsAndConflictNeedsForce() async throws {
         try p.write("api.yaml", deployment("api"))
         let c = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:1"])
         let (s1, _) = await p.apply(c, prior: nil)
-        try emu.kubectl("-n", ns, "set", "image", "deployment/api", "api=x:evil")
+        try await emu.kubectl("-n", ns, "set", "image", "deployment/api", "api=x:evil")
         let plan = try await p.plan(c, prior: s1)
         #expect(plan.action == .update)
         #expect(plan.reasons == ["changed outside ogf (drift): deployment/api"])
@@ -90,11 +90,11 @@ struct ManifestTests {
         let (failed, err) = await p.apply(c, prior: s1)
         #expect(failed.status == .tainted)
         #expect(err?.contains("--force-conflicts") == true)
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:evil")
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:evil")
 
         let (_, err2) = await p.apply(c, prior: failed, force: true)
         #expect(err2 == nil)
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:1")
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:1")
     }
 
     @Test func secretDataIsNeverShown() async throws {
@@ -122,7 +122,7 @@ struct ManifestTests {
         let c1 = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:1", "token": .sensitive("s3cr3t-token-1")])
         let (s1, err) = await p.apply(c1, prior: nil)
         #expect(err == nil)
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].env[0].value}") == "tok-s3cr3t-token-1")
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].env[0].value}") == "tok-s3cr3t-token-1")
         let stored = Value.map(s1.outputs).redacted(with: hasher)
         #expect(!stored.jsonText().contains("s3cr3t-token-1"))
 
@@ -155,8 +155,8 @@ struct ManifestTests {
         #expect(message.contains("schema changes are not reverted"))
         #expect(s2.outputs["failed_release"] == .int(2))
         #expect(s2.outputs["rolled_back_to"] == .int(1))
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:1")
-        #expect(try emu.kubectl("-n", ns, "rollout", "status", "deployment/api", "--timeout=10s").contains("successfully rolled out"))
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "x:1")
+        #expect(try await emu.kubectl("-n", ns, "rollout", "status", "deployment/api", "--timeout=10s").contains("successfully rolled out"))
     }
 
     @Test func progressDeadlineFails() async throws {
@@ -173,6 +173,6 @@ struct ManifestTests {
         let c = p.config(["ns.yaml", "api.yaml"], namespace: ns, values: ["image": "x:1"], extra: ["max_surge": "1", "max_unavailable": "0"])
         let (_, err) = await p.apply(c, prior: nil)
         #expect(err == nil)
-        #expect(try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.strategy.rollingUpdate.maxSurge}/{.spec.strategy.rollingUpdate.maxUnavailable}") == "1/0")
+        #expect(try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.strategy.rollingUpdate.maxSurge}/{.spec.strategy.rollingUpdate.maxUnavailable}") == "1/0")
     }
 }

@@ -24,7 +24,7 @@ struct PlanReasonTests {
     }
 
     @Test func editedManifestIsAConfigurationChange() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, config, state) = try await applied(emu, "conf")
         try p.write("api.yaml", deployment("api", image: "registry/api:2", replicas: 1))
         let plan = try await p.plan(config, prior: state)
@@ -36,9 +36,9 @@ struct PlanReasonTests {
     }
 
     @Test func liveChangeIsDrift() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, config, state) = try await applied(emu, "drift")
-        try emu.kubectl("patch", "configmap", "cfg", "-n", "drift", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
+        try await emu.kubectl("patch", "configmap", "cfg", "-n", "drift", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
         let plan = try await p.plan(config, prior: state)
         #expect(plan.action == .update)
         #expect(plan.reasons == ["changed outside ogf (drift): configmap/cfg"])
@@ -47,19 +47,19 @@ struct PlanReasonTests {
     }
 
     @Test func deletedOutsideOgfIsDrift() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, config, state) = try await applied(emu, "gone")
-        try emu.kubectl("delete", "configmap", "cfg", "-n", "gone")
+        try await emu.kubectl("delete", "configmap", "cfg", "-n", "gone")
         let plan = try await p.plan(config, prior: state)
         #expect(plan.reasons == ["changed outside ogf (drift): configmap/cfg"])
         #expect(plan.details.contains("+ configmap/cfg (deleted outside ogf)"))
     }
 
     @Test func bothWhenBoth() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, config, state) = try await applied(emu, "both")
         try p.write("api.yaml", deployment("api", image: "registry/api:2", replicas: 1))
-        try emu.kubectl("patch", "configmap", "cfg", "-n", "both", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
+        try await emu.kubectl("patch", "configmap", "cfg", "-n", "both", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
         let plan = try await p.plan(config, prior: state)
         #expect(plan.reasons == ["configuration changed: deployment/api", "changed outside ogf (drift): configmap/cfg"])
         #expect(plan.details.contains("~ deployment/api (configuration changed)"))
@@ -67,7 +67,7 @@ struct PlanReasonTests {
     }
 
     @Test func addedAndRemovedObjectsAreConfigurationChanges() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, _, state) = try await applied(emu, "addrm")
         try p.write("extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {k: v}\n")
         let config = p.config(["ns.yaml", "api.yaml", "extra.yaml"], namespace: "addrm")
@@ -85,7 +85,7 @@ struct PlanReasonTests {
     }
 
     @Test func untouchedObjectsNeedNoDryRun() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let (p, config, state) = try await applied(emu, "skip")
         try await emu.control("DELETE", "requests")
         #expect(try await p.plan(config, prior: state).action == .noop)
@@ -93,7 +93,7 @@ struct PlanReasonTests {
         // same resourceVersion); the Deployment's controller did (status), so it is dry-run.
         #expect(try await dryRuns(emu) == ["/apis/apps/v1/namespaces/skip/deployments/api"])
 
-        try emu.kubectl("patch", "configmap", "cfg", "-n", "skip", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
+        try await emu.kubectl("patch", "configmap", "cfg", "-n", "skip", "--type", "merge", "-p", #"{"data":{"mode":"slow"}}"#)
         try await emu.control("DELETE", "requests")
         let plan = try await p.plan(config, prior: state)
         #expect(plan.reasons == ["changed outside ogf (drift): configmap/cfg"])

@@ -2,6 +2,7 @@ import Foundation
 import OGFCore
 import OGFHTTP
 import OGFObservability
+import OGFTestSupport
 import Testing
 
 /// The Prometheus scripts/services/prometheus.sh starts (127.0.0.1:19090, 1 s scrapes). Tests
@@ -34,7 +35,7 @@ final class MetricsFixture: @unchecked Sendable {
     let name: String
     private(set) var targetFile: String?
 
-    init(versions: [String] = ["v1"]) throws {
+    init(versions: [String] = ["v1"]) async throws {
         name = "ogf_watch_\(UUID().uuidString.prefix(8).lowercased())"
         dir = NSTemporaryDirectory() + name
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -50,13 +51,13 @@ final class MetricsFixture: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        let dir = self.dir
         var found: Int?
-        for _ in 0..<200 {
+        _ = await poll(10, every: 0.05) {
             if let s = try? String(contentsOfFile: dir + "/port", encoding: .utf8), let n = Int(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 found = n
-                break
             }
-            usleep(50_000)
+            return found != nil
         }
         guard let found, let pidText = try? String(contentsOfFile: dir + "/pid", encoding: .utf8),
               let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) else {

@@ -1,5 +1,6 @@
 import Foundation
 import OGFCore
+import OGFTestSupport
 import Testing
 
 /// `ogf apply` with a watch after the rollout, `ogf watch` resuming a killed one, and the
@@ -13,9 +14,9 @@ struct WatchCommandTests {
     let root: String
     let ns = "watch-\(UUID().uuidString.prefix(6).lowercased())"
 
-    init() throws {
-        emu = try Emulator()
-        fixture = try MetricsFixture()
+    init() async throws {
+        emu = try await Emulator()
+        fixture = try await MetricsFixture()
         root = emu.dir + "/project"
         for d in ["environments", "plans/k8s", "state"] {
             try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
@@ -53,28 +54,18 @@ struct WatchCommandTests {
         """
     }
 
-    func start(_ args: [String]) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: RollbackCommandTests.ogf)
-        p.arguments = args + ["-C", root]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return (p, out)
+    func start(_ args: [String]) throws -> Child {
+        try Child(RollbackCommandTests.ogf, args + ["-C", root], output: .merged)
     }
 
     @discardableResult
-    func ogf(_ args: String...) throws -> (Int32, String) {
-        let (p, out) = try start(args)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    func ogf(_ args: String...) async throws -> (Int32, String) {
+        let r = try await start(args).wait()
+        return (r.code, r.outText)
     }
 
-    func image() throws -> String {
-        try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+    func image() async throws -> String {
+        try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
     }
 
     func state() throws -> [String: Any] {
@@ -96,7 +87,7 @@ struct WatchCommandTests {
 
     @Test func aHealthTriggerRollsTheReleaseBackAndFailsTheApply() async throws {
         try environment(release: "v1", watch: healthWatch)
-        let (good, goodOut) = try ogf("apply", "dev", "-auto-approve")
+        let (good, goodOut) = try await ogf("apply", "dev", "-auto-approve")
         #expect(good == 0, "\(goodOut)")
         #expect(goodOut.contains("watch.release"), "\(goodOut)")
         var resources = try state()["resources"] as! [String: Any]
@@ -107,17 +98,17 @@ struct WatchCommandTests {
         try await fixture.control("health=503")
         try environment(release: "v2", watch: healthWatch)
         let started = Date()
-        let (code, out) = try ogf("apply", "dev", "-auto-approve")
+        let (code, out) = try await ogf("apply", "dev", "-auto-approve")
         #expect(code == 1, "\(out)")
         #expect(out.contains("watch.release: trigger health fired: status 503"), "\(out)")
         #expect(out.contains("Rolling back k8s_manifest.api to release 1 (watch.release: health)"), "\(out)")
         #expect(out.contains("Rollback to 1 complete"), "\(out)")
         #expect(Date().timeIntervalSince(started) < 20, "the trigger waited for the whole window")
         // Read back with kubectl: the previous image is running again.
-        #expect(try image() == "registry.local/api:v1")
+        #expect(try await image() == "registry.local/api:v1")
         // The release's ConfigMap went back with it.
-        #expect(try emu.kubectl("-n", ns, "get", "configmap", "api-release", "-o", "jsonpath={.data.RELEASE}") == "registry.local/api:v1")
-        let ready = try emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.status.readyReplicas}")
+        #expect(try await emu.kubectl("-n", ns, "get", "configmap", "api-release", "-o", "jsonpath={.data.RELEASE}") == "registry.local/api:v1")
+        let ready = try await emu.kubectl("-n", ns, "get", "deployment", "api", "-o", "jsonpath={.status.readyReplicas}")
         #expect(ready == "2")
         // History: the rollback names the trigger and its evidence; the watch is not verified.
         let st = try state()
@@ -132,7 +123,7 @@ struct WatchCommandTests {
         watch = resources["watch.release"] as! [String: Any]
         #expect(watch["status"] as? String == "tainted")
         #expect(((watch["last_failure"] as? [String: Any])?["outputs"] as? [String: Any])?["verified"] as? Bool == false)
-        let (_, shown) = try ogf("state", "show", "dev")
+        let (_, shown) = try await ogf("state", "show", "dev")
         #expect(shown.contains("rollback --to 1"), "\(shown)")
         #expect(shown.contains("automatic: watch.release trigger health fired: status 503"), "\(shown)")
     }
@@ -140,20 +131,19 @@ struct WatchCommandTests {
     @Test func aKilledWatchIsUnfinishedAndResumes() async throws {
         // 30 s: room for the kill to land inside the window on a loaded machine.
         try environment(release: "v1", watch: healthWatch.replacingOccurrences(of: "duration: 20s", with: "duration: 30s"))
-        let (p, out) = try start(["apply", "dev", "-auto-approve"])
+        let p = try start(["apply", "dev", "-auto-approve"])
         // Kill ogf hard in the middle of the watch, once it has journaled some progress.
         let journal = root + "/state/dev.journal"
         #expect(try await journaledProgress(journal))
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        _ = out.fileHandleForReading.readDataToEndOfFile()
+        p.signal(SIGKILL)
+        _ = await p.wait()
 
-        let (planCode, plan) = try ogf("plan", "dev")
+        let (planCode, plan) = try await ogf("plan", "dev")
         #expect(planCode == 0, "\(plan)")
         #expect(plan.contains("unfinished:"), "\(plan)")
         #expect(plan.contains("not passed"), "\(plan)")
 
-        let (code, resumed) = try ogf("watch", "dev")
+        let (code, resumed) = try await ogf("watch", "dev")
         #expect(code == 0, "\(resumed)")
         #expect(resumed.contains("resuming:"), "\(resumed)")
         #expect(!resumed.contains("resuming: 0ms of"), "\(resumed)")
@@ -165,28 +155,28 @@ struct WatchCommandTests {
         #expect((outputs["measurements"] as? Int ?? 0) > 30, "\(outputs)")
         #expect(outputs["watched_s"] as? Double == 30 || outputs["watched_s"] as? Int == 30, "\(outputs)")
         // Nothing is due afterwards.
-        let (_, again) = try ogf("watch", "dev")
+        let (_, again) = try await ogf("watch", "dev")
         #expect(again.contains("No watch is due"), "\(again)")
     }
 
     @Test func aFirstInterruptStopsTheWatchResumably() async throws {
         // A long window, so the interrupt lands inside it however slow the machine is.
         try environment(release: "v1", watch: healthWatch.replacingOccurrences(of: "duration: 20s", with: "duration: 120s"))
-        let (p, out) = try start(["apply", "dev", "-auto-approve"])
+        let p = try start(["apply", "dev", "-auto-approve"])
         let journal = root + "/state/dev.journal"
         #expect(try await journaledProgress(journal))
         let interrupted = Date()
-        kill(p.processIdentifier, SIGINT)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 130, "\(text)")
+        p.signal(SIGINT)
+        let r = await p.wait()
+        let text = r.outText
+        #expect(r.code == 130, "\(text)")
         #expect(Date().timeIntervalSince(interrupted) < 30, "the first interrupt waited for the window")
         #expect(text.contains("`ogf watch dev` resumes it"), "\(text)")
-        let (_, plan) = try ogf("plan", "dev")
+        let (_, plan) = try await ogf("plan", "dev")
         #expect(plan.contains("unfinished:"), "\(plan)")
     }
 
-    @Test func badWatchConfigurationIsReportedAtItsLine() throws {
+    @Test func badWatchConfigurationIsReportedAtItsLine() async throws {
         try environment(release: "v1", watch: """
           watch.release:
             after: [k8s_manifest.api]
@@ -196,7 +186,7 @@ struct WatchCommandTests {
               health:
                 failing_for: 3s
         """)
-        let (code, out) = try ogf("plan", "dev")
+        let (code, out) = try await ogf("plan", "dev")
         #expect(code == 1)
         #expect(out.contains("environments/dev.yaml:13:16: error: rollback: undeclared resource k8s_manifest.apx"), "\(out)")
 
@@ -209,7 +199,7 @@ struct WatchCommandTests {
               health:
                 failing_for: 3s
         """)
-        let (code2, out2) = try ogf("plan", "dev")
+        let (code2, out2) = try await ogf("plan", "dev")
         #expect(code2 == 1)
         #expect(out2.contains("environments/dev.yaml:16:9: error: watch.release.triggers.health: has no source"), "\(out2)")
 
@@ -225,7 +215,7 @@ struct WatchCommandTests {
                   query: sum(rate(http_requests_total[1m]
                 above: 0.05
         """)
-        let (code3, out3) = try ogf("plan", "dev")
+        let (code3, out3) = try await ogf("plan", "dev")
         #expect(code3 == 1)
         #expect(out3.contains("environments/dev.yaml:18:18: error: watch.release.triggers.error_rate.prometheus.query: Prometheus rejected the query (bad_data)"), "\(out3)")
     }

@@ -23,7 +23,7 @@ struct WatchServerTests {
     }
 
     @Test func errorRateFiresOnABadRelease() async throws {
-        let fixture = try MetricsFixture()
+        let fixture = try await MetricsFixture()
         try await fixture.register()
         try await fixture.control("version=v1&error=0.3")
         // Read back through Prometheus's API: the release is bad there too.
@@ -45,7 +45,7 @@ struct WatchServerTests {
     }
 
     @Test func errorRateHoldsForAGoodRelease() async throws {
-        let fixture = try MetricsFixture()
+        let fixture = try await MetricsFixture()
         try await fixture.register()
         _ = try await fixture.waitForErrorRate { $0 == 0 }
         let r = try await WatchKind(http: CurlHTTPClient()).apply(request(config([
@@ -59,7 +59,7 @@ struct WatchServerTests {
     }
 
     @Test func noDataIsNeverAPass() async throws {
-        let fixture = try MetricsFixture()
+        let fixture = try await MetricsFixture()
         try await fixture.register()
         // A label no series has: Prometheus answers an empty vector.
         let query = "sum(rate(http_requests_total{fixture=\"\(fixture.name)\",job=\"no-such-job\"}[4s]))"
@@ -88,7 +88,7 @@ struct WatchServerTests {
 
     @Test func baselineAgainstThePreviousReleaseInPrometheus() async throws {
         // Both releases at a steady 6%: not worse than before, no rollback; then v2 jumps.
-        let fixture = try MetricsFixture(versions: ["v1", "v2"])
+        let fixture = try await MetricsFixture(versions: ["v1", "v2"])
         try await fixture.register()
         try await fixture.control("version=v1&error=0.06")
         try await fixture.control("version=v2&error=0.06")
@@ -131,7 +131,7 @@ struct WatchServerTests {
     }
 
     @Test func crashesOfTheRolledOutPodsFire() async throws {
-        let emu = try Emulator()
+        let emu = try await Emulator()
         let project = try Project(emu)
         try project.write("api.yaml", namespace("watch-crash") + "---\n" + deployment("api"))
         let mc = project.config(["api.yaml"], namespace: "watch-crash", values: ["image": "registry.local/api:v1"])
@@ -145,12 +145,12 @@ struct WatchServerTests {
         let quiet = try await kind.apply(request(config(crashes, duration: "3s"), context: ctx))
         #expect(quiet.outputs["verified"] == .bool(true))
         // Two pods restart twice each: 4 restarts > 3.
-        let pods = try emu.kubectl("-n", "watch-crash", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}").split(separator: " ")
+        let pods = try await emu.kubectl("-n", "watch-crash", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}").split(separator: " ")
         #expect(pods.count == 2)
         let watch = Task { try await kind.apply(request(config(crashes), context: ctx)) }
         try await Task.sleep(nanoseconds: 1_500_000_000)
         for pod in pods {
-            try emu.kubectl("-n", "watch-crash", "patch", "pod", String(pod), "--subresource=status", "--type=strategic",
+            try await emu.kubectl("-n", "watch-crash", "patch", "pod", String(pod), "--subresource=status", "--type=strategic",
                             "-p", "{\"status\":{\"containerStatuses\":[{\"name\":\"api\",\"restartCount\":2}]}}")
         }
         do {
@@ -161,7 +161,7 @@ struct WatchServerTests {
             #expect(t.reason.contains("4 restarts in 2 pods > 3"), "\(t.reason)")
         }
         // Read back with kubectl: the counts are what the emulator reports.
-        let counts = try emu.kubectl("-n", "watch-crash", "get", "pods", "-o", "jsonpath={.items[*].status.containerStatuses[0].restartCount}")
+        let counts = try await emu.kubectl("-n", "watch-crash", "get", "pods", "-o", "jsonpath={.items[*].status.containerStatuses[0].restartCount}")
         #expect(counts.split(separator: " ").map(String.init) == ["2", "2"])
     }
 }

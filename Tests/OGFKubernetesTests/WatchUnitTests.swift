@@ -44,7 +44,7 @@ func applyWatch(_ kind: WatchKind, _ config: [String: Value], prior: ResourceSta
 
 @Suite(.tags(.small))
 struct WatchUnitTests {
-    @Test func prometheusResultsThatAreNotOneNumberAreInconclusive() throws {
+    @Test func prometheusResultsThatAreNotOneNumberAreInconclusive() async throws {
         #expect(try PrometheusJSON.decode(promVector([0.25]).body).singleValue == .value(0.25))
         for (values, why) in [([Double](), "no series"), ([0.1, 0.2], "2 series"), ([Double.nan], "NaN")] {
             guard case .inconclusive(let reason) = try PrometheusJSON.decode(promVector(values).body).singleValue else {
