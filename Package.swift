@@ -120,7 +120,7 @@ let package = Package(
             "OGFCloud", "OGFCore", "OGFHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "OGFRecordsTests", dependencies: ["OGFRecords", "OGFState", "OGFCore"]),
-        .testTarget(name: "OGFNotifyTests", dependencies: ["OGFTestSupport", "OGFNotify", "OGFRecords", "OGFState", "OGFCore", "OGFHTTP"]),
+        .testTarget(name: "OGFNotifyTests", dependencies: ["OGFNotify", "OGFRecords", "OGFState", "OGFCore", "OGFHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OGFTestSupport"]),
     ]
 )

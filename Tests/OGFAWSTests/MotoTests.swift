@@ -1,5 +1,6 @@
 import Foundation
 import OGFHTTP
+import OGFTestSupport
 import Testing
 @testable import OGFAWS
 
@@ -77,7 +78,7 @@ import Testing
     /// on, it fails with a 500 for the missing Authorization header; real STS does not need
     /// one), so this starts a moto of its own without it.
     @Test func webIdentityIsExchangedForTemporaryCredentials() async throws {
-        let moto = try OwnMoto()
+        let moto = try await OwnMoto()
         defer { moto.stop() }
         let dir = NSTemporaryDirectory() + "ogf-aws-webid-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -98,7 +99,7 @@ final class OwnMoto: @unchecked Sendable {
     let process = Process()
     let endpoint: String
 
-    init(environment: [String: String] = [:]) throws {
+    init(environment: [String: String] = [:]) async throws {
         let port = try freePort()
         endpoint = "http://127.0.0.1:\(port)/"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -107,15 +108,13 @@ final class OwnMoto: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 {
-            if canConnect(port) { return }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        if await poll(10, every: 0.1, { canConnect(port) }) { return }
         stop()
         throw AWSError("moto did not start on port \(port) (is moto[server] installed? scripts/install-deps.sh)")
     }
 
     /// SIGKILL: a child of the test runner inherits its blocked signals, so SIGTERM would wait forever.
+    /// Synchronous, as it runs in a `defer`; a SIGKILLed child is reaped at once.
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }

@@ -10,8 +10,8 @@ import Testing
     static let client = "12345678-1234-1234-1234-123456789abc"
     static let secret = "ogf-cloud-test-azure-secret"
 
-    func standIn() throws -> StandIn {
-        try StandIn("azure", ["azure": ["apps": [["tenant": Self.tenant, "client_id": Self.client, "client_secret": Self.secret, "name": "ogf-test-app"]]]])
+    func standIn() async throws -> StandIn {
+        try await StandIn("azure", ["azure": ["apps": [["tenant": Self.tenant, "client_id": Self.client, "client_secret": Self.secret, "name": "ogf-test-app"]]]])
     }
 
     func config(_ s: StandIn, tenant: String = tenant, client: String = client, secret: String = secret) -> [String: Value] {
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func theRightSecretGetsATokenAndTheTokenNamesTenantAndApp() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let r = try await GateAzureKind(http: CurlHTTPClient()).run(config(s), context())
         #expect(r.summary == "tenant \(Self.tenant), app \(Self.client) (ogf-test-app)")
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aWrongSecretIsRefusedWithMicrosoftsCodeAndNeverShown() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let msg = try #require(await GateAzureKind(http: CurlHTTPClient()).failure(config(s, secret: "wrong-secret-value-123"), context(secrets: ["wrong-secret-value-123"])))
         #expect(msg.contains("401 invalid_client: AADSTS7000215"), "\(msg)")
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func anUnknownTenantOrAppIsNamed() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let kind = GateAzureKind(http: CurlHTTPClient())
         #expect(await kind.failure(config(s, tenant: "00000000-0000-0000-0000-000000000000"), context())?.contains("AADSTS90002") == true)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func idsThatCannotBeIdsAreFieldErrors() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let kind = GateAzureKind(http: CurlHTTPClient())
         #expect(await kind.failure(config(s, client: "my-app"), context())?.hasPrefix("client_id: \"my-app\" is not an application (client) id") == true)

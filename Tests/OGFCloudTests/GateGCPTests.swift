@@ -9,7 +9,7 @@ import Testing
 @Suite struct GateGCPTests {
     @Test func aValidKeyGetsATokenAndReportsEmailAndProject() async throws {
         let sa = try TestServiceAccount()
-        let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
+        let s = try await StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
         defer { s.stop() }
         let json = try sa.json(tokenURI: s.url + "/token")
         let r = try await GateGCPKind(http: CurlHTTPClient()).run(["credentials": .sensitive(.string(json)), "expect_project": "offgridflow-test"], context())
@@ -19,7 +19,7 @@ import Testing
 
     @Test func aKeyFileAndGOOGLE_APPLICATION_CREDENTIALSWorkToo() async throws {
         let sa = try TestServiceAccount()
-        let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
+        let s = try await StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
         defer { s.stop() }
         let file = NSTemporaryDirectory() + "ogf-cloud-sa-\(UUID().uuidString).json"
         try sa.json(tokenURI: s.url + "/token").write(toFile: file, atomically: true, encoding: .utf8)
@@ -32,7 +32,7 @@ import Testing
     @Test func aSignatureByAnotherKeyIsRefused() async throws {
         let sa = try TestServiceAccount()
         let other = try TestServiceAccount()
-        let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
+        let s = try await StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
         defer { s.stop() }
         let forged = try sa.json(tokenURI: s.url + "/token", privateKeyPEM: other.key.pkcs8PEMRepresentation)
         let msg = try #require(await GateGCPKind(http: CurlHTTPClient()).failure(["credentials": .sensitive(.string(forged))], context()))
@@ -42,7 +42,7 @@ import Testing
 
     @Test func clockSkewEitherWayIsNamedAsTheClock() async throws {
         let sa = try TestServiceAccount()
-        let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
+        let s = try await StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]]])
         defer { s.stop() }
         let json = try sa.json(tokenURI: s.url + "/token")
         for skew in [-7200.0, 7200.0] {
@@ -80,7 +80,7 @@ import Testing
 
     @Test func a503IsRetriedWithBackoff() async throws {
         let sa = try TestServiceAccount()
-        let s = try StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]], "fail_first": 2])
+        let s = try await StandIn("gcp", ["gcp": ["keys": [sa.standInEntry]], "fail_first": 2])
         defer { s.stop() }
         let progress = ProgressLines()
         let json = try sa.json(tokenURI: s.url + "/token")

@@ -10,8 +10,8 @@ import Testing
     static let liveKey = "sk_live_ogfcloudtest0123456789"
     static let restricted = "rk_test_ogfcloudtest0123456789"
 
-    func standIn() throws -> StandIn {
-        try StandIn("stripe", ["stripe": ["keys": [Self.testKey: ["balance_read": true], Self.liveKey: ["balance_read": true],
+    func standIn() async throws -> StandIn {
+        try await StandIn("stripe", ["stripe": ["keys": [Self.testKey: ["balance_read": true], Self.liveKey: ["balance_read": true],
                                                    Self.restricted: ["balance_read": false]]]])
     }
 
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aTestKeyPassesOutsideProtectedEnvironments() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let r = try await GateStripeKind(http: CurlHTTPClient()).run(config(s, key: Self.testKey, webhook: "whsec_ogfcloudtest0123456789"), context())
         #expect(r.summary == "test key accepted by the balance API, webhook secret well-formed")
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func liveKeysAreRefusedElsewhereUnlessLiveIsSet() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let kind = GateStripeKind(http: CurlHTTPClient())
         #expect(await kind.failure(config(s, key: Self.liveKey), context())?.contains("refuses live keys") == true)
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func aRevokedKeyIs401AndNeverPrinted() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let revoked = "sk_test_revokedkey0123456789abc"
         let msg = try #require(await GateStripeKind(http: CurlHTTPClient()).failure(config(s, key: revoked), context(secrets: [revoked])))
@@ -55,14 +55,14 @@ import Testing
     }
 
     @Test func aRestrictedKeyWithoutBalanceReadIs403() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let msg = try #require(await GateStripeKind(http: CurlHTTPClient()).failure(config(s, key: Self.restricted), context()))
         #expect(msg.contains("(403): grant it Balance read"))
     }
 
     @Test func shapesAreCheckedWithoutShowingValues() async throws {
-        let s = try standIn()
+        let s = try await standIn()
         defer { s.stop() }
         let kind = GateStripeKind(http: CurlHTTPClient())
         #expect(await kind.failure(config(s, key: "pk_test_ogfcloudtest0123456789"), context())?.contains("publishable key") == true)

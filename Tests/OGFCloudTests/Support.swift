@@ -1,6 +1,7 @@
 import _CryptoExtras
 import Foundation
 import OGFCore
+import OGFTestSupport
 import Testing
 @testable import OGFCloud
 
@@ -16,7 +17,7 @@ final class StandIn: @unchecked Sendable {
     let url: String
     let dir: String
 
-    init(_ role: String, _ config: [String: Any]) throws {
+    init(_ role: String, _ config: [String: Any]) async throws {
         dir = NSTemporaryDirectory() + "ogf-cloud-standin-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
@@ -26,12 +27,16 @@ final class StandIn: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // "listening PORT\n"
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        // "listening PORT\n", read on a thread of its own: python's start is not slept through on the pool.
+        let handle = out.fileHandleForReading
+        let line = try await offPool {
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                line += chunk
+            }
+            return line
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening "), let port = Int(text.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -42,6 +47,7 @@ final class StandIn: @unchecked Sendable {
     }
 
     /// SIGKILL: a child of the test runner inherits its blocked signals, so SIGTERM would wait forever.
+    /// Synchronous, as it runs in a `defer`; a SIGKILLed child is reaped at once.
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: dir)

@@ -1,6 +1,7 @@
 import Foundation
 import OGFCore
 import OGFSupport
+import OGFTestSupport
 import Testing
 @testable import OGFDatabase
 
@@ -113,32 +114,26 @@ import Testing
         env["SIGINT_DB_URL"] = Servers.url(db)
         try p.write("0001_ok.up.sql", "CREATE TABLE ok1 (id int);\n")
         try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n")
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: OGFBinary.path)
-        proc.arguments = ["apply", "-C", p.root, "sigint", "--auto-approve", "--no-color"]
-        proc.environment = env
-        let out = Pipe()
-        proc.standardOutput = out
-        proc.standardError = out
-        try proc.run()
+        let proc = try Child(OGFBinary.path, ["apply", "-C", p.root, "sigint", "--auto-approve", "--no-color"], environment: env,
+                             output: .merged, stdin: FileHandle.standardInput)
 
         let watcher = try Servers.connect(db)
         let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'ogf apply sigint%' AND state = 'active' AND query LIKE '%pg_sleep(30)%'"
         let inside = try await eventually(30) { try watcher.query(sleeping).firstValue == "1" }
-        if !inside { proc.terminate() }
+        if !inside { proc.signal(SIGTERM) }
         try #require(inside, "the migrator never reached 0002")
-        kill(proc.processIdentifier, SIGINT)
+        proc.signal(SIGINT)
         try await Task.sleep(for: .milliseconds(500))
         #expect(proc.isRunning, "the first interrupt must let the migration run on")
         let start = Date()
-        kill(proc.processIdentifier, SIGINT)
+        proc.signal(SIGINT)
         let exited = try await eventually(10) { !proc.isRunning }
-        if !exited { kill(proc.processIdentifier, SIGKILL) }
-        proc.waitUntilExit()
+        if !exited { proc.signal(SIGKILL) }
+        let result = await proc.wait()
         let elapsed = Date().timeIntervalSince(start)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = result.outText
         #expect(exited && elapsed < 5, "ogf took \(elapsed)s to stop after the second interrupt")
-        #expect(proc.terminationStatus != 0, "\(text)")
+        #expect(result.code != 0, "\(text)")
         #expect(!text.contains(Servers.pgPassword))
         #expect(try watcher.query(sleeping).firstValue == "0")
         #expect(try watcher.query("SELECT version FROM ogf_schema_migrations ORDER BY version").rows.map { $0[0] } == ["1"])

@@ -166,7 +166,7 @@ import Testing
         let conn = try Servers.connect(db)
         try conn.execute("CREATE TABLE meters (id int PRIMARY KEY, serial text); INSERT INTO meters SELECT g, 'M-' || g FROM generate_series(1, 300) g")
 
-        let (s1, o1) = try OGFBinary.run(["apply", "-C", p.root, "staging", "--auto-approve", "--no-color"], env)
+        let (s1, o1) = try await OGFBinary.run(["apply", "-C", p.root, "staging", "--auto-approve", "--no-color"], env)
         try #require(s1 == 0, "\(o1)")
         #expect(o1.contains(".dump.enc"))
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: p.root + "/backups/staging").first)
@@ -176,12 +176,12 @@ import Testing
 
         var wrong = env
         wrong["BACKUP_KEY"] = "not-the-backup-key-0123456789abcdef0123"
-        let (s2, o2) = try OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], wrong)
+        let (s2, o2) = try await OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], wrong)
         #expect(s2 == 1)
         #expect(o2.contains("wrong key"), "\(o2)")
         #expect(try conn.query("SELECT count(*) FROM meters").firstValue == "10")
 
-        let (s3, o3) = try OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], env)
+        let (s3, o3) = try await OGFBinary.run(["db", "restore", "-C", p.root, "staging", file, "--auto-approve", "--no-color"], env)
         #expect(s3 == 0, "\(o3)")
         #expect(o3.contains("on the decrypted backup") && o3.contains("matches the SHA-256 recorded"))
         #expect(!o3.contains(key))

@@ -1,4 +1,5 @@
 import Foundation
+import OGFTestSupport
 import Testing
 @testable import OGFDatabase
 
@@ -27,18 +28,13 @@ import Testing
         env["KILL_DB_URL"] = Servers.url(db)
         try p.write("0001_ok.up.sql", "CREATE TABLE ok1 (id int);\n")
         if firstRelease {
-            let (status1, out1) = try OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
+            let (status1, out1) = try await OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
             try #require(status1 == 0, "\(out1)")
         }
         // The next one is killed inside 0002.
         try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow SELECT generate_series(1, 1000);\nSELECT pg_sleep(30);\n")
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: OGFBinary.path)
-        proc.arguments = ["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"]
-        proc.environment = env
-        proc.standardOutput = FileHandle.nullDevice
-        proc.standardError = FileHandle.nullDevice
-        try proc.run()
+        let proc = try Child(OGFBinary.path, ["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], environment: env,
+                             output: .discarded, stdin: FileHandle.standardInput)
 
         // Wait until the migrator is inside 0002 (sleeping), then kill it without warning.
         let watcher = try Servers.connect(db)
@@ -49,8 +45,8 @@ import Testing
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         try #require(inside, "the migrator never reached 0002")
-        kill(proc.processIdentifier, SIGKILL)
-        proc.waitUntilExit()
+        proc.signal(SIGKILL)
+        _ = await proc.wait()
 
         // The backend notices the dead client (client_connection_check_interval) and rolls back.
         var gone = false
@@ -67,7 +63,7 @@ import Testing
 
         // The next apply picks up where it stopped (0002 never ran, so it may be fixed first).
         try p.write("0002_slow.up.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow SELECT generate_series(1, 1000);\n")
-        let (status, out) = try OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
+        let (status, out) = try await OGFBinary.run(["apply", "-C", p.root, "kill", "--auto-approve", "--no-color"], env)
         #expect(status == 0, "\(out)")
         #expect(out.contains("version 1 → 2"), "\(out)")  // 0001 committed before the kill either way
         #expect(try watcher.query("SELECT count(*) FROM slow").firstValue == "1000")

@@ -1,6 +1,7 @@
 import Foundation
 import OGFCore
 import OGFSupport
+import OGFTestSupport
 import Testing
 @testable import OGFDatabase
 
@@ -164,11 +165,7 @@ import Testing
 
     // MARK: sqitch
 
-    func sqitch(_ p: Project, _ args: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqitch"] + args
-        process.currentDirectoryURL = URL(fileURLWithPath: "\(p.root)/\(p.folder)")
+    func sqitch(_ p: Project, _ args: [String]) async throws -> (Int32, String) {
         var env = ProcessInfo.processInfo.environment
         env["SQITCH_FULLNAME"] = "ogf tests"
         env["SQITCH_EMAIL"] = "tests@ogf.invalid"
@@ -178,14 +175,9 @@ import Testing
         env["SQITCH_CONFIG"] = empty
         env["SQITCH_USER_CONFIG"] = empty
         env["SQITCH_SYSTEM_CONFIG"] = empty
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, out)
+        let r = try await Child.run(onPath: ["sqitch"] + args, environment: env, directory: "\(p.root)/\(p.folder)",
+                                    output: .merged, stdin: FileHandle.standardInput)
+        return (r.code, r.outText)
     }
 
     @Test func sqitchDeployedByTheRealSqitchIsAdopted() async throws {
@@ -210,7 +202,7 @@ import Testing
         try write(p, "revert/widgets.sql", "BEGIN;\nDROP TABLE widgets;\nCOMMIT;\n")
         try write(p, "deploy/widgets_name.sql", "BEGIN;\nALTER TABLE widgets ADD COLUMN name text;\nCOMMIT;\n")
         let target = "db:pg://ogf:\(Servers.pgPassword)@127.0.0.1:\(Servers.pgPort)/\(db)"
-        let (status, out) = try sqitch(p, ["deploy", "--to", "widgets", target])
+        let (status, out) = try await sqitch(p, ["deploy", "--to", "widgets", target])
         #expect(status == 0, "sqitch deploy failed (install sqitch and libdbd-pg-perl: scripts/install-deps.sh): \(out)")
         let report = try await adopt(db, p, "sqitch")
         #expect(report.adopted == ["db/migrations/deploy/users.sql", "db/migrations/deploy/widgets.sql"], "\(report)")
@@ -255,13 +247,13 @@ import Testing
             """)
         var env = ProcessInfo.processInfo.environment
         env["ADOPT_DB_URL"] = Servers.url(db)
-        let (status, out) = try OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
+        let (status, out) = try await OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
         #expect(status == 0, "\(out)")
         #expect(out.contains("recorded 1 migration applied by golang-migrate's schema_migrations in ogf_schema_migrations (nothing was run): db/migrations/1_users.up.sql"), "\(out)")
         #expect(out.contains("1 pending for ogf apply, from db/migrations/2_email.up.sql"))
         #expect(!out.contains(Servers.pgPassword))
         #expect(try Servers.connect(db).query("SELECT version || ' ' || name FROM ogf_schema_migrations").firstValue == "1 users")
-        let (again, out2) = try OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
+        let (again, out2) = try await OGFBinary.run(["db", "adopt", "-C", p.root, "prod", "--no-color"], env)
         #expect(again == 0 && out2.contains("nothing to do"), "\(out2)")
     }
 }

@@ -23,20 +23,20 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env["PLAN_DB_URL"] = Servers.url(db)
         try p.write("0001_t.up.sql", "SET LOCAL lock_timeout = '5s';\nCREATE TABLE t (id int, at timestamptz);\n")
-        let (s1, o1) = try OGFBinary.run(["apply", "-C", p.root, "open", "--auto-approve", "--no-color"], env)
+        let (s1, o1) = try await OGFBinary.run(["apply", "-C", p.root, "open", "--auto-approve", "--no-color"], env)
         try #require(s1 == 0, "\(o1)")
         // Rows: on an empty table the finding would be info (size-aware lint).
         try Servers.connect(db).execute("INSERT INTO t SELECT g, now() FROM generate_series(1, 100) g")
         try p.write("0002_idx.up.sql", "SET LOCAL lock_timeout = '5s';\n\nCREATE INDEX t_at_idx ON t (at);\n")
 
-        let (s2, o2) = try OGFBinary.run(["plan", "-C", p.root, "open", "--no-color"], env)
+        let (s2, o2) = try await OGFBinary.run(["plan", "-C", p.root, "open", "--no-color"], env)
         #expect(s2 == 0, "\(o2)")
         #expect(o2.contains("version 1 → 2"))
         #expect(o2.contains("db/migrations/0002_idx.up.sql:3: error[create-index-without-concurrently]"), "\(o2)")
         #expect(o2.contains("dry run on a shadow database: 1 migration applied cleanly"))
         #expect(!o2.contains(Servers.pgPassword))
 
-        let (s3, o3) = try OGFBinary.run(["plan", "-C", p.root, "prod", "--no-color"], env)
+        let (s3, o3) = try await OGFBinary.run(["plan", "-C", p.root, "prod", "--no-color"], env)
         #expect(s3 == 1)
         #expect(o3.contains("db/migrations/0002_idx.up.sql:3:"), "\(o3)")
         #expect(o3.contains("blocks apply in a protected environment"))

@@ -1,6 +1,7 @@
 import Foundation
 import OGFCore
 import OGFSupport
+import OGFTestSupport
 @testable import OGFDatabase
 
 /// The loopback servers scripts/dev-up.sh starts (scripts/services/postgres.sh, redis.sh).
@@ -104,19 +105,11 @@ enum OGFBinary {
 
     static var path: String { packageRoot + "/.build/debug/ogf" }
 
-    /// Runs it to the end; returns the exit status and stdout + stderr.
-    static func run(_ args: [String], _ env: [String: String]) throws -> (Int32, String) {
+    /// Runs it to the end; returns the exit status and stdout + stderr. Awaited: the test's
+    /// thread goes back to the cooperative pool while ogf runs.
+    static func run(_ args: [String], _ env: [String: String]) async throws -> (Int32, String) {
         guard FileManager.default.isExecutableFile(atPath: path) else { return (-1, "build ogf first (swift build): \(path) is missing") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
+        let r = try await Child.run(path, args, environment: env, output: .merged, stdin: FileHandle.standardInput)
+        return (r.code, r.outText)
     }
 }

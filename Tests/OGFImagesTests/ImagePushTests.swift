@@ -135,13 +135,13 @@ struct ImagePushTests {
 
     @Test func registryAnswering500ThenSucceeding() async throws {
         try await Registries.require(Registries.open)
-        let proxy = try RegistryProxy(["--fail-first", "3"])
+        let proxy = try await RegistryProxy(["--fail-first", "3"])
         let s = try Sandbox()
         try s.write("build/api/api", "retry \(UUID())")
         let repo = Sandbox.repo(proxy.host)
         var d = Driver(ImageKind(http: http), s, imageConfig(repo))
         let r = try await d.apply()
-        let log = proxy.stop()
+        let log = await proxy.stop()
         #expect(log.contains("500 for request 3"))
         let digest = try #require(r.outputs["digest"]?.stringValue)
         let direct = repo.replacingOccurrences(of: proxy.host, with: Registries.open)
@@ -152,12 +152,12 @@ struct ImagePushTests {
         try await Registries.require(Registries.open)
         let s = try Sandbox()
         try s.write("build/api/api", "interrupted \(UUID())")
-        let proxy = try RegistryProxy(["--drop-after-puts", "1"])
+        let proxy = try await RegistryProxy(["--drop-after-puts", "1"])
         let repo = Sandbox.repo(proxy.host)
         var config = imageConfig(repo, ["registry_retries": 1])
         var d = Driver(ImageKind(http: http), s, config)
         await #expect(throws: ResourceFailure.self) { _ = try await d.apply() }
-        _ = proxy.stop()
+        _ = await proxy.stop()
         // The next apply, straight to the registry behind the proxy, finishes the push.
         let direct = repo.replacingOccurrences(of: proxy.host, with: Registries.open)
         config["repository"] = .string(direct)

@@ -2,6 +2,7 @@ import Foundation
 import OGFCore
 import OGFHTTP
 @testable import OGFImages
+import OGFTestSupport
 import Testing
 
 extension Tag {
@@ -115,7 +116,7 @@ final class RegistryProxy: @unchecked Sendable {
     let port: Int
     let errors = Pipe()
 
-    init(_ args: [String]) throws {
+    init(_ args: [String]) async throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let script = here.appendingPathComponent("Support/registry-proxy/proxy.py").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -124,11 +125,16 @@ final class RegistryProxy: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = errors
         try process.run()
-        var line = Data()
-        while true {
-            let b = out.fileHandleForReading.readData(ofLength: 1)
-            if b.isEmpty || b == Data([10]) { break }
-            line += b
+        // Its first line is the port; read on a thread of its own, not on the cooperative pool.
+        let handle = out.fileHandleForReading
+        let line = try await offPool {
+            var line = Data()
+            while true {
+                let b = handle.readData(ofLength: 1)
+                if b.isEmpty || b == Data([10]) { break }
+                line += b
+            }
+            return line
         }
         guard let p = Int(String(decoding: line, as: UTF8.self)) else { throw ImageError("proxy did not start") }
         port = p
@@ -136,10 +142,12 @@ final class RegistryProxy: @unchecked Sendable {
 
     var host: String { "127.0.0.1:\(port)" }
 
-    func stop() -> String {
+    /// Kills it and answers what it logged (its stderr, read to the end off the pool).
+    func stop() async -> String {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let handle = errors.fileHandleForReading
+        let log = (try? await offPool { handle.readDataToEndOfFile() }) ?? Data()
+        return String(decoding: log, as: UTF8.self)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import OGFCore
 import OGFSupport
+import OGFTestSupport
 import Testing
 @testable import OGFKinds
 
@@ -8,25 +9,18 @@ import Testing
 struct TempRepo {
     let path: String
 
-    init() throws {
+    init() async throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-gitsecrets-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try git("init", "-q", "-b", "main")
+        try await git("init", "-q", "-b", "main")
     }
 
     @discardableResult
-    func git(_ args: String...) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", "-C", path] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ResourceFailure("git \(args) failed") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    func git(_ args: String...) async throws -> String {
+        let r = try await Child.run(onPath: ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", "-C", path] + args,
+                                    stdin: FileHandle.standardInput)
+        guard r.code == 0 else { throw ResourceFailure("git \(args) failed") }
+        return r.outText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func write(_ file: String, _ text: String) throws {
@@ -37,11 +31,11 @@ struct TempRepo {
 
     /// Writes, stages everything and commits; returns the commit id.
     @discardableResult
-    func commit(_ files: [String: String], _ message: String) throws -> String {
+    func commit(_ files: [String: String], _ message: String) async throws -> String {
         for (f, t) in files { try write(f, t) }
-        try git("add", "-A")
-        try git("commit", "-q", "-m", message)
-        return try git("rev-parse", "HEAD")
+        try await git("add", "-A")
+        try await git("commit", "-q", "-m", message)
+        return try await git("rev-parse", "HEAD")
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
@@ -62,13 +56,13 @@ struct TempRepo {
     }
 
     @Test func secretCommittedThreeCommitsAgoThenRemovedIsFoundWithItsCommit() async throws {
-        let repo = try TempRepo()
+        let repo = try await TempRepo()
         defer { repo.remove() }
-        try repo.commit(["main.go": "package main\n"], "start")
-        let leaked = try repo.commit(["config/app.yaml": "name: api\njwt: \(Self.jwt)\n"], "add config")
-        try repo.commit(["README.md": "hello\n"], "docs")
-        try repo.commit(["main.go": "package main\n\nfunc main() {}\n"], "code")
-        try repo.commit(["config/app.yaml": "name: api\njwt: ${JWT_SECRET}\n"], "take the secret out")
+        try await repo.commit(["main.go": "package main\n"], "start")
+        let leaked = try await repo.commit(["config/app.yaml": "name: api\njwt: \(Self.jwt)\n"], "add config")
+        try await repo.commit(["README.md": "hello\n"], "docs")
+        try await repo.commit(["main.go": "package main\n\nfunc main() {}\n"], "code")
+        try await repo.commit(["config/app.yaml": "name: api\njwt: ${JWT_SECRET}\n"], "take the secret out")
         do {
             _ = try await run(repo)
             Issue.record("expected a finding")
@@ -86,9 +80,9 @@ struct TempRepo {
     }
 
     @Test func trackedEnvFileAndKeyShapesAreFindings() async throws {
-        let repo = try TempRepo()
+        let repo = try await TempRepo()
         defer { repo.remove() }
-        try repo.commit([".env": "LOG_LEVEL=debug\n", ".env.example": "JWT_SECRET=\n", "deploy/aws.ini": "x\naws_access_key_id = \(Self.aws)\n",
+        try await repo.commit([".env": "LOG_LEVEL=debug\n", ".env.example": "JWT_SECRET=\n", "deploy/aws.ini": "x\naws_access_key_id = \(Self.aws)\n",
                          "keys/id": "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nabc\n"], "oops")
         await #expect { try await run(repo, ["history": 0]) } throws: { e in
             let t = "\(e)"
@@ -108,9 +102,9 @@ struct TempRepo {
     }
 
     @Test func highEntropyStringThatIsNeitherConfiguredNorAShapePasses() async throws {
-        let repo = try TempRepo()
+        let repo = try await TempRepo()
         defer { repo.remove() }
-        try repo.commit(["checksums.txt": "sha: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nid: Zq8Lw2Xv9Rt5Ny3Km7Pb4Hc6Jd1Fg0Se\n",
+        try await repo.commit(["checksums.txt": "sha: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nid: Zq8Lw2Xv9Rt5Ny3Km7Pb4Hc6Jd1Fg0Se\n",
                          "docs/a.md": "AKIA is how AWS key ids start; sk_live_ is Stripe's live prefix.\n"], "data")
         let r = try await run(repo, ["history": 10])
         #expect(r.summary == "no secrets in 2 tracked files, 1 commits")
@@ -136,7 +130,7 @@ struct TempRepo {
 
     /// The tracked-files pass (git grep -F of the prefixes, then the byte matcher) and the history pass agree on every shape.
     @Test func shapeEnginesAgree() async throws {
-        let repo = try TempRepo()
+        let repo = try await TempRepo()
         defer { repo.remove() }
         let samples = [
             "AKIA" + "ABCDEFGHIJKLMNOP", "ASIA" + "1234567890ABCDEF", "AKIA" + "short", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
@@ -144,7 +138,7 @@ struct TempRepo {
             "-----BEGIN " + "PRIVATE KEY-----", "-----BEGIN PUBLIC KEY-----", "ghp_" + String(repeating: "a1B2", count: 9),
             "github_pat_" + String(repeating: "x_Y9", count: 6), "ghp_tooShort", "xoxb-" + "1234567890-abcdef", "xoxz-1234567890-abcdef",
         ]
-        try repo.commit(["s.txt": samples.joined(separator: "\n") + "\n"], "samples")
+        try await repo.commit(["s.txt": samples.joined(separator: "\n") + "\n"], "samples")
         let r = try await GitSecretScanner(runner: SpawnProcessRunner()).scan(repo: repo.path, secrets: [:], history: 1)
         let tree = Set(r.findings.filter { $0.commit == nil }.map { "\($0.line) \($0.rule)" })
         let history = Set(r.findings.filter { $0.commit != nil }.map { "\($0.line) \($0.rule)" })
