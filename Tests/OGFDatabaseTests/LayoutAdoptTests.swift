@@ -224,7 +224,7 @@ import Testing
 
 /// `ogf db adopt ENV` through the built binary.
 @Suite(.serialized) struct AdoptCommandTests {
-    @Test func adoptCommandRecordsGolangMigrateHistory() throws {
+    @Test func adoptCommandRecordsGolangMigrateHistory() async throws {
         let db = try MigServers.freshDatabase("adoptcli")
         defer { Servers.drop(db) }
         let p = try Project()
