@@ -19,11 +19,11 @@ struct LayerBuilderTests {
         return try b.build(spec, fingerprint: try b.fingerprint(spec, base: nil), base: nil)
     }
 
-    @Test func sameDigestFromTwoFoldersAtDifferentTimes() throws {
+    @Test func sameDigestFromTwoFoldersAtDifferentTimes() async throws {
         let s = try Sandbox()
         try fill(s, "one")
         // Different mtimes, inode numbers and folder names; same contents.
-        Thread.sleep(forTimeInterval: 1.1)
+        try await Task.sleep(for: .milliseconds(1100))
         try fill(s, "elsewhere/two")
         let a = try build(s, "one"), b = try build(s, "elsewhere/two")
         #expect(a.digest == b.digest)

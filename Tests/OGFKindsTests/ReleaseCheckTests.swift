@@ -14,9 +14,9 @@ import OGFHTTP
     }
 
     /// The stand-in allows 5 /api/ requests per second: start a test's requests in a fresh second.
-    func freshSecond() {
+    func freshSecond() async throws {
         let now = Date().timeIntervalSince1970
-        usleep(useconds_t(((now.rounded(.down) + 1 - now) * 1_000_000) + 20_000))
+        try await Task.sleep(nanoseconds: UInt64(((now.rounded(.down) + 1 - now) * 1_000_000_000) + 20_000_000))
     }
 
     func apply(_ config: [String: Value]) async throws -> ApplyResponse {
@@ -33,7 +33,7 @@ import OGFHTTP
     }
 
     @Test func flowLogsInAndCallsTheProtectedEndpointWithTheCapturedToken() async throws {
-        freshSecond()
+        try await freshSecond()
         let r = try await apply(["url": .string(APIStandIn.base + "/health"), "flow": [
             login,
             ["url": "/api/v1/me", "headers": ["Authorization": "Bearer {{token}}"], "json": ["user": "demo"]],
@@ -48,7 +48,7 @@ import OGFHTTP
     }
 
     @Test func capturedValuesNeverShowInMessagesOrOutputs() async throws {
-        freshSecond()
+        try await freshSecond()
         // The fixture echoes request headers: a failing step quoting its body would show the token.
         let f = await failure(["url": .string(APIStandIn.base + "/health"), "flow": [
             login,
@@ -66,22 +66,22 @@ import OGFHTTP
     }
 
     @Test func authValidationNeedsRefusalWithoutAndSuccessWithCredentials() async throws {
-        freshSecond()
+        try await freshSecond()
         let ok = try await apply(["url": .string(APIStandIn.base + "/health"), "flow": [login],
                                   "auth": ["url": "/api/v1/me", "headers": ["Authorization": "Bearer {{token}}"]]])
         #expect(ok.summary?.contains("auth: refused without credentials, accepted with them") == true)
-        freshSecond()
+        try await freshSecond()
         let open = await failure(["url": .string(APIStandIn.base + "/health"), "flow": [login],
                                   "auth": ["url": "/api/v1/version", "headers": ["Authorization": "Bearer {{token}}"]]])
         #expect(open.contains("auth, GET \(APIStandIn.base)/api/v1/version: without credentials it answered 200, expected 401 or 403: the endpoint is not protected"), "\(open)")
-        freshSecond()
+        try await freshSecond()
         let wrong = await failure(["url": .string(APIStandIn.base + "/health"),
                                    "auth": ["url": "/api/v1/me", "headers": ["Authorization": "Bearer forged"]]])
         #expect(wrong.contains("with credentials it answered 401, expected 2xx: the credentials were not accepted"), "\(wrong)")
     }
 
     @Test func rateLimitNeedsA429WithRetryAfterWithinTheBurst() async throws {
-        freshSecond()
+        try await freshSecond()
         // 5 per second: the 6th request of a fresh second is refused. Answers are counted as they
         // arrive (8 in flight), so the 429 may be counted a little earlier; never after 8 + 3.
         let ok = try await apply(["url": .string(APIStandIn.base + "/health"), "rate_limit": ["url": "/api/v1/version", "requests": 30]])
