@@ -9,6 +9,8 @@ import Testing
 @Suite struct CheckLoadTests {
     let kind = CheckLoadKind()
 
+    init() async throws { try await HTTPFixture.ready() }
+
     func url(_ query: String) -> String { "\(HTTPFixture.base)/load/\(UUID().uuidString.prefix(8))?\(query)" }
 
     func run(_ config: [String: Value]) async throws -> Result<ApplyResponse, ResourceFailure> {

@@ -1,31 +1,27 @@
 import Foundation
 import OGFCore
 import OGFHTTP
+import OGFTestSupport
+import Synchronization
 import Testing
 @testable import OGFKinds
 
 /// Certificates made with openssl for the test, served by Tests/Support/tls_fixture.py on
-/// loopback: valid (own CA), expiring in 3 days, wrong name, self-signed.
+/// loopback: valid (own CA), expiring in 3 days, wrong name, self-signed. Made once, by the first
+/// suite that awaits `ready()` in its init; openssl and the server's start are awaited.
 enum TLSFixture {
     struct Servers: Sendable { let dir: String; let valid: Int; let expiring: Int; let wrongName: Int; let selfSigned: Int }
 
-    static func sh(_ script: String, in dir: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-ec", script]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try! p.run()
-        p.waitUntilExit()
-        precondition(p.terminationStatus == 0, "openssl failed in \(dir)")
+    static func sh(_ script: String, in dir: String) async throws {
+        let r = try await Child.run("/bin/sh", ["-ec", script], directory: dir, output: .discarded)
+        guard r.code == 0 else { throw FixtureError("openssl failed in \(dir)") }
     }
 
-    static let servers: Servers = {
+    private static let start = Task<Servers, Error> {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-tls-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-        sh("""
+        try await sh("""
         openssl req -x509 \(ec) -keyout ca.key -out ca.crt -subj '/CN=ogf test CA' -days 30
         leaf() { # name days san
           openssl req \(ec) -keyout $1.key -out $1.csr -subj "/CN=$1"
@@ -44,20 +40,36 @@ enum TLSFixture {
         p.standardInput = Pipe()   // kept open for the test process's life; the fixture exits at EOF
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try! p.run()
-        for _ in 0..<200 {
+        try p.run()
+        var found: Servers?
+        _ = await poll(10, every: 0.05) {
             if let s = try? String(contentsOfFile: dir + "/ports", encoding: .utf8) {
                 let ports = s.split(separator: "\n").compactMap { Int($0) }
-                if ports.count == 4 { return Servers(dir: dir, valid: ports[0], expiring: ports[1], wrongName: ports[2], selfSigned: ports[3]) }
+                if ports.count == 4 { found = Servers(dir: dir, valid: ports[0], expiring: ports[1], wrongName: ports[2], selfSigned: ports[3]) }
             }
-            usleep(50_000)
+            return found != nil
         }
-        fatalError("the TLS fixture did not start (python3 \(script))")
-    }()
+        guard let found else { throw FixtureError("the TLS fixture did not start (python3 \(script))") }
+        return found
+    }
+    private static let started = Mutex<Servers?>(nil)
+
+    /// Makes the certificates and starts the servers (once); waits for them, suspended.
+    static func ready() async throws {
+        let servers = try await start.value
+        started.withLock { $0 = servers }
+    }
+
+    static var servers: Servers {
+        guard let servers = started.withLock({ $0 }) else { preconditionFailure("await TLSFixture.ready() in the suite's init first") }
+        return servers
+    }
 }
 
 @Suite struct CheckTLSTests {
     let kind = CheckTLSKind()
+
+    init() async throws { try await TLSFixture.ready() }
 
     func check(_ port: Int, ca: Bool = true, _ extra: [String: Value] = [:]) async throws -> ApplyResponse {
         let s = TLSFixture.servers

@@ -138,6 +138,8 @@ import Testing
 @Suite struct CheckTests {
     let http = CheckHTTPKind(http: CurlHTTPClient())
 
+    init() async throws { try await HTTPFixture.ready() }
+
     @Test func httpStatusAndJSON() async throws {
         let r = try await http.apply(request("check_http", ["url": .string(HTTPFixture.base + "/health"), "json": ["status": "ok", "checks.db": true, "count": 3.0]], schema: http.schema))
         #expect(r.outputs["status"] == 200)

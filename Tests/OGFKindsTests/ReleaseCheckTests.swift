@@ -8,6 +8,11 @@ import OGFHTTP
 /// example deploys), and check_traces against the OTLP receiver from scripts/dev-up.sh.
 @Suite(.serialized) struct ReleaseCheckTests {
     let http = CheckHTTPKind(http: CurlHTTPClient())
+
+    init() async throws {
+        try await HTTPFixture.ready()
+        try await APIStandIn.ready()
+    }
     var login: Value {
         .map(["name": "log in", "method": "POST", "url": "/api/v1/login", "body": .sensitive(#"{"username": "demo", "password": "demo-password"}"#),
               "capture": ["token": ["json": "token"]]])

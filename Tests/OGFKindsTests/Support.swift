@@ -1,11 +1,16 @@
 import Foundation
 import OGFCore
+import OGFTestSupport
+import Synchronization
 
-/// The loopback HTTP server in Tests/Support/http_fixture.py, started once per test process.
+/// The loopback HTTP server in Tests/Support/http_fixture.py, started once per test process by
+/// the first suite that awaits `ready()` in its init. Its start is awaited (the port file polled
+/// with `Task.sleep`): a lazy static that slept until python was up held a thread of the
+/// cooperative pool, and every other test that touched it waited in the same `swift_once`.
 enum HTTPFixture {
-    static let port: Int = {
+    private static let start = Task<Int, Error> {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ogf-http-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let portFile = dir.appendingPathComponent("port").path
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Support/http_fixture.py").path
@@ -15,15 +20,34 @@ enum HTTPFixture {
         // Not our stdout: a test runner waiting for EOF on it would wait for this server forever.
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try! p.run()
-        for _ in 0..<100 {
-            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(s) { return port }
-            usleep(50_000)
+        try p.run()
+        var found: Int?
+        _ = await poll(5, every: 0.05) {
+            if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(s) { found = port }
+            return found != nil
         }
-        fatalError("the HTTP fixture did not start (python3 \(script))")
-    }()
+        guard let found else { throw FixtureError("the HTTP fixture did not start (python3 \(script))") }
+        return found
+    }
+    private static let started = Mutex<Int?>(nil)
+
+    /// Starts it (once) and waits, suspended, until it listens.
+    static func ready() async throws {
+        let port = try await start.value
+        started.withLock { $0 = port }
+    }
+
+    static var port: Int {
+        guard let port = started.withLock({ $0 }) else { preconditionFailure("await HTTPFixture.ready() in the suite's init first") }
+        return port
+    }
 
     static var base: String { "http://127.0.0.1:\(port)" }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 func context(_ vars: [String: String] = [:], redact: @escaping @Sendable (String) -> String = { $0 }) -> KindContext {
@@ -62,7 +86,7 @@ enum APIStandIn {
     static let release = "ogf-kinds-test-\(UInt32.random(in: 0...UInt32.max))"
     /// Its service.name, unique per test run: the trace receiver is shared.
     static let service = "ogf-kinds-test-api-\(UInt32.random(in: 0...UInt32.max))"
-    static let port: Int = {
+    private static let start = Task<Int, Error> {
         let port = closedPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/offgridflow/build/api/server.py").path
@@ -75,13 +99,24 @@ enum APIStandIn {
         ]) { $1 }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try! p.run()
-        for _ in 0..<200 {
-            if canConnect(port) { return port }
-            usleep(50_000)
+        try p.run()
+        guard await poll(10, every: 0.05, { canConnect(port) }) else {
+            throw FixtureError("the API stand-in did not start (python3 \(script))")
         }
-        fatalError("the API stand-in did not start (python3 \(script))")
-    }()
+        return port
+    }
+    private static let started = Mutex<Int?>(nil)
+
+    /// Starts it (once) and waits, suspended, until it accepts connections.
+    static func ready() async throws {
+        let port = try await start.value
+        started.withLock { $0 = port }
+    }
+
+    static var port: Int {
+        guard let port = started.withLock({ $0 }) else { preconditionFailure("await APIStandIn.ready() in the suite's init first") }
+        return port
+    }
 
     static var base: String { "http://127.0.0.1:\(port)" }
 }
