@@ -38,8 +38,20 @@ final class PrivatePostgres: @unchecked Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    private var stopped = false
+
+    /// Stops the server (immediate mode) and removes its folder, awaited; the test calls it at
+    /// its end. A test that ends early leaves it to `deinit`, which stops it synchronously (it
+    /// cannot await, and the server must not outlive the test process).
+    func stop() async {
+        stopped = true
+        _ = try? await sh([bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
     deinit {
-        _ = try? shBlocking([bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
+        guard !stopped else { return }
+        _ = try? PrivatePostgres.shBlocking(in: dir, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-m", "immediate", "stop"])
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -47,10 +59,11 @@ final class PrivatePostgres: @unchecked Sendable {
     /// inherit descriptors: output goes to a file and only the exit is awaited, never a pipe's end.
     @discardableResult
     func sh(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) async throws -> String {
-        try await offPool { try self.shBlocking(detached: detached, argv, asPostgres: asPostgres) }
+        let dir = dir
+        return try await offPool { try PrivatePostgres.shBlocking(in: dir, detached: detached, argv, asPostgres: asPostgres) }
     }
 
-    func shBlocking(detached: Bool = false, _ argv: [String], asPostgres: Bool = true) throws -> String {
+    static func shBlocking(in dir: String, detached: Bool = false, _ argv: [String], asPostgres: Bool = true) throws -> String {
         let p = Process()
         let wrap = asPostgres && getuid() == 0
         p.executableURL = URL(fileURLWithPath: wrap ? "/usr/sbin/runuser" : "/usr/bin/env")
@@ -141,5 +154,6 @@ final class PrivatePostgres: @unchecked Sendable {
         #expect(plan.out.contains("Plan: 2 to add, 0 to change, 0 to destroy, 0 checks."), "exactly what was not recorded\n\(plan.out)")
         #expect(plan.out.contains("exec.slow will be created") && plan.out.contains("exec.after will be created"), "\(plan.out)")
         #expect(try await p.run(["state", "list", "r"], env: env).out == "exec.one\nexec.two\n")
+        await server.stop()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import OGFCore
 import OGFHTTP
 @testable import OGFImages
+import OGFTestSupport
 import Testing
 
 /// Runs the built `ogf` binary on a project with images: the engine, state and plan rendering
@@ -20,9 +21,9 @@ struct ImageCLITests {
     }
 
     func ogf(_ s: Sandbox, _ args: String...) async throws -> (Int32, String) {
-        let (status, out, err) = try await CommandRunner.run([Self.ogf] + args + ["-C", s.root, "--no-color"],
-                                                               environment: ["PATH": "/usr/bin:/bin", "HOME": s.root, "DOCKER_CONFIG": s.root + "/.docker"])
-        return (status, String(decoding: out + err, as: UTF8.self))
+        let r = try await Child.run(Self.ogf, args + ["-C", s.root, "--no-color"],
+                                    environment: ["PATH": "/usr/bin:/bin", "HOME": s.root, "DOCKER_CONFIG": s.root + "/.docker"])
+        return (r.code, String(decoding: r.out + r.err, as: UTF8.self))
     }
 
     @Test func planApplyNoChangeAndChangedFileThroughTheCLI() async throws {
@@ -117,8 +118,10 @@ struct ImageCLITests {
         """)
         func digests(_ prefix: [String]) async throws -> [String] {
             try? FileManager.default.removeItem(atPath: s.root + "/.ogf-cache")
-            let (st, out, err) = try await CommandRunner.run(prefix + [Self.ogf, "plan", "e2e", "-C", s.root, "--no-color", "--refresh", "false"],
-                                                              environment: ["PATH": "/usr/bin:/bin", "HOME": s.root, "DOCKER_CONFIG": s.root + "/.docker"])
+            let argv = prefix + [Self.ogf, "plan", "e2e", "-C", s.root, "--no-color", "--refresh", "false"]
+            let r = try await Child.run(argv[0], Array(argv.dropFirst()),
+                                        environment: ["PATH": "/usr/bin:/bin", "HOME": s.root, "DOCKER_CONFIG": s.root + "/.docker"])
+            let (st, out, err) = (r.code, r.out, r.err)
             let text = String(decoding: out + err, as: UTF8.self)
             #expect(st == 0, "\(text)")
             return text.matches(of: /digest (sha256:[0-9a-f]{64})/).map { String($0.1) }

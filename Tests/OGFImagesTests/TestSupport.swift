@@ -97,11 +97,14 @@ struct Driver {
 }
 
 /// Runs an independent client (skopeo, umoci) and returns its stdout; fails on a non-zero exit.
+/// Awaited through `Child` (OGFImages' CommandRunner waits on a Dispatch global-queue thread,
+/// which on Linux is a thread of the same pool the tests run on).
 @discardableResult
 func run(_ argv: [String]) async throws -> String {
     let exe = argv[0].hasPrefix("/") ? argv[0] : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + argv[0] }
         .first { FileManager.default.isExecutableFile(atPath: $0) } ?? argv[0]
-    let (status, out, err) = try await CommandRunner.run([exe] + argv.dropFirst())
+    let r = try await Child.run(exe, Array(argv.dropFirst()))
+    let (status, out, err) = (r.code, r.out, r.err)
     let text = String(decoding: out, as: UTF8.self)
     if status != 0 {
         Issue.record("\(argv.joined(separator: " ")) exited \(status): \(String(decoding: err, as: UTF8.self))")
