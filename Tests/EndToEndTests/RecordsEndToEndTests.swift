@@ -22,7 +22,7 @@ import Testing
                                  RecordsEndToEndTests.slackPath, portFile]
             try process.run()
             var found = 0
-            _ = await poll(5, every: 0.05) {
+            _ = await poll(attempts: 100, every: 0.05) {
                 found = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0
                 return found != 0
             }

@@ -108,7 +108,7 @@ final class OwnMoto: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        if await poll(10, every: 0.1, { canConnect(port) }) { return }
+        if await poll(attempts: 100, every: 0.1, { canConnect(port) }) { return }
         stop()
         throw AWSError("moto did not start on port \(port) (is moto[server] installed? scripts/install-deps.sh)")
     }

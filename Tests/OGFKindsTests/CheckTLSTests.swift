@@ -42,7 +42,7 @@ enum TLSFixture {
         p.standardError = FileHandle.nullDevice
         try p.run()
         var found: Servers?
-        _ = await poll(10, every: 0.05) {
+        _ = await poll(attempts: 200, every: 0.05) {
             if let s = try? String(contentsOfFile: dir + "/ports", encoding: .utf8) {
                 let ports = s.split(separator: "\n").compactMap { Int($0) }
                 if ports.count == 4 { found = Servers(dir: dir, valid: ports[0], expiring: ports[1], wrongName: ports[2], selfSigned: ports[3]) }

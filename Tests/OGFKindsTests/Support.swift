@@ -22,7 +22,7 @@ enum HTTPFixture {
         p.standardError = FileHandle.nullDevice
         try p.run()
         var found: Int?
-        _ = await poll(5, every: 0.05) {
+        _ = await poll(attempts: 100, every: 0.05) {
             if let s = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(s) { found = port }
             return found != nil
         }
@@ -100,7 +100,7 @@ enum APIStandIn {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        guard await poll(10, every: 0.05, { canConnect(port) }) else {
+        guard await poll(attempts: 200, every: 0.05, { canConnect(port) }) else {
             throw FixtureError("the API stand-in did not start (python3 \(script))")
         }
         return port

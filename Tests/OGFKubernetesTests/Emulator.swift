@@ -51,7 +51,7 @@ final class Emulator: @unchecked Sendable {
         try p.run()
         let dir = self.dir
         var found: Int?
-        _ = await poll(10, every: 0.05) {
+        _ = await poll(attempts: 200, every: 0.05) {
             if let s = try? String(contentsOfFile: dir + "/port", encoding: .utf8), let port = Int(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 found = port
             }

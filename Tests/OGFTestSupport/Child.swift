@@ -127,6 +127,18 @@ public func poll(_ seconds: Double, every interval: Double = 0.02, _ condition: 
     return try await condition()
 }
 
+/// Tries `condition` up to `attempts` times, suspended for `interval` between tries (a loop of
+/// `usleep`s made async: the same number of tries, so a loaded machine gets as long as before).
+public func poll(attempts: Int, every interval: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    for attempt in 0..<attempts {
+        if try await condition() { return true }
+        if attempt < attempts - 1 {
+            do { try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000)) } catch { return false }
+        }
+    }
+    return false
+}
+
 /// A value set once from any thread, awaited by any number of tasks.
 final class Eventual<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
