@@ -28,14 +28,23 @@ final class PrivatePostgres: @unchecked Sendable {
                 "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
     }
 
-    func restart() async throws {
-        try await sh(detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-m", "fast", "-l", dir + "/server.log",
-                "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
+    func psql(_ sql: String) async throws -> String {
+        let dir = dir, argv = psqlArguments(sql)
+        return try await offPool { try PrivatePostgres.shBlocking(in: dir, argv) }.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func psql(_ sql: String) async throws -> String {
-        try await sh([bin + "/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-t", "-A", "-c", sql])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+    /// psql on the calling thread: for a sequence that must not wait for the pool between steps.
+    func psqlBlocking(_ sql: String) throws -> String {
+        try PrivatePostgres.shBlocking(in: dir, psqlArguments(sql)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func psqlArguments(_ sql: String) -> [String] {
+        [bin + "/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-t", "-A", "-c", sql]
+    }
+
+    func restartBlocking() throws {
+        try PrivatePostgres.shBlocking(in: dir, detached: true, [bin + "/pg_ctl", "-D", dir + "/data", "-w", "-t", "30", "-m", "fast", "-l", dir + "/server.log",
+                "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
     }
 
     private var stopped = false
@@ -136,8 +145,20 @@ final class PrivatePostgres: @unchecked Sendable {
             """)])
         let env = ["OGF_STATE_URL": server.url]
         let proc = try p.start(["apply", "r", "--auto-approve"], env: env)
-        #expect(await p.waitFor(15) { (try? await server.psql("SELECT count(*) FROM ogf_state_restart.resources")) == "2" })
-        try await server.restart()
+        // Waiting for the two rows and restarting run on one thread of their own, as one sequence:
+        // the restart must land inside exec.slow's 3 s, and a task resumed on a busy pool between
+        // the two steps could miss that window.
+        let reached = try await offPool { () -> Bool in
+            let deadline = Date().addingTimeInterval(15)
+            var reached = false
+            while !reached && Date() < deadline {
+                reached = (try? server.psqlBlocking("SELECT count(*) FROM ogf_state_restart.resources")) == "2"
+                if !reached { usleep(20_000) }
+            }
+            try server.restartBlocking()
+            return reached
+        }
+        #expect(reached)
         // A hung ogf fails the test instead of hanging it.
         let pid = proc.pid
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
