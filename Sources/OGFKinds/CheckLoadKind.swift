@@ -156,7 +156,7 @@ public struct CheckLoadKind: ResourceKind {
         let limits = LoadLimits(requests: c.requests, duration: c.duration.seconds, concurrency: c.concurrency, rate: c.rate)
         request.progress("\(c.requests) requests at concurrency \(c.concurrency), at most \(DurationText.format(c.duration.seconds))")
         let recorder = Recorder(expect: c.expectStatus)
-        let run = await CurlLoadRunner.run(target, limits: limits) { recorder.record($0) }
+        let run = await LoadRunner.run(target, limits: limits) { recorder.record($0) }
         if run.stoppedBy == .cancelled { throw CancellationError() }
         let m = recorder.m
         let outputs = Self.outputs(m, run)

@@ -71,7 +71,7 @@ struct Harness {
         let writer = wrap(try StateWriter(store: store, state: state))
         let report = await Applier(plan: plan!, config: config!, registry: registry, environment: env, context: ctx, writer: writer,
                                    parallelism: parallelism, hooks: hooks, control: control).run()
-        return (report, try writer.finish())
+        return (report, try await writer.finish())
     }
 }
 
