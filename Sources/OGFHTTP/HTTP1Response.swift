@@ -45,20 +45,34 @@ public struct HTTP1Response: Sendable {
         while i < n {
             switch phase {
             case .head:
-                // Up to the blank line; headers are small, so byte by byte is fine.
-                let b = bytes[i]
-                head.append(b)
-                i += 1
-                if head.count > 65_536 { return .invalid("response headers over 64 KiB") }
-                if b == 0x0A, head.count >= 4, head[head.count - 2] == 0x0D, head[head.count - 3] == 0x0A, head[head.count - 4] == 0x0D {
-                    if let problem = parseHead() { return .invalid(problem) }
-                    head.removeAll(keepingCapacity: true)
-                    if status >= 100 && status < 200 {  // interim (100 Continue, 103): the real one follows
-                        phase = .head
-                        continue
+                // Up to the blank line: find it in this piece, then parse the head's bytes.
+                var end: Int?
+                var j = i
+                while j < n {
+                    if bytes[j] == 0x0A {
+                        // "\n\r\n" or "\n\n" ends the head (the first "\r\n" of the pair may be in
+                        // an earlier piece).
+                        let prev1: UInt8? = j - 1 >= i ? bytes[j - 1] : head.last
+                        let prev2: UInt8? = j - 2 >= i ? bytes[j - 2] : (j - 1 >= i ? head.last : (head.count >= 2 ? head[head.count - 2] : nil))
+                        if prev1 == 0x0A || (prev1 == 0x0D && prev2 == 0x0A) {
+                            end = j + 1
+                            break
+                        }
                     }
-                    if case .fixed(0) = phase { return .complete(status: status, keepAlive: keepAlive, consumed: i) }
+                    j += 1
                 }
+                let upto = end ?? n
+                head.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<upto]))
+                i = upto
+                if head.count > 65_536 { return .invalid("response headers over 64 KiB") }
+                guard end != nil else { continue }
+                if let problem = parseHead() { return .invalid(problem) }
+                head.removeAll(keepingCapacity: true)
+                if status >= 100 && status < 200 {  // interim (100 Continue, 103): the real one follows
+                    phase = .head
+                    continue
+                }
+                if case .fixed(0) = phase { return .complete(status: status, keepAlive: keepAlive, consumed: i) }
             case .fixed(let remaining):
                 let take = min(remaining, n - i)
                 i += take
@@ -97,49 +111,83 @@ public struct HTTP1Response: Sendable {
         return .needMore
     }
 
-    /// Status line and the headers that frame the body. Returns a problem, or nil.
+    /// Status line and the headers that frame the body, read from the head's bytes without
+    /// building strings (this runs once per request). Returns a problem, or nil.
     mutating func parseHead() -> String? {
-        let text = String(decoding: head, as: UTF8.self)
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true).makeIterator()
-        guard let first = lines.next() else { return "an empty response" }
-        let parts = first.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]), (100...999).contains(code) else {
-            return "not an HTTP/1.x status line: \(first.prefix(60))"
-        }
-        status = code
-        keepAlive = parts[0] != "HTTP/1.0"
-        var length: Int?
-        var chunked = false
-        while let l = lines.next() {
-            guard let colon = l.firstIndex(of: ":") else { continue }
-            let name = l[..<colon].lowercased()
-            let value = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            switch name {
-            case "content-length":
-                guard let v = Int(value), v >= 0 else { return "a bad Content-Length: \(value.prefix(30))" }
-                if let length, length != v { return "two different Content-Length headers" }
-                length = v
-            case "transfer-encoding":
-                chunked = value.lowercased().split(separator: ",").last?.trimmingCharacters(in: .whitespaces) == "chunked"
-            case "connection":
-                let tokens = value.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                if tokens.contains("close") { keepAlive = false }
-                if tokens.contains("keep-alive") { keepAlive = true }
-            default:
-                break
+        head.withUnsafeBufferPointer { h -> String? in
+            let n = h.count
+            // "HTTP/1.x SSS"
+            guard n >= 12, h[0] == 0x48, h[1] == 0x54, h[2] == 0x54, h[3] == 0x50, h[4] == 0x2F, h[5] == 0x31, h[6] == 0x2E, h[8] == 0x20,
+                  let code = Self.digits(h, 9, 12), (100...999).contains(code), n == 12 || h[12] == 0x20 || h[12] == 0x0D || h[12] == 0x0A else {
+                let first = String(decoding: h.prefix { $0 != 0x0D && $0 != 0x0A }.prefix(60), as: UTF8.self)
+                return "not an HTTP/1.x status line: \(first)"
             }
+            status = code
+            keepAlive = h[7] != 0x30  // HTTP/1.0 closes unless it says keep-alive
+            var length: Int?
+            var chunked = false
+            var k = 0
+            while k < n, h[k] != 0x0A { k += 1 }  // past the status line
+            k += 1
+            while k < n {
+                var e = k
+                while e < n, h[e] != 0x0A { e += 1 }
+                var lineEnd = e
+                if lineEnd > k, h[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if let colon = (k..<lineEnd).first(where: { h[$0] == 0x3A }) {
+                    var v = colon + 1
+                    while v < lineEnd, h[v] == 0x20 || h[v] == 0x09 { v += 1 }
+                    var ve = lineEnd
+                    while ve > v, h[ve - 1] == 0x20 || h[ve - 1] == 0x09 { ve -= 1 }
+                    if Self.nameIs(h, k, colon, "content-length") {
+                        guard let len = Self.digits(h, v, ve) else {
+                            return "a bad Content-Length: \(String(decoding: h[v..<ve].prefix(30), as: UTF8.self))"
+                        }
+                        if let length, length != len { return "two different Content-Length headers" }
+                        length = len
+                    } else if Self.nameIs(h, k, colon, "transfer-encoding") {
+                        let value = String(decoding: h[v..<ve], as: UTF8.self).lowercased()
+                        chunked = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) == "chunked"
+                    } else if Self.nameIs(h, k, colon, "connection") {
+                        let tokens = String(decoding: h[v..<ve], as: UTF8.self).lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                        if tokens.contains("close") { keepAlive = false }
+                        if tokens.contains("keep-alive") { keepAlive = true }
+                    }
+                }
+                k = e + 1
+            }
+            if code < 200 { return nil }
+            if isHead || code == 204 || code == 304 {
+                phase = .fixed(remaining: 0)
+            } else if chunked {
+                phase = .chunkSize
+            } else if let length {
+                phase = .fixed(remaining: length)
+            } else {
+                phase = .untilClose
+                keepAlive = false
+            }
+            return nil
         }
-        if code < 200 { return nil }
-        if isHead || code == 204 || code == 304 {
-            phase = .fixed(remaining: 0)
-        } else if chunked {
-            phase = .chunkSize
-        } else if let length {
-            phase = .fixed(remaining: length)
-        } else {
-            phase = .untilClose
-            keepAlive = false
+    }
+
+    /// A non-negative decimal in `h[from..<to]` (at most 15 digits), or nil.
+    static func digits(_ h: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        guard to > from, to - from <= 15 else { return nil }
+        var v = 0
+        for k in from..<to {
+            let d = Int(h[k]) - 0x30
+            guard (0...9).contains(d) else { return nil }
+            v = v * 10 + d
         }
-        return nil
+        return v
+    }
+
+    /// Whether the header name in `h[from..<to]` is `lower` (ASCII, any case).
+    static func nameIs(_ h: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ lower: StaticString) -> Bool {
+        guard to - from == lower.utf8CodeUnitCount else { return false }
+        let p = lower.utf8Start
+        for k in 0..<(to - from) where h[from + k] | 0x20 != p[k] { return false }
+        return true
     }
 }
