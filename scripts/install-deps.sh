@@ -8,8 +8,12 @@ PACKAGES=(
   sqitch libdbd-pg-perl                                                           # db adopt test (a real sqitch deploy)
   docker-registry apache2-utils skopeo umoci pigz zstd                            # image tests and benchmark
   prometheus prometheus-pushgateway chromium                                      # watch, check_prometheus, telemetry and report tests (2.42)
-  wrk                                                                             # check_load benchmark peer (µs latency)
+  wrk hyperfine                                                                   # benchmark peers and timing
+  openssl git curl                                                                # TLS fixtures, gate_git_secrets, test doubles
 )
+# kubectl (the independent client the Kubernetes emulator is checked with) is not in Debian;
+# it comes with the machine (ENVIRONMENT.md). Say so at once rather than fail deep in a test.
+command -v kubectl >/dev/null || echo "warning: kubectl is not installed; the Kubernetes emulator tests need it (https://kubernetes.io/docs/tasks/tools/)" >&2
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

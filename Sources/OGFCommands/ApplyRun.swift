@@ -16,6 +16,9 @@ struct ApplyRun {
     let options: RunOptions
     /// Telemetry sinks on (false: `--no-notify`).
     var notify = true
+    /// What the history entry, records and audit log call this run (`ogf watch`: "watch");
+    /// nil: the plan's operation.
+    var operationLabel: String?
 
     func execute(plan: Plan, config: EnvironmentConfig, variables: [String: String], state: StateFile,
                  backend: any StateBackend, lock: any StateLease) async throws {
@@ -30,7 +33,7 @@ struct ApplyRun {
         let view = ApplyView(style: style, live: ws.terminal.stdoutIsTTY && ws.terminal.stderrIsTTY && ws.terminal.color, total: total)
         let control = WalkControl()
         let context = ws.context(config, variables, hasher: state.hasher, options: options)
-        let records = RunRecords(ws: ws, config: config, plan: plan, variables: variables, notify: notify)
+        let records = RunRecords(ws: ws, config: config, plan: plan, variables: variables, notify: notify, operation: operationLabel)
         let applier = {
             var a = Applier(plan: plan, config: config, registry: ws.registry, environment: variables, context: context,
                             writer: writer, parallelism: parallelism, hooks: view, control: control)
@@ -38,7 +41,7 @@ struct ApplyRun {
             return a
         }()
         records.start(run: (state.history.map(\.id).max() ?? 0) + 1)
-        let operation = plan.operation.operationName
+        let operation = operationLabel ?? plan.operation.operationName
         // A lost state database took the lock with it: nothing new starts.
         (writer as? PostgresStateRecorder)?.onLost.withLock { $0 = { control.stopStarting() } }
         let task = Task { await applier.run(operation: operation) }

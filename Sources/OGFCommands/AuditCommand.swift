@@ -40,7 +40,8 @@ struct AuditListCommand: AsyncParsableCommand {
         let unreadable = entries.filter { $0 == nil }.count
         defer {
             if unreadable > 0 {
-                Terminal.err("warning: \(unreadable) entr\(unreadable == 1 ? "y is" : "ies are") not valid audit entries (shown as unreadable); run `ogf audit verify \(environment)`.\n")
+                let what = unreadable == 1 ? "1 entry is not a valid audit entry" : "\(unreadable) entries are not valid audit entries"
+                Terminal.err("warning: \(what) (shown as unreadable); run `ogf audit verify \(environment)`.\n")
             }
         }
         if json {

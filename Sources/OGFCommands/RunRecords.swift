@@ -44,8 +44,10 @@ struct RunRecords {
     let redactor: Redactor
     let startedAt: Date
 
-    init(ws: Workspace, config: EnvironmentConfig, plan: Plan, variables: [String: String], notify: Bool, client: any HTTPClient = CurlHTTPClient()) {
+    init(ws: Workspace, config: EnvironmentConfig, plan: Plan, variables: [String: String], notify: Bool, operation: String? = nil,
+         client: any HTTPClient = CurlHTTPClient()) {
         self.ws = ws
+        operationLabel = operation
         self.config = config
         self.plan = plan
         startedAt = Date()
@@ -75,7 +77,8 @@ struct RunRecords {
         self.notifier = notifier
     }
 
-    var operation: String { plan.operation.operationName }
+    let operationLabel: String?
+    var operation: String { operationLabel ?? plan.operation.operationName }
 
     func reportLink(run: Int) -> String? {
         guard let dir = config.records?.reportDir else { return nil }
@@ -132,7 +135,7 @@ struct RunRecords {
             record.warnings = warnings
         }
         warnings += write(record, state: state)
-        ws.audit(config.name, AuditDraft(command: plan.operation == .apply ? "apply" : operation, planHash: plan.hash, outcome: history.outcome.rawValue,
+        ws.audit(config.name, AuditDraft(command: operation, planHash: plan.hash, outcome: history.outcome.rawValue,
                                          detail: "run #\(history.id): \(report.succeeded.count) succeeded, \(report.failed.count) failed"
                                              + (record.release.map { ", release \($0)" } ?? "")))
         return warnings

@@ -50,7 +50,7 @@ struct WatchCommand: AsyncParsableCommand {
         Terminal.out("\n")
         var runOptions = plan.options
         runOptions.merge(options.runOptions)
-        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: runOptions)
+        try await ApplyRun(ws: ws, parallelism: options.parallelism, options: runOptions, operationLabel: "watch")
             .execute(plan: plan, config: session.config, variables: session.variables, state: session.state,
                      backend: session.backend, lock: session.lock)
     }

@@ -5,6 +5,7 @@ import OGFCore
 import OGFGraph
 import OGFCatalogue
 import OGFKubernetes
+import OGFNotify
 import OGFPlan
 import OGFRecords
 import OGFState
@@ -48,7 +49,23 @@ struct Workspace {
         let (config, diags) = ConfigLoader(root: root, registry: registry).load(environment: env)
         report(diags)
         guard let config, !diags.hasErrors else { throw failure(diags) }
+        try checkNotify(config)
         return config
+    }
+
+    /// `notify:` is checked whole when the configuration loads (validate, plan, apply), with
+    /// secrets and `${env.X}` not needed yet: a mistyped sink fails here with its position, not
+    /// at the end of a deploy as a warning that notifications are off.
+    func checkNotify(_ config: EnvironmentConfig) throws {
+        guard let expr = config.notify else { return }
+        var ignored: [Diagnostic] = []
+        let vars = Evaluator.resolveVariables(config.variables, environment: nil, envFile: config.envFile, diagnostics: &ignored)
+        let value = Evaluator(variables: vars, environment: nil, envFile: config.envFile).evaluate(expr, diagnostics: &ignored)
+        do { try NotifyConfig.check(value) } catch {
+            let d = Diagnostics([.error("\(error)", detail: "docs/records.md lists every notify: key.", at: config.notifyLocation)])
+            report(d)
+            throw failure(d)
+        }
     }
 
     /// Configuration and its dependency graph; a cycle is reported like any other error.

@@ -38,15 +38,24 @@ final class PostgresCatalog: LintCatalog, Sendable {
         WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
         """
 
-    private static func key(_ sql: String, _ params: [String?]) -> String {
-        sql + "\u{0}" + params.map { $0 ?? "\u{1}" }.joined(separator: "\u{0}")
+    /// What a remembered answer answers: keys are the question and its parameters (short strings,
+    /// hashed on every lookup; the SQL text itself made each key hundreds of bytes long).
+    enum Question: String { case columnType = "t", notNull = "n", volatility = "v", index = "i" }
+
+    private static func key(_ q: Question, _ params: [String?]) -> String {
+        q.rawValue + "\u{0}" + params.map { $0 ?? "\u{1}" }.joined(separator: "\u{0}")
     }
 
     /// Reads every column of `tables` (type, NOT NULL, a validated `CHECK (col IS NOT NULL)`) in one query and
     /// remembers the answers the column questions would get, so a migration costs one round trip, not one per
     /// column. A failure here only means the questions are asked one by one.
     func prefetch(_ tables: [QualifiedName]) {
-        let names = tables.map(Self.regclass).filter { name in answers.withLock { $0["prefetched\u{0}" + name] == nil } }
+        // Each table once: a plan's files alter the same few tables again and again, and every name
+        // sent costs the server a join and a constraint lookup per column.
+        var seen = Set<String>()
+        let names = answers.withLock { cache in
+            tables.map(Self.regclass).filter { seen.insert($0).inserted && cache["prefetched\u{0}" + $0] == nil }
+        }
         guard !names.isEmpty else { return }
         let array = "{" + names.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
@@ -62,15 +71,15 @@ final class PostgresCatalog: LintCatalog, Sendable {
         answers.withLock { cache in
             for row in rows {
                 guard let table = row[0], let column = row[1] else { continue }
-                cache[Self.key(Self.columnTypeSQL, [table, column])] = [[row[2]]]
-                cache[Self.key(Self.notNullSQL, [table, column])] = [[row[3], row[4]]]
+                cache[Self.key(.columnType, [table, column])] = [[row[2]]]
+                cache[Self.key(.notNull, [table, column])] = [[row[3], row[4]]]
             }
             for name in names { cache["prefetched\u{0}" + name] = [] }
         }
     }
 
-    private func ask<T: Sendable>(_ sql: String, _ params: [String?], _ read: ([[String?]]) -> T) -> CatalogAnswer<T> {
-        let key = Self.key(sql, params)
+    private func ask<T: Sendable>(_ q: Question, _ sql: String, _ params: [String?], _ read: ([[String?]]) -> T) -> CatalogAnswer<T> {
+        let key = Self.key(q, params)
         if let rows = answers.withLock({ $0[key] }) { return .known(read(rows)) }
         do {
             let rows = try connection.query(sql, params).rows
@@ -83,7 +92,7 @@ final class PostgresCatalog: LintCatalog, Sendable {
 
     func functionVolatility(_ name: QualifiedName, argumentCount: Int) -> CatalogAnswer<FunctionVolatility?> {
         let schema = name.parts.count > 1 ? name.parts[name.parts.count - 2] : nil
-        return ask("""
+        return ask(.volatility, """
             SELECT p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE p.proname = $1 AND (($2::text IS NULL AND pg_function_is_visible(p.oid)) OR n.nspname = $2)
               AND (p.provariadic <> 0 OR $3::int BETWEEN p.pronargs - p.pronargdefaults AND p.pronargs)
@@ -100,11 +109,11 @@ final class PostgresCatalog: LintCatalog, Sendable {
     }
 
     func columnType(table: QualifiedName, column: String) -> CatalogAnswer<String?> {
-        ask(Self.columnTypeSQL, [Self.regclass(table), column]) { $0.first?.first ?? nil }
+        ask(.columnType, Self.columnTypeSQL, [Self.regclass(table), column]) { $0.first?.first ?? nil }
     }
 
     func notNullProof(table: QualifiedName, column: String) -> CatalogAnswer<NotNullProof> {
-        ask(Self.notNullSQL, [Self.regclass(table), column]) { rows -> NotNullProof in
+        ask(.notNull, Self.notNullSQL, [Self.regclass(table), column]) { rows -> NotNullProof in
             guard let row = rows.first else { return .unproven }
             if row[0] == "t" { return .alreadyNotNull }
             if let name = row[1] { return .validatedCheck(constraint: name) }
@@ -113,7 +122,7 @@ final class PostgresCatalog: LintCatalog, Sendable {
     }
 
     func index(_ name: QualifiedName) -> CatalogAnswer<CatalogIndex?> {
-        ask("""
+        ask(.index, """
             SELECT i.indisunique, i.indisvalid,
                    coalesce((SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_attribute a
                              WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND NOT a.attnotnull), '')

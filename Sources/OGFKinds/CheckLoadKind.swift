@@ -4,7 +4,8 @@ import OGFCore
 import OGFHTTP
 
 /// `check_load`: a bounded load test. At most `requests` requests for at most `duration`, at
-/// `concurrency` (and at most `rate` per second), through libcurl's multi interface; passes when
+/// `concurrency` (and at most `rate` per second), through `LoadRunner` (ogf's HTTP/1.1 client for
+/// http, libcurl's multi interface for https); passes when
 /// the p50/p95/p99 latencies and the error rate are within their limits. The latency histogram
 /// (HdrHistogram, 3 significant digits) and the achieved rate are recorded as evidence.
 public struct CheckLoadKind: ResourceKind {
@@ -121,7 +122,11 @@ public struct CheckLoadKind: ResourceKind {
     struct Measurement {
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
         var errors = 0
-        var statuses: [String: Int] = [:]
+        /// By status code; 0 counts transport failures ("error" in the outputs).
+        var statusCounts: [Int: Int] = [:]
+        var statuses: [String: Int] {
+            Dictionary(uniqueKeysWithValues: statusCounts.map { ($0.key == 0 ? "error" : String($0.key), $0.value) })
+        }
         var firstError: String?
 
         var count: Int { Int(histogram.totalCount) }
@@ -139,11 +144,11 @@ public struct CheckLoadKind: ResourceKind {
             let ok: Bool
             if s.status == 0 {
                 ok = false
-                m.statuses["error", default: 0] += 1
+                m.statusCounts[0, default: 0] += 1
                 if m.firstError == nil { m.firstError = s.error }
             } else {
                 ok = expect.map { $0.contains(s.status) } ?? (s.status < 400)
-                m.statuses[String(s.status), default: 0] += 1
+                m.statusCounts[s.status, default: 0] += 1
             }
             if !ok { m.errors += 1 }
         }
@@ -156,7 +161,7 @@ public struct CheckLoadKind: ResourceKind {
         let limits = LoadLimits(requests: c.requests, duration: c.duration.seconds, concurrency: c.concurrency, rate: c.rate)
         request.progress("\(c.requests) requests at concurrency \(c.concurrency), at most \(DurationText.format(c.duration.seconds))")
         let recorder = Recorder(expect: c.expectStatus)
-        let run = await CurlLoadRunner.run(target, limits: limits) { recorder.record($0) }
+        let run = await LoadRunner.run(target, limits: limits) { recorder.record($0) }
         if run.stoppedBy == .cancelled { throw CancellationError() }
         let m = recorder.m
         let outputs = Self.outputs(m, run)

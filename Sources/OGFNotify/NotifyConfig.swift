@@ -67,8 +67,18 @@ public struct NotifyConfig: Sendable {
 
     /// Types the evaluated `notify:` mapping. Errors name the key (`notify.slack.on: …`).
     public static func decode(_ value: Value) throws -> NotifyConfig {
+        try decode(value, lenient: false)
+    }
+
+    /// Checks `notify:` before any secret is at hand (`ogf validate`, `ogf plan`): the same rules
+    /// as `decode`, but a value not known yet (`${secret.X}`, `${env.X}`) passes as a string.
+    public static func check(_ value: Value) throws {
+        _ = try decode(value, lenient: true)
+    }
+
+    static func decode(_ value: Value, lenient: Bool) throws -> NotifyConfig {
         var c = NotifyConfig()
-        let top = try Fields(value, path: "notify", allowed: keys)
+        let top = try Fields(value, path: "notify", allowed: keys, lenient: lenient)
         if let t = try top.duration("timeout") { c.timeout = t }
         if let r = try top.int("retries") { c.retries = max(0, min(r, 10)) }
         if let d = try top.duration("deadline") { c.deadline = d }
@@ -92,7 +102,7 @@ public struct NotifyConfig: Sendable {
         }
         if let e = try top.sub("email", allowed: ["smtp", "from", "to", "on", "username", "password"]) {
             let to = try e.strings("to") ?? []
-            guard !to.isEmpty else { throw NotifyConfigError("notify.email.to: expected at least one address") }
+            guard !to.isEmpty || (lenient && e.map["to"].map { !$0.isKnown } == true) else { throw NotifyConfigError("notify.email.to: expected at least one address") }
             c.email = Email(smtp: try e.secret("smtp", required: true)!, from: try e.string("from", required: true)!, to: to,
                             on: try e.phases("on") ?? [.failed, .rolledBack], username: try e.string("username"), password: try e.secret("password"))
         }
@@ -102,19 +112,28 @@ public struct NotifyConfig: Sendable {
     struct Fields {
         let map: [String: Value]
         let path: String
+        /// Values not known yet pass (checked again, known, when the run starts).
+        let lenient: Bool
 
-        init(_ v: Value, path: String, allowed: [String]) throws {
-            guard case .map(let m) = v else { throw NotifyConfigError("\(path): expected a mapping") }
+        init(_ v: Value, path: String, allowed: [String], lenient: Bool = false) throws {
+            self.lenient = lenient
+            self.path = path
+            guard case .map(let m) = v.unmarked else {
+                if lenient, !v.isKnown {
+                    map = [:]
+                    return
+                }
+                throw NotifyConfigError("\(path): expected a mapping")
+            }
             for k in m.keys.sorted() where !allowed.contains(k) {
                 throw NotifyConfigError("\(path).\(k): unknown key (expected one of \(allowed.joined(separator: ", ")))")
             }
             map = m
-            self.path = path
         }
 
         func sub(_ k: String, allowed: [String]) throws -> Fields? {
             guard let v = map[k], v != .null else { return nil }
-            return try Fields(v, path: "\(path).\(k)", allowed: allowed)
+            return try Fields(v, path: "\(path).\(k)", allowed: allowed, lenient: lenient)
         }
 
         func string(_ k: String, required: Bool = false) throws -> String? {
@@ -122,6 +141,7 @@ public struct NotifyConfig: Sendable {
                 if required { throw NotifyConfigError("\(path).\(k): required") }
                 return nil
             }
+            if lenient, !v.isKnown { return "(not known yet)" }
             guard let s = v.unmarked.stringValue, !s.isEmpty else { throw NotifyConfigError("\(path).\(k): expected a non-empty string") }
             return s
         }
@@ -132,9 +152,11 @@ public struct NotifyConfig: Sendable {
 
         func strings(_ k: String) throws -> [String]? {
             guard let v = map[k], v != .null else { return nil }
+            if lenient, !v.isKnown, case .list = v.unmarked {} else if lenient, !v.isKnown { return nil }
             guard case .list(let xs) = v.unmarked else { throw NotifyConfigError("\(path).\(k): expected a list of strings") }
-            return try xs.map { x in
-                guard let s = x.stringValue else { throw NotifyConfigError("\(path).\(k): expected a list of strings") }
+            return try xs.compactMap { x in
+                if lenient, !x.isKnown { return nil }
+                guard let s = x.unmarked.stringValue else { throw NotifyConfigError("\(path).\(k): expected a list of strings") }
                 return s
             }
         }
@@ -152,12 +174,14 @@ public struct NotifyConfig: Sendable {
 
         func int(_ k: String) throws -> Int? {
             guard let v = map[k], v != .null else { return nil }
+            if lenient, !v.isKnown { return nil }
             guard let i = v.unmarked.intValue else { throw NotifyConfigError("\(path).\(k): expected an integer") }
             return i
         }
 
         func duration(_ k: String) throws -> Double? {
             guard let v = map[k], v != .null else { return nil }
+            if lenient, !v.isKnown { return nil }
             if let i = v.unmarked.intValue { return Double(i) }
             guard let s = v.unmarked.stringValue, let d = DurationText.seconds(s) else { throw NotifyConfigError("\(path).\(k): expected a duration such as 5s") }
             return d

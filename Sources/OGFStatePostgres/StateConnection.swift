@@ -188,21 +188,9 @@ final class StateConnection: @unchecked Sendable {
 
     /// One statement's result(s), then a NULL, then its sync.
     private func nextSyncedResult() throws -> Result<[[String?]], StateDatabaseError> {
-        var result: Result<[[String?]], StateDatabaseError>?
-        // Two NULLs in a row, or a connection gone bad, mean the server went away mid-pipeline.
-        var nulls = 0
-        while true {
-            guard let r = PQgetResult(conn) else {
-                nulls += 1
-                if PQstatus(conn) != CONNECTION_OK || nulls > 1 { throw connectionError() }
-                continue
-            }
-            nulls = 0
-            defer { PQclear(r) }
-            if PQresultStatus(r) == PGRES_PIPELINE_SYNC { break }
-            if result == nil { result = convert(r) }
-        }
-        return result ?? .failure(StateDatabaseError(message: "no result"))
+        let result = try nextStatementResult()
+        try awaitSync()
+        return result
     }
 
     /// One statement's result(s), ended by a NULL (no sync of its own).
@@ -217,7 +205,8 @@ final class StateConnection: @unchecked Sendable {
         return result ?? .failure(StateDatabaseError(message: "no result"))
     }
 
-    /// The sync that ends (commits) a one-transaction pipeline.
+    /// The sync that ends (commits) a pipeline's transaction. Two NULLs in a row, or a connection
+    /// gone bad, mean the server went away mid-pipeline.
     private func awaitSync() throws {
         var nulls = 0
         while true {

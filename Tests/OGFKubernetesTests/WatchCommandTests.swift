@@ -154,6 +154,8 @@ struct WatchCommandTests {
         // the kill and measures again from where the journal says it was.
         #expect((outputs["measurements"] as? Int ?? 0) > 30, "\(outputs)")
         #expect(outputs["watched_s"] as? Double == 30 || outputs["watched_s"] as? Int == 30, "\(outputs)")
+        let history = try state()["history"] as! [[String: Any]]
+        #expect(history.last?["operation"] as? String == "watch", "the resumed run is recorded as a watch, not an apply")
         // Nothing is due afterwards.
         let (_, again) = try await ogf("watch", "dev")
         #expect(again.contains("No watch is due"), "\(again)")

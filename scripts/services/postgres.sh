@@ -10,6 +10,8 @@
 #              (CREATEDB lets `ogf plan` make its throwaway shadow database)
 #
 # initdb and pg_ctl refuse to run as root: as root they run as the postgres user.
+# OGF_PG_PORT and OGF_PG_DATA start another server (pid file .ci-servers/postgres-PORT.pid);
+# OGF_PG_FSYNC=on makes a new one durable, as a production server is (scripts/bench/pgstate.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT="${OGF_PG_PORT:-55432}"
@@ -32,7 +34,7 @@ if [ ! -f "$DATA/PG_VERSION" ]; then
     echo "listen_addresses = '127.0.0.1'"
     echo "port = $PORT"
     echo "unix_socket_directories = '$DATA'"
-    echo "fsync = off"                 # throwaway test data: speed over durability
+    echo "fsync = ${OGF_PG_FSYNC:-off}"   # throwaway test data: speed over durability
     echo "max_connections = 100"
   } >> "$DATA/postgresql.conf"
 fi
@@ -40,7 +42,9 @@ fi
 if ! "${AS[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   "${AS[@]}" "$BIN/pg_ctl" -D "$DATA" -w -t 60 -l "$DATA/server.log" start >/dev/null
 fi
-head -1 "$DATA/postmaster.pid" > "$RUN/postgres.pid"
+PIDFILE="$RUN/postgres.pid"
+[ "$PORT" = 55432 ] || PIDFILE="$RUN/postgres-$PORT.pid"
+head -1 "$DATA/postmaster.pid" > "$PIDFILE"
 
 # Roles and the example database (idempotent).
 PSQL=("${AS[@]}" "$BIN/psql" -h "$DATA" -p "$PORT" -U postgres -X -q -v ON_ERROR_STOP=1)
