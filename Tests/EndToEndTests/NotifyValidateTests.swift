@@ -16,7 +16,7 @@ import Testing
         ])
     }
 
-    @Test func aMistypedSinkFailsValidateAndPlanAtItsPosition() throws {
+    @Test func aMistypedSinkFailsValidateAndPlanAtItsPosition() async throws {
         let cases: [(String, String)] = [
             ("  slack: {webhook: \"${secret.SLACK}\", on: [sometimes]}", "notify.slack.on: unknown event \"sometimes\""),
             ("  grafana: {token: \"${secret.GRAFANA}\"}", "notify.grafana.url: required"),
@@ -27,7 +27,7 @@ import Testing
         for (notify, message) in cases {
             let p = try project(notify)
             for command in [["validate", "n"], ["plan", "n"]] {
-                let r = try p.run(command)
+                let r = try await p.run(command)
                 #expect(r.code == 1, "\(command) with \(notify)\n\(r.all)")
                 #expect(r.err.contains(message), "\(r.all)")
                 #expect(r.err.contains("environments/n.yaml:3:"), "the position of notify:\n\(r.all)")
@@ -35,27 +35,27 @@ import Testing
         }
     }
 
-    @Test func secretsThatAreNotSetYetDoNotFailValidation() throws {
+    @Test func secretsThatAreNotSetYetDoNotFailValidation() async throws {
         let p = try project("""
               slack: {webhook: "${secret.SLACK_WEBHOOK_URL}", on: [failed]}
               email: {smtp: "${secret.SMTP_URL}", from: ogf@example.com, to: ["${env.ONCALL}"], password: "${secret.SMTP_PASSWORD}"}
               grafana: {url: "${env.GRAFANA_URL}", token: "${secret.GRAFANA_TOKEN}"}
             """)
-        let r = try p.run("validate", "n")
+        let r = try await p.run("validate", "n")
         #expect(r.code == 0, "\(r.all)")
     }
 
-    @Test func auditListShowsAnUnreadableLineAndWarns() throws {
+    @Test func auditListShowsAnUnreadableLineAndWarns() async throws {
         let p = try project("  pushgateway: {url: \"http://127.0.0.1:9\"}")
-        #expect(try p.run("plan", "n", "-out", "plan.out").code == 0)
+        #expect(try await p.run("plan", "n", "-out", "plan.out").code == 0)
         let path = p.root + "/state/n.audit.jsonl"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try (text + "not json at all\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let list = try p.run("audit", "list", "n")
+        let list = try await p.run("audit", "list", "n")
         #expect(list.code == 0, "\(list.all)")
         #expect(list.out.contains("#1  "), "\(list.all)")
         #expect(list.out.contains("#2  (unreadable: not a valid audit entry)"), "\(list.all)")
         #expect(list.err.contains("1 entry is not a valid audit entry"), "\(list.all)")
-        #expect(try p.run("audit", "verify", "n").code == 1)
+        #expect(try await p.run("audit", "verify", "n").code == 1)
     }
 }
