@@ -86,8 +86,10 @@ struct RunRecords {
         return (dir as NSString).appendingPathComponent("\(config.name)-\(run).html")
     }
 
-    /// Starts the sinks' "run started" work in the background; returns at once.
+    /// Appends `started` to the audit log (so a run that is killed still leaves who started it,
+    /// with which plan), then starts the sinks' "run started" work in the background.
     func start(run: Int) {
+        ws.audit(config.name, AuditDraft(command: operation, planHash: plan.hash, outcome: "started", detail: "run #\(run)"))
         notifier?.start(RunStart(environment: config.name, operation: operation, release: release, startedAt: startedAt, trace: trace,
                                  reportLink: reportLink(run: run)))
     }

@@ -309,6 +309,10 @@ import Testing
                             "exec.slow": "create", "exec.after_slow": "create"])
         let history = try await p.run("state", "show", "e2e")
         #expect(history.out.contains("did not finish (killed or crashed)"))
+        // The audit log says who started it, though nothing recorded its end.
+        let audit = try await p.run("audit", "list", "e2e")
+        #expect(audit.out.contains("  apply  started"), "\(audit.all)")
+        #expect(!audit.out.contains("  apply  succeeded") && !audit.out.contains("  apply  failed"), "\(audit.all)")
     }
 
     @Test func aSecondOgfFailsAtOnceSayingWhoHoldsTheLock() async throws {

@@ -95,10 +95,10 @@ enum StatePG {
         }
         #expect(try await StatePG.psql("SELECT count(*) FROM \(schema).locks") == "0", "a released lock leaves no row")
         // The audit log is beside the state, in the same schema: no file appears.
-        #expect(try await StatePG.psql("SELECT count(*) FROM \(schema).audit WHERE environment = 'pg'") == "1")
+        #expect(try await StatePG.psql("SELECT count(*) FROM \(schema).audit WHERE environment = 'pg'") == "2", "started, then succeeded")
         #expect(!FileManager.default.fileExists(atPath: p.root + "/state/pg.audit.jsonl"))
         let verify = try await p.run(["audit", "verify", "pg"], env: env)
-        #expect(verify.code == 0 && verify.out.contains("intact: 1 entry"), "\(verify.all)")
+        #expect(verify.code == 0 && verify.out.contains("intact: 2 entries"), "\(verify.all)")
         let audit = try await p.run(["audit", "list", "pg"], env: env)
         #expect(audit.out.contains("  apply  succeeded"), "\(audit.all)")
     }
@@ -193,14 +193,14 @@ enum StatePG {
         #expect(rerun.code == 0 && rerun.out.contains("already"), "\(rerun.all)")
         let plan = try await p.run(["plan", "m", "-detailed-exitcode"], env: StatePG.env)
         #expect(plan.code == 0, "the same state, so no changes\n\(plan.all)")
-        // The audit log came along: the file's entry, then one written in PostgreSQL.
-        #expect(up.out.contains("audit log: 1 entry (1 copied now), read back identical"), "\(up.all)")
-        #expect(try await p.run(["audit", "verify", "m"], env: StatePG.env).out.contains("intact: 1 entry"))
+        // The audit log came along (the file apply's started and succeeded), then one written in PostgreSQL.
+        #expect(up.out.contains("audit log: 2 entries (2 copied now), read back identical"), "\(up.all)")
+        #expect(try await p.run(["audit", "verify", "m"], env: StatePG.env).out.contains("intact: 2 entries"))
         #expect(try await p.run(["plan", "m", "-out", "plan-m.out"], env: StatePG.env).code == 0)
-        #expect(try await StatePG.psql("SELECT count(*) FROM \(schema).audit WHERE environment = 'm'") == "2")
+        #expect(try await StatePG.psql("SELECT count(*) FROM \(schema).audit WHERE environment = 'm'") == "3")
         let down = try await p.run(["state", "migrate", "m", "--to", "file"], env: StatePG.env)
         #expect(down.code == 0, "\(down.all)")
-        #expect(down.out.contains("audit log: 2 entries (1 copied now), read back identical"), "\(down.all)")
+        #expect(down.out.contains("audit log: 3 entries (1 copied now), read back identical"), "\(down.all)")
         #expect(p.read("state/m.json") == original, "byte-equal after the round trip")
         // The postgres copy is retired: commands refuse it until the section goes.
         let refused = try await p.run(["plan", "m"], env: StatePG.env)
@@ -209,7 +209,7 @@ enum StatePG {
         try p.write("environments/m.yaml", "resources:\n" + resources)
         #expect(try await p.run("plan", "m", "-detailed-exitcode").code == 0)
         let verified = try await p.run("audit", "verify", "m")
-        #expect(verified.code == 0 && verified.out.contains("intact: 2 entries"), "the file log holds both and verifies\n\(verified.all)")
+        #expect(verified.code == 0 && verified.out.contains("intact: 3 entries"), "the file log holds both and verifies\n\(verified.all)")
         for r in [up, down, plan, refused] { #expect(!r.all.contains(StatePG.password)) }
     }
 

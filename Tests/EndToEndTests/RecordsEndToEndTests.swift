@@ -107,9 +107,9 @@ import Testing
         #expect(!bodies.contains(Self.secret) && !bodies.contains(Self.token))
         // Audit log.
         let verify = try await p.run("audit", "verify", "e2e")
-        #expect(verify.code == 0 && verify.out.contains("intact: 1 entry"), "\(verify.all)")
+        #expect(verify.code == 0 && verify.out.contains("intact: 2 entries"), "started and succeeded\n\(verify.all)")
         let list = try await p.run("audit", "list", "e2e", "--json")
-        #expect(list.out.contains("\"command\":\"apply\"") && list.out.contains("\"outcome\":\"succeeded\""))
+        #expect(list.out.contains("\"command\":\"apply\"") && list.out.contains("\"outcome\":\"started\"") && list.out.contains("\"outcome\":\"succeeded\""))
         // Chromium: the page renders, one bar per resource, no console error.
         let html = p.root + "/reports/e2e/e2e-1.html"
         let dom = try await chromium(["--dump-dom", "file://" + html])
