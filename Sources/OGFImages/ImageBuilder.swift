@@ -33,7 +33,12 @@ public struct Fingerprint: Sendable {
     var hashes: [[String?]?]
     var prefixes: [String]
     var caches: [FileHashCache]
+    /// Per layer, the file contents the hashing read and kept for the build (nil: none kept).
+    var contents: [RetainedContents?] = []
     public var fileCount: Int { entries.reduce(0) { $0 + $1.count } }
+
+    /// Frees the file contents kept for a build, when none follows (its record was cached).
+    public func dropKeptContents() { for c in contents { c?.release() } }
 
     /// `path<TAB>signature` per entry, path as in the image (`app/bin/api`).
     public var listing: [String] {
@@ -88,10 +93,15 @@ public struct ImageBuilder: Sendable {
     public var store: BlobStore
     /// Compression threads per layer; nil: one per core. Tests vary it; the bytes do not.
     public var workers: Int?
+    /// Bytes of file contents a fingerprint may keep in memory for the build that follows it;
+    /// nil: up to `RetainedContents.processLimit` (which also bounds all fingerprints of the
+    /// process together); 0 when no build follows, or to test the reading build.
+    public var keepBytes: Int?
 
-    public init(store: BlobStore, workers: Int? = nil) {
+    public init(store: BlobStore, workers: Int? = nil, keepBytes: Int? = nil) {
         self.store = store
         self.workers = workers
+        self.keepBytes = keepBytes
     }
 
     var buildsDir: String { store.root + "/builds" }
@@ -118,12 +128,17 @@ public struct ImageBuilder: Sendable {
             let entries = try FileTree.list(layer.from)
             var cache = FileHashCache(cacheDir: store.root, root: layer.from)
             var hashes: [String?]?
+            var kept: RetainedContents?
             let layerHash: String
             if cache.matchesExactly(entries), let known = cache.layerHash {
                 // Unchanged since it was last hashed: no per-file work beyond the lstat.
                 layerHash = known
             } else {
-                let hs = try cache.hashes(root: layer.from, entries: entries)
+                // Kept so that a cold build reads and hashes each file once (the build checks
+                // each kept file's stamp instead); freed by the build or with the fingerprint.
+                let limit = keepBytes ?? RetainedContents.processLimit
+                kept = limit > 0 ? RetainedContents(limit: limit) : nil
+                let hs = try cache.hashes(root: layer.from, entries: entries, keep: kept)
                 var lh = SHA256()
                 for (e, hex) in zip(entries, hs) {
                     var line = Self.line(prefix: layer.prefix, e, hex) + "\n"
@@ -139,6 +154,7 @@ public struct ImageBuilder: Sendable {
             fp.hashes.append(hashes)
             fp.prefixes.append(layer.prefix)
             fp.caches.append(cache)
+            fp.contents.append(kept)
         }
         fp.inputHash = h.finalize().hex
         return fp
@@ -173,7 +189,7 @@ public struct ImageBuilder: Sendable {
     /// The cached record for these inputs, else a build on a thread of its own: reading files,
     /// tar and hashing block, and must not hold one of Swift's cooperative threads meanwhile.
     public func cachedOrBuilt(_ spec: ImageSpec, fingerprint fp: Fingerprint, base: BaseImage?) async throws -> BuildRecord {
-        if let rec = cachedRecord(fp.inputHash) { return rec }
+        if let rec = cachedRecord(fp.inputHash) { fp.dropKeptContents(); return rec }
         return try await withCheckedThrowingContinuation { cont in
             let t = Thread { cont.resume(with: Result { try build(spec, fingerprint: fp, base: base) }) }
             t.name = "ogf-image-build"
@@ -193,12 +209,14 @@ public struct ImageBuilder: Sendable {
         for (i, layer) in spec.layers.enumerated() {
             let tmp = try store.temporaryPath()
             let expected = fp.hashes[i] ?? fp.caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
-            var position: [String: Int] = [:]
-            for (k, e) in fp.entries[i].enumerated() where e.kind == .file { position[e.path] = k }
+            let kept = fp.contents.indices.contains(i) ? fp.contents[i] : nil
+            defer { kept?.release() }
+            // The drift check: a file read again must hash as planned; a kept file must still
+            // have the size, mtime and inode it had when it was read (LayerBuilder checks).
             var drift: String?
             do {
-                let b = try builder.build(layer, entries: fp.entries[i], output: tmp) { e, hex in
-                    if let k = position[e.path], expected[k] != hex, drift == nil { drift = e.path }
+                let b = try builder.build(layer, entries: fp.entries[i], output: tmp, contents: kept) { k, e, hex in
+                    if expected.indices.contains(k), expected[k] != hex, drift == nil { drift = e.path }
                 }
                 if let drift { throw ImageError("\(layer.from)/\(drift) changed while the image was being built; plan again") }
                 store.adopt(tmp, as: b.digest)

@@ -55,9 +55,12 @@ public struct LayerBuilder: Sendable {
     }
 
     /// Builds the layer of `source` (already listed as `entries`) into `output`, and returns its
-    /// digests. `fileHashes` receives the content hash of each regular file read.
-    public func build(_ source: LayerSource, entries: [FileEntry], output: String,
-                      fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
+    /// digests. A file whose contents the fingerprint kept (`contents`, by index in `entries`)
+    /// is written from memory after an `lstat` shows the size, mtime and inode it was read
+    /// with (else the build fails: it changed since it was planned); any other file is read
+    /// and `fileHashes` receives its index, entry and content hash.
+    func build(_ source: LayerSource, entries: [FileEntry], output: String, contents: RetainedContents? = nil,
+               fileHashes: (Int, FileEntry, String) -> Void = { _, _, _ in }) throws -> BuiltLayer {
         let sink = try StreamSink(path: output, compression: compression, level: compressionLevel, workers: workers ?? availableCores())
         defer { sink.close() }
         let ctx = Unmanaged.passRetained(sink)
@@ -82,7 +85,7 @@ public struct LayerBuilder: Sendable {
         }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buf.deallocate() }
-        for e in entries {
+        for (k, e) in entries.enumerated() {
             let path = source.prefix + e.path + (e.kind == .directory ? "/" : "")
             switch e.kind {
             case .directory:
@@ -93,6 +96,16 @@ public struct LayerBuilder: Sendable {
                 let mode: UInt32 = (e.mode & 0o111) != 0 ? 0o755 : 0o644
                 try writeHeader(a, entry, path: path, kind: .file, mode: mode, size: e.size, link: nil)
                 let full = source.from + "/" + e.path
+                if let kept = contents?.bytes(k) {
+                    var st = stat()
+                    guard lstat(full, &st) == 0, FileHashCache.stamp(st) == FileHashCache.stamp(e) else {
+                        throw ImageError("\(full) changed while the image was being built; plan again")
+                    }
+                    if kept.count > 0, archive_write_data(a, kept.baseAddress, kept.count) < 0 {
+                        throw sink.error ?? ImageError("libarchive: \(Self.message(a))")
+                    }
+                    continue
+                }
                 let fd = open(full, O_RDONLY)
                 guard fd >= 0 else { throw ImageError("cannot read \(full): \(String(cString: strerror(errno)))") }
                 defer { close(fd) }
@@ -110,7 +123,7 @@ public struct LayerBuilder: Sendable {
                 guard hasher.count == e.size else {
                     throw ImageError("\(full) changed size while the layer was being written; build again")
                 }
-                fileHashes(e, hasher.finalize().hex)
+                fileHashes(k, e, hasher.finalize().hex)
             }
         }
         guard archive_write_close(a) == ARCHIVE_OK else { throw sink.error ?? ImageError("libarchive: \(Self.message(a))") }

@@ -71,8 +71,8 @@ final class ParallelGzip: StreamCompressor {
             try header.withUnsafeBytes { try emit($0) }
             headerWritten = true
         }
-        let dict = previous.count > Self.dictionarySize ? Array(previous.suffix(Self.dictionarySize)) : previous
-        let job = BlockJob(input: current, dictionary: dict, last: last, level: level)
+        // The previous block itself (shared, not copied); the job primes with its last 32 KiB.
+        let job = BlockJob(input: current, previous: previous, last: last, level: level)
         previous = current
         current = []
         current.reserveCapacity(Self.blockSize)
@@ -98,7 +98,8 @@ final class ParallelGzip: StreamCompressor {
 /// job done under the pool's lock, and read after.
 final class BlockJob: @unchecked Sendable {
     let input: [UInt8]
-    let dictionary: [UInt8]
+    /// The block before this one; its last `dictionarySize` bytes are the dictionary.
+    let previous: [UInt8]
     let last: Bool
     let level: Int32
     var output: [UInt8] = []
@@ -106,16 +107,17 @@ final class BlockJob: @unchecked Sendable {
     var error: Int32?
     var done = false
 
-    init(input: [UInt8], dictionary: [UInt8], last: Bool, level: Int32) {
+    init(input: [UInt8], previous: [UInt8], last: Bool, level: Int32) {
         self.input = input
-        self.dictionary = dictionary
+        self.previous = previous
         self.last = last
         self.level = level
     }
 
     /// Compresses with the worker's stream `z`: initialised on first use, reset (the same as a
-    /// fresh one, without the allocations) for each later block.
-    func run(_ z: inout z_stream, initialised: inout Bool) {
+    /// fresh one, without the allocations) for each later block; into the worker's `scratch`
+    /// (grown when short), then copied out at its compressed size.
+    func run(_ z: inout z_stream, initialised: inout Bool, scratch: inout UnsafeMutableRawBufferPointer) {
         crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
         if initialised {
             guard deflateReset(&z) == Z_OK else { error = Z_STREAM_ERROR; return }
@@ -123,31 +125,39 @@ final class BlockJob: @unchecked Sendable {
             guard ogf_deflate_init_raw(&z, level) == Z_OK else { error = Z_STREAM_ERROR; return }
             initialised = true
         }
-        if !dictionary.isEmpty {
-            let rc = dictionary.withUnsafeBufferPointer { deflateSetDictionary(&z, $0.baseAddress, uInt($0.count)) }
+        if !previous.isEmpty {
+            let rc = previous.withUnsafeBufferPointer { p in
+                let n = min(p.count, ParallelGzip.dictionarySize)
+                return deflateSetDictionary(&z, p.baseAddress! + (p.count - n), uInt(n))
+            }
             guard rc == Z_OK else { error = rc; return }
         }
         // Room for the block, the sync marker and slack; grows in the rare case it is short.
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&z, uLong(input.count))) + 64)
+        let bound = Int(deflateBound(&z, uLong(input.count))) + 64
+        if scratch.count < bound { Self.grow(&scratch, to: bound) }
         var used = 0
         input.withUnsafeBufferPointer { inp in
             z.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
             z.avail_in = uInt(inp.count)
             while true {
-                let rc: Int32 = out.withUnsafeMutableBufferPointer { o in
-                    z.next_out = o.baseAddress! + used
-                    z.avail_out = uInt(o.count - used)
-                    let rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH)
-                    used = o.count - Int(z.avail_out)
-                    return rc
-                }
+                z.next_out = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + used
+                z.avail_out = uInt(scratch.count - used)
+                let rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH)
+                used = scratch.count - Int(z.avail_out)
                 if last ? rc == Z_STREAM_END : (rc == Z_OK && z.avail_out > 0) { break }
                 guard rc == Z_OK || rc == Z_BUF_ERROR else { error = rc; return }
-                out.append(contentsOf: repeatElement(0, count: out.count))
+                Self.grow(&scratch, to: scratch.count * 2)
             }
         }
-        out.removeLast(out.count - used)
-        output = out
+        output = Array(UnsafeRawBufferPointer(rebasing: scratch[0..<used]))
+    }
+
+    /// A larger scratch buffer with the old one's bytes.
+    static func grow(_ scratch: inout UnsafeMutableRawBufferPointer, to size: Int) {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        if scratch.count > 0 { bigger.copyMemory(from: UnsafeRawBufferPointer(scratch)) }
+        scratch.deallocate()
+        scratch = bigger
     }
 }
 
@@ -198,6 +208,8 @@ final class BlockPool: @unchecked Sendable {
     private func work() {
         var z = z_stream()
         var initialised = false
+        var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
+        defer { scratch.deallocate() }
         while true {
             cond.lock()
             while queueHead == queue.count, !stopping { cond.wait() }
@@ -206,7 +218,7 @@ final class BlockPool: @unchecked Sendable {
             queueHead += 1
             if queueHead > 256 { queue.removeFirst(queueHead); queueHead = 0 }
             cond.unlock()
-            job.run(&z, initialised: &initialised)
+            job.run(&z, initialised: &initialised, scratch: &scratch)
             cond.lock()
             job.done = true
             cond.broadcast()
