@@ -68,6 +68,9 @@ public struct LayerBuilder: Sendable {
         guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
         defer { archive_write_free(a) }
         archive_write_set_format_pax_restricted(a)
+        // Unblocked: libarchive hands each header and each file's bytes straight to the sink
+        // (no copy into its 10 KiB blocks); the sink pads the end as the blocking did.
+        archive_write_set_bytes_per_block(a, 0)
         let rc = archive_write_open(a, ctx.toOpaque(), nil, { _, ud, buf, len in
             let s = Unmanaged<StreamSink>.fromOpaque(ud!).takeUnretainedValue()
             do { try s.write(UnsafeRawBufferPointer(start: buf, count: len)) } catch { s.error = error; return -1 }
@@ -127,6 +130,7 @@ public struct LayerBuilder: Sendable {
             }
         }
         guard archive_write_close(a) == ARCHIVE_OK else { throw sink.error ?? ImageError("libarchive: \(Self.message(a))") }
+        try sink.padToBlock()
         return try sink.finish()
     }
 
@@ -157,7 +161,13 @@ public struct LayerBuilder: Sendable {
 /// building thread meanwhile reads and hashes the next files and writes their tar headers: the
 /// two overlap, besides the compressor's own workers.
 final class StreamSink: @unchecked Sendable {
+    /// A multiple of `ParallelGzip.blockSize`: pieces start on block boundaries, so the
+    /// compressor takes whole blocks out of them without copying.
     static let pieceSize = 1 << 20
+    /// libarchive's default block: layers were always written in blocks of this size, the last
+    /// one padded with zeros. Writing unblocked, the sink adds the same padding at the end.
+    static let tarBlock = 10240
+    private var written = 0
     private var tar = CountingHasher()
     private var gz = CountingHasher()
     private let out: UnsafeMutablePointer<FILE>
@@ -199,9 +209,21 @@ final class StreamSink: @unchecked Sendable {
     }
 
     func write(_ p: UnsafeRawBufferPointer) throws {
-        guard p.count > 0 else { return }
-        pending.append(contentsOf: p.bindMemory(to: UInt8.self))
-        if pending.count >= Self.pieceSize { try handOff() }
+        var rest = p.bindMemory(to: UInt8.self)[...]
+        written += rest.count
+        // Cut exactly at piece boundaries (see `pieceSize`).
+        while !rest.isEmpty {
+            let n = min(Self.pieceSize - pending.count, rest.count)
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(n)))
+            rest = rest.dropFirst(n)
+            if pending.count == Self.pieceSize { try handOff() }
+        }
+    }
+
+    /// Zeros up to the next multiple of `tarBlock`, as libarchive's blocked output ended.
+    func padToBlock() throws {
+        let pad = (Self.tarBlock - written % Self.tarBlock) % Self.tarBlock
+        if pad > 0 { try [UInt8](repeating: 0, count: pad).withUnsafeBytes { try write($0) } }
     }
 
     private func handOff() throws {
@@ -228,10 +250,8 @@ final class StreamSink: @unchecked Sendable {
             cond.unlock()
             if failed { continue }
             do {
-                try piece.withUnsafeBytes { p in
-                    tar.update(p)
-                    try compressor.write(p)
-                }
+                piece.withUnsafeBytes { tar.update($0) }
+                try compressor.write(owned: piece)
             } catch { self.error = error }
         }
         var built: BuiltLayer?

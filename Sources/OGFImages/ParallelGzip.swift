@@ -8,7 +8,13 @@ import Glibc
 /// reach the `emit` closure given at creation, in order, on the calling thread.
 protocol StreamCompressor: AnyObject {
     func write(_ p: UnsafeRawBufferPointer) throws
+    /// The same as `write`, for an array the compressor may keep instead of copying.
+    func write(owned piece: [UInt8]) throws
     func finish() throws
+}
+
+extension StreamCompressor {
+    func write(owned piece: [UInt8]) throws { try piece.withUnsafeBytes { try write($0) } }
 }
 
 /// pigz-style gzip on dedicated threads: the input is cut into fixed 128 KiB blocks by offset,
@@ -23,8 +29,8 @@ final class ParallelGzip: StreamCompressor {
     private let level: Int32
     private let emit: (UnsafeRawBufferPointer) throws -> Void
     private let pool: BlockPool
-    private var current: [UInt8] = []
-    private var previous: [UInt8] = []
+    private var current: ArraySlice<UInt8> = []
+    private var previous: ArraySlice<UInt8> = []
     private var crc: uLong = crc32(0, nil, 0)
     private var total: UInt64 = 0
     private var headerWritten = false
@@ -44,11 +50,26 @@ final class ParallelGzip: StreamCompressor {
             // A full block goes out only when more input follows, so the last block (Z_FINISH)
             // is never an empty one after a full one: the cut depends on offsets alone.
             if current.count == Self.blockSize { try submit(last: false) }
+            if current.isEmpty { current.reserveCapacity(Self.blockSize) }
             let n = min(Self.blockSize - current.count, rest.count)
             current.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(n)))
             rest = rest.dropFirst(n)
         }
         total &+= UInt64(p.count)
+    }
+
+    /// Whole blocks are taken as slices of `piece` (no copy) while the stream is on a block
+    /// boundary; anything else goes through `write`. The cut is the same either way.
+    func write(owned piece: [UInt8]) throws {
+        var rest = piece[...]
+        while rest.count > 0, current.isEmpty || current.count == Self.blockSize {
+            if current.count == Self.blockSize { try submit(last: false) }
+            let n = min(Self.blockSize, rest.count)
+            current = rest.prefix(n)
+            rest = rest.dropFirst(n)
+            total &+= UInt64(n)
+        }
+        if !rest.isEmpty { try rest.withUnsafeBytes { try write($0) } }
     }
 
     func finish() throws {
@@ -75,7 +96,6 @@ final class ParallelGzip: StreamCompressor {
         let job = BlockJob(input: current, previous: previous, last: last, level: level)
         previous = current
         current = []
-        current.reserveCapacity(Self.blockSize)
         pool.enqueue(job)
         try drain(below: pool.maxInFlight)
     }
@@ -97,9 +117,9 @@ final class ParallelGzip: StreamCompressor {
 /// One block's work and result. The result fields are written by a worker before it marks the
 /// job done under the pool's lock, and read after.
 final class BlockJob: @unchecked Sendable {
-    let input: [UInt8]
+    let input: ArraySlice<UInt8>
     /// The block before this one; its last `dictionarySize` bytes are the dictionary.
-    let previous: [UInt8]
+    let previous: ArraySlice<UInt8>
     let last: Bool
     let level: Int32
     var output: [UInt8] = []
@@ -107,7 +127,7 @@ final class BlockJob: @unchecked Sendable {
     var error: Int32?
     var done = false
 
-    init(input: [UInt8], previous: [UInt8], last: Bool, level: Int32) {
+    init(input: ArraySlice<UInt8>, previous: ArraySlice<UInt8>, last: Bool, level: Int32) {
         self.input = input
         self.previous = previous
         self.last = last
