@@ -165,11 +165,23 @@ public struct FileHashCache: Sendable {
     /// Writes the cache back when it changed (atomically: rename over the old file).
     public func save() {
         guard dirty else { return }
-        var text = "layer \(layerHash ?? "-")\n"
-        text.reserveCapacity(lines.count * 100)
-        for l in lines { text += "\(l.hex) \(l.stamp.size) \(l.stamp.mtime) \(l.stamp.inode) \(l.path)\n" }
+        // Bytes, not string interpolation: 20,000 lines on a cold build's single-threaded stretch.
+        var text: [UInt8] = Array("layer \(layerHash ?? "-")\n".utf8)
+        text.reserveCapacity(lines.count * 100 + 100)
+        for l in lines {
+            text.append(contentsOf: l.hex.utf8)
+            text.append(32)
+            ImageBuilder.appendDecimal(&text, l.stamp.size)
+            text.append(32)
+            ImageBuilder.appendDecimal(&text, l.stamp.mtime)
+            text.append(32)
+            ImageBuilder.appendDecimal(&text, l.stamp.inode)
+            text.append(32)
+            text.append(contentsOf: l.path.utf8)
+            text.append(10)
+        }
         try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = file + ".tmp-\(getpid())"
-        if (try? text.write(toFile: tmp, atomically: false, encoding: .utf8)) != nil { rename(tmp, file) }
+        if (try? Data(text).write(to: URL(fileURLWithPath: tmp))) != nil { rename(tmp, file) }
     }
 }

@@ -139,11 +139,17 @@ public struct ImageBuilder: Sendable {
                 let limit = keepBytes ?? RetainedContents.processLimit
                 kept = limit > 0 ? RetainedContents(limit: limit) : nil
                 let hs = try cache.hashes(root: layer.from, entries: entries, keep: kept)
+                // The same bytes as `line` + "\n" per entry, assembled in one reused buffer (a
+                // string per entry showed on a cold build's single-threaded stretch).
                 var lh = SHA256()
+                var buf: [UInt8] = []
+                buf.reserveCapacity(1 << 16)
                 for (e, hex) in zip(entries, hs) {
-                    var line = Self.line(prefix: layer.prefix, e, hex) + "\n"
-                    line.withUTF8 { lh.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                    Self.appendLine(&buf, prefix: layer.prefix, e, hex)
+                    buf.append(10)
+                    if buf.count > 60_000 { buf.withUnsafeBytes { lh.update(bufferPointer: $0) }; buf.removeAll(keepingCapacity: true) }
                 }
+                buf.withUnsafeBytes { lh.update(bufferPointer: $0) }
                 layerHash = lh.finalize().hex
                 cache.remember(entries, hashes: hs, layerHash: layerHash)
                 cache.save()
@@ -158,6 +164,42 @@ public struct ImageBuilder: Sendable {
         }
         fp.inputHash = h.finalize().hex
         return fp
+    }
+
+    /// `line`'s bytes appended to `buf`.
+    static func appendLine(_ buf: inout [UInt8], prefix: String, _ e: FileEntry, _ hex: String?) {
+        buf.append(contentsOf: prefix.utf8)
+        buf.append(contentsOf: e.path.utf8)
+        buf.append(9)
+        switch e.kind {
+        case .directory: buf.append(UInt8(ascii: "d"))
+        case .symlink:
+            buf.append(contentsOf: "l ".utf8)
+            buf.append(contentsOf: (e.linkTarget ?? "").utf8)
+        case .file:
+            buf.append(contentsOf: (e.mode & 0o111) != 0 ? "f x ".utf8 : "f - ".utf8)
+            appendDecimal(&buf, e.size)
+            buf.append(32)
+            buf.append(contentsOf: (hex ?? "").utf8)
+        }
+    }
+
+    /// A decimal, as string interpolation writes it.
+    static func appendDecimal(_ buf: inout [UInt8], _ v: Int64) {
+        if v < 0 { buf.append(UInt8(ascii: "-")) }
+        appendDecimal(&buf, v.magnitude)
+    }
+
+    static func appendDecimal(_ buf: inout [UInt8], _ v: UInt64) {
+        var m = v
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(48 + m % 10); m /= 10; n += 1 } while m > 0
+            while n > 0 { n -= 1; buf.append(d[n]) }
+        }
     }
 
     static func line(prefix: String, _ e: FileEntry, _ hex: String?) -> String {
