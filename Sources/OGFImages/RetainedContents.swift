@@ -8,7 +8,7 @@ import Glibc
 /// that a cold build opens, reads and hashes each file once instead of twice. Kept by index in
 /// the layer's listing, packed into large anonymous mappings (huge pages where the kernel gives
 /// them: tens of faults instead of one per 4 KiB page). Bounded twice: by the limit given (per
-/// fingerprint) and by `processLimit` over every fingerprint alive in the process, so images
+/// layer) and by `processLimit` over every fingerprint alive in the process, so images
 /// planned side by side do not multiply the memory. A file that does not fit is read again by
 /// the build, which then compares its hash, as before.
 final class RetainedContents: @unchecked Sendable {
