@@ -232,7 +232,8 @@ final class StreamSink: @unchecked Sendable {
         pending.reserveCapacity(Self.pieceSize)
         cond.lock()
         defer { cond.unlock() }
-        while queue.count >= 4, failure == nil { cond.wait() }
+        // 8 MiB ahead: the compressors keep working while this thread is descheduled.
+        while queue.count >= 8, failure == nil { cond.wait() }
         if let failure { throw failure }
         queue.append(piece)
         cond.broadcast()
