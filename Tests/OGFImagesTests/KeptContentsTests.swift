@@ -34,6 +34,7 @@ struct KeptContentsTests {
             let fp = try b.fingerprint(spec(s), base: nil)
             let kept = fp.contents[0]
             keptCounts.append(kept?.count ?? 0)
+            #expect(String(decoding: fp.listingText, as: UTF8.self) == fp.listing.joined(separator: "\n"), "the listing file's bytes")
             let rec = try b.build(spec(s), fingerprint: fp, base: nil)
             #expect(kept?.count ?? 0 == 0, "kept contents are freed after the build")
             digests.append(rec.digest)
