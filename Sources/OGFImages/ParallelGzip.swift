@@ -199,7 +199,7 @@ final class BlockPool: @unchecked Sendable {
         // 16 blocks a worker (2 MiB of tar each, ~6 MiB in all): the feeding thread waits for
         // the oldest block, so a shallow queue stalls every worker whenever that block's worker
         // or the feeder is descheduled. With 4, a cold build on two cores shared with other
-        // work ran 1.4-1.7x of pigz's time; with 16, 1.0-1.2x (docs/benchmarks.md).
+        // work ran 1.43x and 1.69x of pigz's time; with 16, 1.04x and 1.13x (docs/benchmarks.md).
         maxInFlight = workers * 16
         for i in 0..<workers {
             let t = Thread { [self] in work() }
