@@ -47,6 +47,30 @@ struct KeptContentsTests {
         #expect(keptCounts[2] == 0)
     }
 
+    /// The layer bytes earlier builds wrote (pinned from a build before the fingerprint kept
+    /// contents and before libarchive wrote unblocked, the sink padding the end to 10 KiB): kept
+    /// or read again, gzip and zstd, the same digests and diff_id.
+    @Test(arguments: [LayerCompression.gzip, .zstd])
+    func sameBytesAsEarlierBuilds(_ compression: LayerCompression) throws {
+        let s = try Sandbox()
+        try s.write("app/api", "#!/bin/sh\necho api\n", executable: true)
+        try s.write("app/static/index.html", "<h1>hi</h1>")
+        try s.write("app/big.txt", String(repeating: "0123456789abcdef\n", count: 20_000))
+        try s.write("app/\(String(repeating: "long-name-", count: 12)).txt", "needs a PAX header")
+        symlink("static/index.html", s.root + "/app/link")
+        let expected = compression == .gzip
+            ? "sha256:343bf621c2ca82c13430a552e4e3c56add552c61124a3cdacc7631b919bcda7d"
+            : "sha256:28d1ac1fec106c9d5fe6d4186eb3f91fefc110ab56f709d42e05b33bea0edb9b"
+        let spec = ImageSpec(layers: [LayerSource(from: s.root + "/app", to: "/app")], compression: compression)
+        for (k, budget) in [nil, 0].enumerated() {
+            let b = ImageBuilder(store: BlobStore(root: s.root + "/cache-\(k)"), workers: 2, keepBytes: budget)
+            let rec = try b.build(spec, fingerprint: try b.fingerprint(spec, base: nil), base: nil)
+            #expect(rec.images[0].layers[0].digest.value == expected, "keepBytes \(String(describing: budget))")
+            let config = try #require(FileManager.default.contents(atPath: b.store.root + "/blobs/sha256/" + rec.images[0].config.digest.hex))
+            #expect(String(decoding: config, as: UTF8.self).contains("sha256:9d522d5f84ce0cf69a81c17431ce21d873cb38dd2e816fc5d140b53ac5cb15cd"))
+        }
+    }
+
     /// A kept file rewritten in place with the same size, or replaced by another file (a new
     /// inode, as editors save), after the plan: the build fails and leaves no blob.
     @Test(arguments: ["in place", "replaced"])
