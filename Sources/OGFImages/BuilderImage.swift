@@ -26,7 +26,7 @@ struct BuilderImage {
         var spec = inp.spec
         spec.layers = inp.context.map { [LayerSource(from: $0, to: "/")] } ?? []
         spec.settings.labels["ogf.builder"] = builder.joined(separator: " ")
-        return try ImageBuilder(store: store).fingerprint(spec, base: nil).inputHash
+        return try ImageBuilder(store: store, keepBytes: 0).fingerprint(spec, base: nil).inputHash
     }
 
     func plan(_ request: PlanRequest, inputs inp: ImageKind.Inputs, builder: [String]) async throws -> PlanResponse {

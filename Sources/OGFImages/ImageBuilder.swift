@@ -33,7 +33,27 @@ public struct Fingerprint: Sendable {
     var hashes: [[String?]?]
     var prefixes: [String]
     var caches: [FileHashCache]
+    /// Per layer, the file contents the hashing read and kept for the build (nil: none kept).
+    var contents: [RetainedContents?] = []
     public var fileCount: Int { entries.reduce(0) { $0 + $1.count } }
+
+    /// `listing` joined by newlines, as bytes (written after every build: 20,000 strings showed
+    /// at the single-threaded end of a cold build).
+    var listingText: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(fileCount * 100)
+        for (i, es) in entries.enumerated() {
+            let hs = hashes[i] ?? caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
+            for (e, h) in zip(es, hs) {
+                if !out.isEmpty { out.append(10) }
+                ImageBuilder.appendLine(&out, prefix: prefixes[i], e, h)
+            }
+        }
+        return out
+    }
+
+    /// Frees the file contents kept for a build, when none follows (its record was cached).
+    public func dropKeptContents() { for c in contents { c?.release() } }
 
     /// `path<TAB>signature` per entry, path as in the image (`app/bin/api`).
     public var listing: [String] {
@@ -88,10 +108,15 @@ public struct ImageBuilder: Sendable {
     public var store: BlobStore
     /// Compression threads per layer; nil: one per core. Tests vary it; the bytes do not.
     public var workers: Int?
+    /// Bytes of file contents a fingerprint may keep in memory for the build that follows it;
+    /// nil: up to `RetainedContents.processLimit` (which also bounds all fingerprints of the
+    /// process together); 0 when no build follows, or to test the reading build.
+    public var keepBytes: Int?
 
-    public init(store: BlobStore, workers: Int? = nil) {
+    public init(store: BlobStore, workers: Int? = nil, keepBytes: Int? = nil) {
         self.store = store
         self.workers = workers
+        self.keepBytes = keepBytes
     }
 
     var buildsDir: String { store.root + "/builds" }
@@ -118,17 +143,28 @@ public struct ImageBuilder: Sendable {
             let entries = try FileTree.list(layer.from)
             var cache = FileHashCache(cacheDir: store.root, root: layer.from)
             var hashes: [String?]?
+            var kept: RetainedContents?
             let layerHash: String
             if cache.matchesExactly(entries), let known = cache.layerHash {
                 // Unchanged since it was last hashed: no per-file work beyond the lstat.
                 layerHash = known
             } else {
-                let hs = try cache.hashes(root: layer.from, entries: entries)
+                // Kept so that a cold build reads and hashes each file once (the build checks
+                // each kept file's stamp instead); freed by the build or with the fingerprint.
+                let limit = keepBytes ?? RetainedContents.processLimit
+                kept = limit > 0 ? RetainedContents(limit: limit) : nil
+                let hs = try cache.hashes(root: layer.from, entries: entries, keep: kept)
+                // The same bytes as `line` + "\n" per entry, assembled in one reused buffer (a
+                // string per entry showed on a cold build's single-threaded stretch).
                 var lh = SHA256()
+                var buf: [UInt8] = []
+                buf.reserveCapacity(1 << 16)
                 for (e, hex) in zip(entries, hs) {
-                    var line = Self.line(prefix: layer.prefix, e, hex) + "\n"
-                    line.withUTF8 { lh.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                    Self.appendLine(&buf, prefix: layer.prefix, e, hex)
+                    buf.append(10)
+                    if buf.count > 60_000 { buf.withUnsafeBytes { lh.update(bufferPointer: $0) }; buf.removeAll(keepingCapacity: true) }
                 }
+                buf.withUnsafeBytes { lh.update(bufferPointer: $0) }
                 layerHash = lh.finalize().hex
                 cache.remember(entries, hashes: hs, layerHash: layerHash)
                 cache.save()
@@ -139,9 +175,46 @@ public struct ImageBuilder: Sendable {
             fp.hashes.append(hashes)
             fp.prefixes.append(layer.prefix)
             fp.caches.append(cache)
+            fp.contents.append(kept)
         }
         fp.inputHash = h.finalize().hex
         return fp
+    }
+
+    /// `line`'s bytes appended to `buf`.
+    static func appendLine(_ buf: inout [UInt8], prefix: String, _ e: FileEntry, _ hex: String?) {
+        buf.append(contentsOf: prefix.utf8)
+        buf.append(contentsOf: e.path.utf8)
+        buf.append(9)
+        switch e.kind {
+        case .directory: buf.append(UInt8(ascii: "d"))
+        case .symlink:
+            buf.append(contentsOf: "l ".utf8)
+            buf.append(contentsOf: (e.linkTarget ?? "").utf8)
+        case .file:
+            buf.append(contentsOf: (e.mode & 0o111) != 0 ? "f x ".utf8 : "f - ".utf8)
+            appendDecimal(&buf, e.size)
+            buf.append(32)
+            buf.append(contentsOf: (hex ?? "").utf8)
+        }
+    }
+
+    /// A decimal, as string interpolation writes it.
+    static func appendDecimal(_ buf: inout [UInt8], _ v: Int64) {
+        if v < 0 { buf.append(UInt8(ascii: "-")) }
+        appendDecimal(&buf, v.magnitude)
+    }
+
+    static func appendDecimal(_ buf: inout [UInt8], _ v: UInt64) {
+        var m = v
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(48 + m % 10); m /= 10; n += 1 } while m > 0
+            while n > 0 { n -= 1; buf.append(d[n]) }
+        }
     }
 
     static func line(prefix: String, _ e: FileEntry, _ hex: String?) -> String {
@@ -173,7 +246,7 @@ public struct ImageBuilder: Sendable {
     /// The cached record for these inputs, else a build on a thread of its own: reading files,
     /// tar and hashing block, and must not hold one of Swift's cooperative threads meanwhile.
     public func cachedOrBuilt(_ spec: ImageSpec, fingerprint fp: Fingerprint, base: BaseImage?) async throws -> BuildRecord {
-        if let rec = cachedRecord(fp.inputHash) { return rec }
+        if let rec = cachedRecord(fp.inputHash) { fp.dropKeptContents(); return rec }
         return try await withCheckedThrowingContinuation { cont in
             let t = Thread { cont.resume(with: Result { try build(spec, fingerprint: fp, base: base) }) }
             t.name = "ogf-image-build"
@@ -193,12 +266,14 @@ public struct ImageBuilder: Sendable {
         for (i, layer) in spec.layers.enumerated() {
             let tmp = try store.temporaryPath()
             let expected = fp.hashes[i] ?? fp.caches[i].lines.map { $0.hex == "-" ? nil : $0.hex }
-            var position: [String: Int] = [:]
-            for (k, e) in fp.entries[i].enumerated() where e.kind == .file { position[e.path] = k }
+            let kept = fp.contents.indices.contains(i) ? fp.contents[i] : nil
+            defer { kept?.release() }
+            // The drift check: a file read again must hash as planned; a kept file must still
+            // have the size, mtime and inode it had when it was read (LayerBuilder checks).
             var drift: String?
             do {
-                let b = try builder.build(layer, entries: fp.entries[i], output: tmp) { e, hex in
-                    if let k = position[e.path], expected[k] != hex, drift == nil { drift = e.path }
+                let b = try builder.build(layer, entries: fp.entries[i], output: tmp, contents: kept) { k, e, hex in
+                    if expected.indices.contains(k), expected[k] != hex, drift == nil { drift = e.path }
                 }
                 if let drift { throw ImageError("\(layer.from)/\(drift) changed while the image was being built; plan again") }
                 store.adopt(tmp, as: b.digest)
@@ -239,7 +314,7 @@ public struct ImageBuilder: Sendable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
         try enc.encode(rec).write(to: URL(fileURLWithPath: "\(buildsDir)/\(fp.inputHash).json"), options: .atomic)
-        try fp.listing.joined(separator: "\n").write(toFile: "\(buildsDir)/\(fp.inputHash).files", atomically: true, encoding: .utf8)
+        try Data(fp.listingText).write(to: URL(fileURLWithPath: "\(buildsDir)/\(fp.inputHash).files"), options: .atomic)
         return rec
     }
 

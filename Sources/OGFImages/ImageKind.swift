@@ -115,6 +115,7 @@ public struct ImageKind: ResourceKind {
         let client = access.client(inp.repository.registry)
 
         if let prior, prior.status == .ready, priorHash == fp.inputHash, let pd = priorDigest.flatMap(Digest.init) {
+            fp.dropKeptContents()
             guard request.refresh else { return PlanResponse(action: .noop, plannedOutputs: prior.outputs) }
             if let missing = try await missingInRegistry(client, inp, digest: pd, record: builder.cachedRecord(fp.inputHash)) {
                 let rec = try await builder.cachedOrBuilt(inp.spec, fingerprint: fp, base: base)

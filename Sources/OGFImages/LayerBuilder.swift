@@ -55,9 +55,12 @@ public struct LayerBuilder: Sendable {
     }
 
     /// Builds the layer of `source` (already listed as `entries`) into `output`, and returns its
-    /// digests. `fileHashes` receives the content hash of each regular file read.
-    public func build(_ source: LayerSource, entries: [FileEntry], output: String,
-                      fileHashes: (FileEntry, String) -> Void = { _, _ in }) throws -> BuiltLayer {
+    /// digests. A file whose contents the fingerprint kept (`contents`, by index in `entries`)
+    /// is written from memory after an `lstat` shows the size, mtime and inode it was read
+    /// with (else the build fails: it changed since it was planned); any other file is read
+    /// and `fileHashes` receives its index, entry and content hash.
+    func build(_ source: LayerSource, entries: [FileEntry], output: String, contents: RetainedContents? = nil,
+               fileHashes: (Int, FileEntry, String) -> Void = { _, _, _ in }) throws -> BuiltLayer {
         let sink = try StreamSink(path: output, compression: compression, level: compressionLevel, workers: workers ?? availableCores())
         defer { sink.close() }
         let ctx = Unmanaged.passRetained(sink)
@@ -65,6 +68,9 @@ public struct LayerBuilder: Sendable {
         guard let a = archive_write_new() else { throw ImageError("libarchive: cannot allocate a writer") }
         defer { archive_write_free(a) }
         archive_write_set_format_pax_restricted(a)
+        // Unblocked: libarchive hands each header and each file's bytes straight to the sink
+        // (no copy into its 10 KiB blocks); the sink pads the end as the blocking did.
+        archive_write_set_bytes_per_block(a, 0)
         let rc = archive_write_open(a, ctx.toOpaque(), nil, { _, ud, buf, len in
             let s = Unmanaged<StreamSink>.fromOpaque(ud!).takeUnretainedValue()
             do { try s.write(UnsafeRawBufferPointer(start: buf, count: len)) } catch { s.error = error; return -1 }
@@ -82,7 +88,7 @@ public struct LayerBuilder: Sendable {
         }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buf.deallocate() }
-        for e in entries {
+        for (k, e) in entries.enumerated() {
             let path = source.prefix + e.path + (e.kind == .directory ? "/" : "")
             switch e.kind {
             case .directory:
@@ -93,6 +99,16 @@ public struct LayerBuilder: Sendable {
                 let mode: UInt32 = (e.mode & 0o111) != 0 ? 0o755 : 0o644
                 try writeHeader(a, entry, path: path, kind: .file, mode: mode, size: e.size, link: nil)
                 let full = source.from + "/" + e.path
+                if let kept = contents?.bytes(k) {
+                    var st = stat()
+                    guard lstat(full, &st) == 0, FileHashCache.stamp(st) == FileHashCache.stamp(e) else {
+                        throw ImageError("\(full) changed while the image was being built; plan again")
+                    }
+                    if kept.count > 0, archive_write_data(a, kept.baseAddress, kept.count) < 0 {
+                        throw sink.error ?? ImageError("libarchive: \(Self.message(a))")
+                    }
+                    continue
+                }
                 let fd = open(full, O_RDONLY)
                 guard fd >= 0 else { throw ImageError("cannot read \(full): \(String(cString: strerror(errno)))") }
                 defer { close(fd) }
@@ -110,10 +126,11 @@ public struct LayerBuilder: Sendable {
                 guard hasher.count == e.size else {
                     throw ImageError("\(full) changed size while the layer was being written; build again")
                 }
-                fileHashes(e, hasher.finalize().hex)
+                fileHashes(k, e, hasher.finalize().hex)
             }
         }
         guard archive_write_close(a) == ARCHIVE_OK else { throw sink.error ?? ImageError("libarchive: \(Self.message(a))") }
+        try sink.padToBlock()
         return try sink.finish()
     }
 
@@ -144,7 +161,13 @@ public struct LayerBuilder: Sendable {
 /// building thread meanwhile reads and hashes the next files and writes their tar headers: the
 /// two overlap, besides the compressor's own workers.
 final class StreamSink: @unchecked Sendable {
+    /// A multiple of `ParallelGzip.blockSize`: pieces start on block boundaries, so the
+    /// compressor takes whole blocks out of them without copying.
     static let pieceSize = 1 << 20
+    /// libarchive's default block: layers were always written in blocks of this size, the last
+    /// one padded with zeros. Writing unblocked, the sink adds the same padding at the end.
+    static let tarBlock = 10240
+    private var written = 0
     private var tar = CountingHasher()
     private var gz = CountingHasher()
     private let out: UnsafeMutablePointer<FILE>
@@ -186,9 +209,21 @@ final class StreamSink: @unchecked Sendable {
     }
 
     func write(_ p: UnsafeRawBufferPointer) throws {
-        guard p.count > 0 else { return }
-        pending.append(contentsOf: p.bindMemory(to: UInt8.self))
-        if pending.count >= Self.pieceSize { try handOff() }
+        var rest = p.bindMemory(to: UInt8.self)[...]
+        written += rest.count
+        // Cut exactly at piece boundaries (see `pieceSize`).
+        while !rest.isEmpty {
+            let n = min(Self.pieceSize - pending.count, rest.count)
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: rest.prefix(n)))
+            rest = rest.dropFirst(n)
+            if pending.count == Self.pieceSize { try handOff() }
+        }
+    }
+
+    /// Zeros up to the next multiple of `tarBlock`, as libarchive's blocked output ended.
+    func padToBlock() throws {
+        let pad = (Self.tarBlock - written % Self.tarBlock) % Self.tarBlock
+        if pad > 0 { try [UInt8](repeating: 0, count: pad).withUnsafeBytes { try write($0) } }
     }
 
     private func handOff() throws {
@@ -197,7 +232,8 @@ final class StreamSink: @unchecked Sendable {
         pending.reserveCapacity(Self.pieceSize)
         cond.lock()
         defer { cond.unlock() }
-        while queue.count >= 4, failure == nil { cond.wait() }
+        // 8 MiB ahead: the compressors keep working while this thread is descheduled.
+        while queue.count >= 8, failure == nil { cond.wait() }
         if let failure { throw failure }
         queue.append(piece)
         cond.broadcast()
@@ -215,10 +251,8 @@ final class StreamSink: @unchecked Sendable {
             cond.unlock()
             if failed { continue }
             do {
-                try piece.withUnsafeBytes { p in
-                    tar.update(p)
-                    try compressor.write(p)
-                }
+                piece.withUnsafeBytes { tar.update($0) }
+                try compressor.write(owned: piece)
             } catch { self.error = error }
         }
         var built: BuiltLayer?

@@ -39,6 +39,28 @@ struct LayerBuilderTests {
         #expect(ImageBuilder.changedFiles(old: old, new: new) == ["app/b", "app/c", "app/d"])
     }
 
+    /// The listing line hashed into the input hash is assembled as bytes on a cold build; it must
+    /// stay the string `line` gives (else every input hash would change).
+    @Test func listingLineBytesAreTheLineString() {
+        let entries = [
+            FileEntry(path: "bin/api", kind: .file, mode: 0o755, size: 1_234_567, mtimeNanos: 1, inode: 2, device: 3),
+            FileEntry(path: "données/é.txt", kind: .file, mode: 0o644, size: 0, mtimeNanos: 1, inode: 2, device: 3),
+            FileEntry(path: "static", kind: .directory, mode: 0o755, size: 0, mtimeNanos: 1, inode: 2, device: 3),
+            FileEntry(path: "link", kind: .symlink, mode: 0o777, size: 0, mtimeNanos: 1, inode: 2, device: 3, linkTarget: "static/index.html"),
+            FileEntry(path: "odd", kind: .file, mode: 0o600, size: -5, mtimeNanos: 1, inode: 2, device: 3),
+        ]
+        for (e, hex) in zip(entries, ["ab12", nil, nil, nil, "ff"]) {
+            for prefix in ["", "app/"] {
+                var buf: [UInt8] = []
+                ImageBuilder.appendLine(&buf, prefix: prefix, e, hex)
+                #expect(String(decoding: buf, as: UTF8.self) == ImageBuilder.line(prefix: prefix, e, hex))
+            }
+        }
+        var n: [UInt8] = []
+        ImageBuilder.appendDecimal(&n, UInt64.max)
+        #expect(String(decoding: n, as: UTF8.self) == "\(UInt64.max)")
+    }
+
     @Test func referencesParse() throws {
         let r = try ImageReference.parse("127.0.0.1:5000/offgridflow/api:1.0")
         #expect(r.registry == "127.0.0.1:5000" && r.repository == "offgridflow/api" && r.tag == "1.0")

@@ -25,18 +25,26 @@ struct LayerCompressionTests {
         return Array(out.prefix(n))
     }
 
-    func compress(_ input: [UInt8], _ compression: LayerCompression, workers: Int, level: Int = 6, pieces: Int = 10_007) throws -> [UInt8] {
+    /// With `owned`, every other piece goes in as an array the compressor may keep (as the
+    /// layer's sink hands them over), the rest through a pointer.
+    func compress(_ input: [UInt8], _ compression: LayerCompression, workers: Int, level: Int = 6, pieces: Int = 10_007,
+                  owned: Bool = false) throws -> [UInt8] {
         var out = [UInt8]()
         let emit: (UnsafeRawBufferPointer) throws -> Void = { out.append(contentsOf: $0) }
         let c: StreamCompressor = compression == .gzip
             ? ParallelGzip(level: level, workers: workers, emit: emit)
             : try ZstdCompressor(level: level, workers: workers, emit: emit)
         // Odd-sized writes, as libarchive's are not aligned to blocks either.
-        var i = 0
+        var i = 0, k = 0
         while i < input.count {
             let n = min(pieces, input.count - i)
-            try input[i..<(i + n)].withUnsafeBytes { try c.write($0) }
+            if owned, k % 2 == 0 {
+                try c.write(owned: Array(input[i..<(i + n)]))
+            } else {
+                try input[i..<(i + n)].withUnsafeBytes { try c.write($0) }
+            }
             i += n
+            k += 1
         }
         try c.finish()
         return out
@@ -60,6 +68,10 @@ struct LayerCompressionTests {
         let two = try compress(input, compression, workers: 2, pieces: 65_536)
         let four = try compress(input, compression, workers: 4, pieces: 1_000)
         #expect(one == two && one == four, "\(compression): \(one.count) \(two.count) \(four.count) bytes")
+        // Arrays handed over whole: on block boundaries (as the sink cuts them) and off them.
+        let aligned = try compress(input, compression, workers: 2, pieces: StreamSink.pieceSize, owned: true)
+        let unaligned = try compress(input, compression, workers: 2, pieces: 300_001, owned: true)
+        #expect(one == aligned && one == unaligned, "\(compression): \(aligned.count) \(unaligned.count) bytes")
         try await checkWithTheTool(one, input, compression)
         #expect(one.count < input.count)
     }

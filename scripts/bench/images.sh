@@ -9,7 +9,8 @@
 #      the same folder, and with `compression: zstd` against `tar | zstd -6 -T2`.
 # Medians from hyperfine. Needs: umoci, skopeo, docker-registry, pigz, zstd, hyperfine
 # (scripts/install-deps.sh installs all but hyperfine: apt-get install hyperfine). Loopback only.
-# ONLY=limit runs part 4 alone.
+# ONLY=limit runs part 4 alone. OGF_BEFORE=/path/to/an/older/ogf adds that build's cold gzip
+# plan to part 4, side by side (before/after figures come from one run).
 #   scripts/bench/images.sh [RUNS]     (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -90,7 +91,10 @@ YML
 limit() {
   echo "== 4. the two-core limit: cold builds against tar | pigz / zstd on the same folder"
   local TAR="tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C $W/data -cf - ."
-  hyperfine -N --runs "$RUNS" --export-json "$W/limit.json" \
+  local before=()
+  [ -n "${OGF_BEFORE:-}" ] && before=(--prepare "rm -rf $P/.ogf-cache $P/state" -n "ogf before (cold, gzip -6)"
+                                       "$OGF_BEFORE plan -C $P bench --no-color --refresh false")
+  hyperfine -N --runs "$RUNS" --export-json "$W/limit.json" "${before[@]}" \
     --prepare "rm -rf $P/.ogf-cache $P/state" -n "ogf plan (cold, gzip -6)" "$OGF plan -C $P bench --no-color --refresh false" \
     --prepare true -n "tar | pigz -6 -p 2" "bash -c '$TAR | pigz -6 -p 2 > $W/pigz.tgz'" \
     --prepare true -n "tar | gzip -6" "bash -c '$TAR | gzip -6 > $W/gzip.tgz'" \
@@ -103,6 +107,8 @@ m = {r["command"]: statistics.median(r["times"]) for r in json.load(open(f"{w}/l
 for k, v in m.items(): print(f"  {k:<28} median {v:7.3f} s")
 print(f"  ogf gzip / pigz -p 2: {m['ogf plan (cold, gzip -6)'] / m['tar | pigz -6 -p 2']:.2f}x (goal <= 1.2x)")
 print(f"  ogf zstd / zstd -T2:  {m['ogf plan (cold, zstd -6)'] / m['tar | zstd -6 -T2']:.2f}x")
+if 'ogf before (cold, gzip -6)' in m:
+    print(f"  ogf before / pigz -p 2: {m['ogf before (cold, gzip -6)'] / m['tar | pigz -6 -p 2']:.2f}x")
 PY
   ls -l "$W/pigz.tgz" "$W/tar.zst" | awk '{print "  " $5, $9}'
   find "$P/.ogf-cache/images/blobs" "$PZ/.ogf-cache/images/blobs" -type f -size +1M -printf '  %s %p\n'
