@@ -19,6 +19,9 @@ public struct PostgresStateBackend: StateBackend {
     public var staleAfter: Double = 60
     /// Each recorded write its own transaction instead of group commit (for the benchmark).
     public var transactionPerWrite = false
+    /// Every batch waits for its WAL to reach the disk, not only the apply's end (for the
+    /// benchmark; see `PostgresStateRecorder`).
+    public var synchronousCommits = false
 
     public init(url: String, schema: String, environment: String) {
         self.url = url
@@ -251,7 +254,7 @@ public struct PostgresStateBackend: StateBackend {
 
     public func recorder(for state: StateFile, under lease: any StateLease) async throws -> any StateRecorder {
         try await PostgresStateRecorder.start(connection: try leaseConnection(lease), schema: s, environment: environment, state: state,
-                                              transactionPerWrite: transactionPerWrite)
+                                              transactionPerWrite: transactionPerWrite, synchronousCommits: synchronousCommits)
     }
 
     /// One transaction: the environment's rows replaced by `state` (serial and lineage as given).

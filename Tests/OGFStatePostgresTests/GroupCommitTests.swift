@@ -68,4 +68,34 @@ import Testing
             lease.release()
         }
     }
+
+    @Test func writesAreAcknowledgedBeforeTheDiskAndFinishFlushesThemAll() async throws {
+        let schema = PG.schema()
+        defer { PG.drop(schema) }
+        let backend = PostgresStateBackend(url: PG.url, schema: schema, environment: "prod")
+        let lease = try await backend.lock(operation: "test", timeout: 0)
+        defer { lease.release() }
+        let state = try await backend.recover(under: lease).state
+        let recorder = try #require(try await backend.recorder(for: state, under: lease) as? PostgresStateRecorder)
+        func setting() async throws -> String? {
+            try await recorder.connection.run { try $0.query("SHOW synchronous_commit").first?.first ?? nil }
+        }
+        #expect(try await setting() == "off", "the apply's writes do not wait for the disk")
+        for i in 0..<20 { try await recorder.put(ResourceAddress(kind: "exec", name: "r\(i)"), PG.resource(i)) }
+        let written = try #require(try await recorder.connection.run { try $0.query("SELECT pg_current_wal_insert_lsn()::text").first?.first ?? nil })
+        _ = try await recorder.finish()
+        #expect(try await setting() == "on", "the session's default again")
+        let flushed = try await recorder.connection.run {
+            try $0.query("SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", [written]).first?.first ?? nil
+        }
+        #expect(flushed == "t", "finish flushed the WAL of every write before it")
+        #expect(try await backend.read()?.resources.count == 20)
+        // The benchmark's fully synchronous variant never turns it off.
+        var sync = PostgresStateBackend(url: PG.url, schema: schema, environment: "other")
+        sync.synchronousCommits = true
+        let l2 = try await sync.lock(operation: "test", timeout: 0)
+        defer { l2.release() }
+        let r2 = try #require(try await sync.recorder(for: try await sync.recover(under: l2).state, under: l2) as? PostgresStateRecorder)
+        #expect(try await r2.connection.run { try $0.query("SHOW synchronous_commit").first?.first ?? nil } == "on")
+    }
 }
