@@ -110,11 +110,13 @@ public struct SpawnCredentialHelperRunner: CredentialHelperRunner {
     }
 }
 
-/// Runs a short command with stdin and captures its whole output, off the cooperative pool.
+/// Runs a short command with stdin and captures its whole output, off the cooperative pool: the
+/// waiting happens on threads of its own (Dispatch's global queues share their threads with
+/// Swift's cooperative pool on Linux, so blocking there starves other tasks).
 enum CommandRunner {
     static func run(_ argv: [String], input: Data? = nil, directory: String? = nil, environment: [String: String]? = nil) async throws -> (Int32, Data, Data) {
         try await withCheckedThrowingContinuation { cont in
-            DispatchQueue.global().async {
+            Thread {
                 cont.resume(with: Result {
                     let p = Process()
                     p.executableURL = URL(fileURLWithPath: argv[0])
@@ -132,13 +134,13 @@ enum CommandRunner {
                     let errData = Locked(Data())
                     let g = DispatchGroup()
                     g.enter()
-                    DispatchQueue.global().async { let d = errPipe.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = d }; g.leave() }
+                    Thread { let d = errPipe.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = d }; g.leave() }.start()
                     let out = outPipe.fileHandleForReading.readDataToEndOfFile()
                     g.wait()
                     p.waitUntilExit()
                     return (p.terminationStatus, out, errData.withLock { $0 })
                 })
-            }
+            }.start()
         }
     }
 }
